@@ -1,0 +1,1 @@
+//! ring (to be written).
