@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs every test tier from a fresh clone and ends with one line `N passed, N failed`.
+# Tiers: fmt, clippy (native; wasm32+js; wasm32+worker), cargo test, wasm tests in Node and in
+# headless Chromium, Node tests of the npm package, worker end-to-end against local workerd,
+# browser tests of www/. Logs: target/test-logs/<tier>.log
+set -uo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+bash scripts/setup.sh --test || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+LOGS="$ROOT/target/test-logs"; mkdir -p "$LOGS"
+PASSED=0; FAILED=0; FAILED_TIERS=()
+
+# count LOG: print "passed failed" parsed from cargo/wasm-bindgen ("test result: ... N passed; M failed")
+# and node's TAP reporter ("# pass N", "# fail N").
+count() {
+  awk '
+    /test result: / { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?/) p += $i; if ($(i+1) ~ /^failed;?/) f += $i } }
+    /^# pass [0-9]+$/ { p += $3 } /^# fail [0-9]+$/ { f += $3 }
+    END { printf "%d %d\n", p, f }' "$1"
+}
+
+# tier NAME MIN_TESTS CMD...: run CMD, log it, add its counts. MIN_TESTS=0 marks a check (counts as one);
+# otherwise a run with fewer tests than MIN_TESTS fails (catches silent skips).
+tier() {
+  local name=$1 min=$2; shift 2
+  local log="$LOGS/$name.log" start=$SECONDS rc p f
+  printf '== %-22s ' "$name"
+  "$@" >"$log" 2>&1; rc=$?
+  if [ "$min" = 0 ]; then
+    if [ $rc = 0 ]; then p=1; f=0; else p=0; f=1; fi
+  else
+    read -r p f < <(count "$log")
+    if [ $rc != 0 ] && [ "$f" = 0 ]; then f=1; fi
+    if [ $rc = 0 ] && [ "$p" -lt "$min" ]; then echo "(expected at least $min tests, saw $p)" >>"$log"; f=$((f + 1)); fi
+  fi
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+  printf '%4d passed %3d failed  %4ds\n' "$p" "$f" $((SECONDS - start))
+  if [ "$f" != 0 ]; then FAILED_TIERS+=("$name"); tail -n 40 "$log" | sed 's/^/    | /'; fi
+}
+
+tier fmt 0 cargo fmt --all -- --check
+tier clippy-native 0 cargo clippy --all-targets -- -D warnings
+tier clippy-wasm-js 0 cargo clippy --target wasm32-unknown-unknown --lib --features js -- -D warnings
+tier clippy-wasm-worker 0 cargo clippy --target wasm32-unknown-unknown --lib --features worker -- -D warnings
+tier cargo-test 1 cargo test
+if [ -f tests/wasm.rs ]; then
+  tier wasm-node 1 wasm-pack test --node --test wasm
+  tier wasm-chromium 1 env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome \
+    --chromedriver /usr/bin/chromedriver --test wasm
+fi
+if [ -f scripts/build-pkg.sh ]; then
+  tier build-pkg 0 bash scripts/build-pkg.sh
+  tier js-package 1 node --test --test-reporter=tap tests/js/*.test.mjs
+fi
+tier build-worker 0 bash scripts/build-worker.sh
+tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/e2e/*.test.mjs
+if compgen -G "tests/browser/*.test.mjs" >/dev/null; then
+  tier browser-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/browser/*.test.mjs
+fi
+
+[ ${#FAILED_TIERS[@]} = 0 ] || echo "failed tiers: ${FAILED_TIERS[*]} (logs in target/test-logs/)"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]

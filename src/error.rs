@@ -1,0 +1,162 @@
+//! Errors of the session layer, each with a stable `code` and the HTTP status the shells use.
+//!
+//! The worker answers `{"error": {"code", "message"}}` with [`SessionError::http_status`]; the
+//! JS binding throws an `Error` whose `code` property is [`SessionError::code`]. Messages never
+//! carry secrets, tokens, ids or store internals.
+
+use std::fmt;
+
+/// What a storage backend can say. Backends map their own failures onto these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreError {
+    /// No live record under that key.
+    NotFound,
+    /// The record's version is not the one the write expected.
+    Conflict {
+        /// The version currently stored.
+        current_version: u64,
+    },
+    /// A record already exists under that key.
+    AlreadyExists,
+    /// The backend could not be reached or failed; the text is for logs, not for clients.
+    Unavailable(String),
+    /// The backend returned something that is not a valid record.
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Stable error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound => "session_not_found",
+            StoreError::Conflict { .. } => "version_conflict",
+            StoreError::AlreadyExists => "session_exists",
+            StoreError::Unavailable(_) => "store_unavailable",
+            StoreError::Corrupt(_) => "store_corrupt",
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::NotFound => f.write_str("no such session"),
+            StoreError::Conflict { current_version } => {
+                write!(f, "version conflict (current version {current_version})")
+            }
+            StoreError::AlreadyExists => f.write_str("a session with this id already exists"),
+            StoreError::Unavailable(why) => write!(f, "session store unavailable: {why}"),
+            StoreError::Corrupt(why) => write!(f, "session store returned a bad record: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Everything a session operation can fail with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionError {
+    /// The token is missing, malformed, forged, expired or signed by a retired key (one opaque
+    /// answer: no oracle).
+    InvalidToken,
+    /// The token is authentic but its session is gone (signed out, revoked, rotated away).
+    NotFound,
+    /// The session passed its idle or absolute deadline.
+    Expired,
+    /// A write carried a stale version.
+    Conflict {
+        /// The version currently stored.
+        current_version: u64,
+    },
+    /// Input rejected; the text says which rule (never echoes the input).
+    InvalidInput(&'static str),
+    /// Session data larger than the policy allows.
+    DataTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The store failed.
+    Store(StoreError),
+    /// A server-side misconfiguration (keys, ring, policy); the text names the setting.
+    Config(String),
+}
+
+impl SessionError {
+    /// Stable error code (snake_case), shared by HTTP bodies and JS `Error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SessionError::InvalidToken => "invalid_token",
+            SessionError::NotFound => "session_not_found",
+            SessionError::Expired => "session_expired",
+            SessionError::Conflict { .. } => "version_conflict",
+            SessionError::InvalidInput(_) => "invalid_input",
+            SessionError::DataTooLarge { .. } => "data_too_large",
+            SessionError::Store(e) => e.code(),
+            SessionError::Config(_) => "config_invalid",
+        }
+    }
+
+    /// The HTTP status the worker answers with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            SessionError::InvalidToken | SessionError::NotFound | SessionError::Expired => 401,
+            SessionError::Conflict { .. } => 412,
+            SessionError::InvalidInput(_) => 400,
+            SessionError::DataTooLarge { .. } => 413,
+            SessionError::Store(StoreError::NotFound) => 401,
+            SessionError::Store(StoreError::Conflict { .. }) => 412,
+            SessionError::Store(StoreError::AlreadyExists) => 409,
+            SessionError::Store(_) => 503,
+            SessionError::Config(_) => 500,
+        }
+    }
+
+    /// The current version carried by a conflict, if this is one.
+    pub fn current_version(&self) -> Option<u64> {
+        match self {
+            SessionError::Conflict { current_version }
+            | SessionError::Store(StoreError::Conflict { current_version }) => {
+                Some(*current_version)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::InvalidToken => f.write_str("missing or invalid session token"),
+            SessionError::NotFound => f.write_str("session not found (signed out or revoked)"),
+            SessionError::Expired => f.write_str("session expired"),
+            SessionError::Conflict { current_version } => write!(
+                f,
+                "stale version: the session changed (current version {current_version}); reload and retry"
+            ),
+            SessionError::InvalidInput(why) => write!(f, "invalid input: {why}"),
+            SessionError::DataTooLarge { limit } => {
+                write!(f, "session data too large (limit {limit} bytes)")
+            }
+            SessionError::Store(StoreError::Unavailable(_)) => {
+                f.write_str("session store unavailable")
+            }
+            SessionError::Store(StoreError::Corrupt(_)) => {
+                f.write_str("session store returned a bad record")
+            }
+            SessionError::Store(e) => e.fmt(f),
+            SessionError::Config(setting) => write!(f, "server misconfigured: {setting}"),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+impl From<StoreError> for SessionError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => SessionError::NotFound,
+            StoreError::Conflict { current_version } => SessionError::Conflict { current_version },
+            other => SessionError::Store(other),
+        }
+    }
+}

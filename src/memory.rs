@@ -1,0 +1,171 @@
+//! An in-memory [`SessionStore`]: for tests, single-process apps and as the reference backend
+//! of the conformance suite. Cloning shares the same data.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::error::StoreError;
+use crate::id::IdHash;
+use crate::session::SessionRecord;
+use crate::store::{ShardRouter, SessionStore, MAX_SESSIONS_PER_USER};
+
+/// In-memory store (single-threaded, like the wasm runtimes it serves).
+#[derive(Clone, Default, Debug)]
+pub struct MemoryStore {
+    records: Rc<RefCell<BTreeMap<IdHash, SessionRecord>>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of records held, live or not yet purged.
+    pub fn len(&self) -> usize {
+        self.records.borrow().len()
+    }
+
+    /// Whether the store holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl SessionStore for MemoryStore {
+    async fn get(&self, key: &IdHash, now: u64) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(self.records.borrow().get(key).filter(|r| r.is_alive(now)).cloned())
+    }
+
+    async fn create(&self, record: &SessionRecord) -> Result<(), StoreError> {
+        let mut map = self.records.borrow_mut();
+        if map.contains_key(&record.id_hash) {
+            return Err(StoreError::AlreadyExists);
+        }
+        map.insert(record.id_hash.clone(), record.clone());
+        Ok(())
+    }
+
+    async fn compare_and_set(
+        &self,
+        record: &SessionRecord,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let mut map = self.records.borrow_mut();
+        let current = map.get_mut(&record.id_hash).ok_or(StoreError::NotFound)?;
+        if current.version != expected_version {
+            return Err(StoreError::Conflict {
+                current_version: current.version,
+            });
+        }
+        *current = record.clone();
+        Ok(())
+    }
+
+    async fn touch(
+        &self,
+        key: &IdHash,
+        last_seen: u64,
+        idle_expires_at: u64,
+    ) -> Result<(), StoreError> {
+        let mut map = self.records.borrow_mut();
+        let current = map.get_mut(key).ok_or(StoreError::NotFound)?;
+        current.last_seen = current.last_seen.max(last_seen);
+        current.idle_expires_at = current.idle_expires_at.max(idle_expires_at);
+        Ok(())
+    }
+
+    async fn replace(
+        &self,
+        old: &IdHash,
+        expected_version: u64,
+        record: &SessionRecord,
+    ) -> Result<(), StoreError> {
+        let mut map = self.records.borrow_mut();
+        let current = map.get(old).ok_or(StoreError::NotFound)?;
+        if current.version != expected_version {
+            return Err(StoreError::Conflict {
+                current_version: current.version,
+            });
+        }
+        if old != &record.id_hash && map.contains_key(&record.id_hash) {
+            return Err(StoreError::AlreadyExists);
+        }
+        map.remove(old);
+        map.insert(record.id_hash.clone(), record.clone());
+        Ok(())
+    }
+
+    async fn delete(&self, key: &IdHash) -> Result<bool, StoreError> {
+        Ok(self.records.borrow_mut().remove(key).is_some())
+    }
+
+    async fn list_by_user(&self, user: &str, now: u64) -> Result<Vec<SessionRecord>, StoreError> {
+        let map = self.records.borrow();
+        let mut out: Vec<SessionRecord> = map
+            .values()
+            .filter(|r| r.user == user && r.is_alive(now))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| (a.created_at, &a.id_hash).cmp(&(b.created_at, &b.id_hash)));
+        out.truncate(MAX_SESSIONS_PER_USER);
+        Ok(out)
+    }
+
+    async fn delete_by_user(&self, user: &str) -> Result<u64, StoreError> {
+        let mut map = self.records.borrow_mut();
+        let before = map.len();
+        map.retain(|_, r| r.user != user);
+        Ok((before - map.len()) as u64)
+    }
+
+    async fn expire(&self, now: u64) -> Result<u64, StoreError> {
+        let mut map = self.records.borrow_mut();
+        let before = map.len();
+        map.retain(|_, r| r.is_alive(now));
+        Ok((before - map.len()) as u64)
+    }
+}
+
+/// One [`MemoryStore`] per shard name, created on first use (to test sharded managers).
+#[derive(Clone, Default, Debug)]
+pub struct MemoryShards {
+    shards: Rc<RefCell<BTreeMap<String, MemoryStore>>>,
+}
+
+impl MemoryShards {
+    /// No shards yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Names of the shards that hold at least one record, with their record counts.
+    pub fn counts(&self) -> Vec<(String, usize)> {
+        self.shards
+            .borrow()
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(n, s)| (n.clone(), s.len()))
+            .collect()
+    }
+}
+
+impl ShardRouter for MemoryShards {
+    type Store = MemoryStore;
+    fn store(&self, shard: &str) -> Result<MemoryStore, StoreError> {
+        Ok(self
+            .shards
+            .borrow_mut()
+            .entry(shard.to_owned())
+            .or_default()
+            .clone())
+    }
+}
+
+impl ShardRouter for MemoryStore {
+    type Store = MemoryStore;
+    fn store(&self, _shard: &str) -> Result<MemoryStore, StoreError> {
+        Ok(self.clone())
+    }
+}

@@ -1,0 +1,119 @@
+//! Session policy: the timeouts and bounds every lifecycle decision is made against.
+
+use serde::{Deserialize, Serialize};
+
+/// Upper bound on [`Policy::max_data_bytes`] (a session's data must fit a Durable Object row,
+/// a KV value and a Redis string comfortably).
+pub const MAX_DATA_BYTES_LIMIT: usize = 64 * 1024;
+/// Longest accepted user id, in bytes.
+pub const MAX_USER_LEN: usize = 128;
+/// Longest accepted device label, in bytes.
+pub const MAX_DEVICE_LEN: usize = 64;
+
+/// How long sessions live and how often storage is refreshed. All durations are seconds.
+///
+/// Defaults: idle timeout 30 min (sliding), absolute lifetime 12 h (a hard cap sliding never
+/// passes), touch interval 60 s (at most one storage write per session per minute for reads,
+/// which also respects Workers KV's one write per second per key), data up to 4 KiB.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policy {
+    /// A session unused for this long expires (sliding window).
+    pub idle_timeout: u64,
+    /// A session expires this long after creation, however active (rotation keeps the cap).
+    pub absolute_lifetime: u64,
+    /// Reads refresh `last_seen` in storage at most this often.
+    pub touch_interval: u64,
+    /// Largest accepted session data (JSON text), in bytes.
+    pub max_data_bytes: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            idle_timeout: 30 * 60,
+            absolute_lifetime: 12 * 60 * 60,
+            touch_interval: 60,
+            max_data_bytes: 4096,
+        }
+    }
+}
+
+/// A policy that cannot work.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError(&'static str);
+
+impl PolicyError {
+    /// Stable error code.
+    pub fn code(&self) -> &'static str {
+        "policy_invalid"
+    }
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid session policy: {}", self.0)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// Ten years: no timeout may exceed it (keeps every `now + d` far from overflow).
+const MAX_DURATION: u64 = 10 * 365 * 24 * 60 * 60;
+
+impl Policy {
+    /// Checks the policy is coherent.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        if self.idle_timeout == 0 || self.idle_timeout > MAX_DURATION {
+            return Err(PolicyError("idle_timeout must be 1 s .. 10 years"));
+        }
+        if self.absolute_lifetime == 0 || self.absolute_lifetime > MAX_DURATION {
+            return Err(PolicyError("absolute_lifetime must be 1 s .. 10 years"));
+        }
+        if self.touch_interval >= self.idle_timeout {
+            return Err(PolicyError("touch_interval must be shorter than idle_timeout"));
+        }
+        if self.max_data_bytes < 2 || self.max_data_bytes > MAX_DATA_BYTES_LIMIT {
+            return Err(PolicyError("max_data_bytes must be 2 .. 65536"));
+        }
+        Ok(())
+    }
+
+    /// Parses and validates a policy from JSON (missing fields take their defaults).
+    pub fn from_json(json: &str) -> Result<Policy, PolicyError> {
+        if json.len() > 4096 {
+            return Err(PolicyError("policy JSON is too long"));
+        }
+        let p: Policy =
+            serde_json::from_str(json).map_err(|_| PolicyError("policy is not valid JSON"))?;
+        p.validate()?;
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid_and_partial_json_fills_defaults() {
+        Policy::default().validate().unwrap();
+        let p = Policy::from_json(r#"{"idle_timeout": 5, "touch_interval": 1}"#).unwrap();
+        assert_eq!(p.idle_timeout, 5);
+        assert_eq!(p.absolute_lifetime, Policy::default().absolute_lifetime);
+    }
+
+    #[test]
+    fn incoherent_policies_are_refused() {
+        for bad in [
+            r#"{"idle_timeout": 0}"#,
+            r#"{"touch_interval": 1800}"#,
+            r#"{"max_data_bytes": 1000000}"#,
+            r#"{"absolute_lifetime": 18446744073709551615}"#,
+            r#"{"nope": 1}"#,
+            "[",
+        ] {
+            assert_eq!(Policy::from_json(bad).unwrap_err().code(), "policy_invalid", "{bad}");
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! The session record and its lifecycle, as pure functions of (record, policy, now).
+//!
+//! Nothing here touches storage, a clock or an RNG: the caller passes `now` (unix seconds) and
+//! fresh [`SessionId`]s, and writes whatever record these functions return. The
+//! [`crate::manager::SessionManager`] strings them together over a store.
+//!
+//! Expiry: a session is alive while `now < idle_expires_at` and `now < absolute_expires_at`.
+//! Every use slides the idle deadline to `now + idle_timeout`, never past the absolute one.
+//! Storage is refreshed by reads at most every `touch_interval` ([`touch`]); writes
+//! ([`update`], [`rotate`]) always refresh it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::SessionError;
+use crate::id::{IdHash, SessionId};
+use crate::policy::{Policy, MAX_DEVICE_LEN, MAX_USER_LEN};
+use crate::token::Claims;
+
+/// A session as stored. The raw session id is never part of it: only its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// Storage key: the hash of the session id.
+    pub id_hash: IdHash,
+    /// The user the session belongs to.
+    pub user: String,
+    /// A label for the device or client (may be empty).
+    pub device: String,
+    /// Application data: a JSON object, as text.
+    pub data: String,
+    /// Bumped by every data change and rotation; writes must carry the version they read.
+    pub version: u64,
+    /// When the session was created (unix seconds); rotation keeps it.
+    pub created_at: u64,
+    /// Last use that reached storage.
+    pub last_seen: u64,
+    /// Idle deadline: `last_seen + idle_timeout`, capped by the absolute deadline.
+    pub idle_expires_at: u64,
+    /// Hard deadline: `created_at + absolute_lifetime`.
+    pub absolute_expires_at: u64,
+    /// Shard the session lives on (also written into its token).
+    pub shard: String,
+    /// Ring epoch the shard was chosen in.
+    pub epoch: u32,
+}
+
+impl SessionRecord {
+    /// When the record stops being valid: the earlier of the two deadlines.
+    pub fn expires_at(&self) -> u64 {
+        self.idle_expires_at.min(self.absolute_expires_at)
+    }
+
+    /// Whether the session is still alive at `now`.
+    pub fn is_alive(&self, now: u64) -> bool {
+        now < self.expires_at()
+    }
+}
+
+/// What a sign-in provides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSession {
+    /// User id: 1..=128 bytes, no control characters.
+    pub user: String,
+    /// Device label: 0..=64 bytes, no control characters.
+    pub device: String,
+    /// Initial data: a JSON object as text, at most `policy.max_data_bytes`.
+    pub data: String,
+}
+
+/// Where a session is placed: the shard and the ring epoch that chose it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// Shard name.
+    pub shard: String,
+    /// Ring epoch.
+    pub epoch: u32,
+}
+
+/// Checks a user id.
+pub fn validate_user(user: &str) -> Result<(), SessionError> {
+    if user.is_empty() || user.len() > MAX_USER_LEN || user.chars().any(char::is_control) {
+        return Err(SessionError::InvalidInput(
+            "user must be 1..=128 bytes without control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_device(device: &str) -> Result<(), SessionError> {
+    if device.len() > MAX_DEVICE_LEN || device.chars().any(char::is_control) {
+        return Err(SessionError::InvalidInput(
+            "device must be at most 64 bytes without control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks session data: at most `max_data_bytes`, and a JSON object.
+pub fn validate_data(policy: &Policy, data: &str) -> Result<(), SessionError> {
+    if data.len() > policy.max_data_bytes {
+        return Err(SessionError::DataTooLarge {
+            limit: policy.max_data_bytes,
+        });
+    }
+    match serde_json::from_str::<serde_json::Value>(data) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        _ => Err(SessionError::InvalidInput("data must be a JSON object")),
+    }
+}
+
+/// The token claims for a record (stateful token: no payload; it expires with the hard cap).
+pub fn claims_for(record: &SessionRecord, id: &SessionId, now: u64) -> Claims {
+    Claims {
+        session_id: id.clone(),
+        shard: record.shard.clone(),
+        epoch: record.epoch,
+        issued_at: now,
+        expires_at: record.absolute_expires_at,
+        payload: Vec::new(),
+    }
+}
+
+/// Seconds a cookie for this record should live (until the hard cap).
+pub fn cookie_max_age(record: &SessionRecord, now: u64) -> u64 {
+    record.absolute_expires_at.saturating_sub(now)
+}
+
+/// A new session's record for `id`, placed at `placement`.
+pub fn create(
+    policy: &Policy,
+    id: &SessionId,
+    new: &NewSession,
+    placement: &Placement,
+    now: u64,
+) -> Result<SessionRecord, SessionError> {
+    validate_user(&new.user)?;
+    validate_device(&new.device)?;
+    validate_data(policy, &new.data)?;
+    let absolute = now.saturating_add(policy.absolute_lifetime);
+    Ok(SessionRecord {
+        id_hash: id.storage_key(),
+        user: new.user.clone(),
+        device: new.device.clone(),
+        data: new.data.clone(),
+        version: 1,
+        created_at: now,
+        last_seen: now,
+        idle_expires_at: now.saturating_add(policy.idle_timeout).min(absolute),
+        absolute_expires_at: absolute,
+        shard: placement.shard.clone(),
+        epoch: placement.epoch,
+    })
+}
+
+/// Checks that a loaded record is alive at `now` (and is the one the token names).
+pub fn check_alive(record: &SessionRecord, id: &SessionId, now: u64) -> Result<(), SessionError> {
+    if record.id_hash != id.storage_key() {
+        return Err(SessionError::NotFound);
+    }
+    if !record.is_alive(now) {
+        return Err(SessionError::Expired);
+    }
+    Ok(())
+}
+
+/// The refreshed record if a read at `now` should write `last_seen` back, `None` if the last
+/// write is recent enough (touch throttling). Never moves the idle deadline past the hard cap.
+pub fn touch(policy: &Policy, record: &SessionRecord, now: u64) -> Option<SessionRecord> {
+    if now < record.last_seen.saturating_add(policy.touch_interval) {
+        return None;
+    }
+    let mut next = record.clone();
+    slide(policy, &mut next, now);
+    Some(next)
+}
+
+fn slide(policy: &Policy, record: &mut SessionRecord, now: u64) {
+    record.last_seen = record.last_seen.max(now);
+    record.idle_expires_at = now
+        .saturating_add(policy.idle_timeout)
+        .min(record.absolute_expires_at)
+        .max(record.idle_expires_at.min(record.absolute_expires_at));
+}
+
+/// The record after replacing its data, if `expected_version` is the current one.
+/// A stale version is a [`SessionError::Conflict`] carrying the current version.
+pub fn update(
+    policy: &Policy,
+    record: &SessionRecord,
+    expected_version: u64,
+    data: &str,
+    now: u64,
+) -> Result<SessionRecord, SessionError> {
+    if record.version != expected_version {
+        return Err(SessionError::Conflict {
+            current_version: record.version,
+        });
+    }
+    validate_data(policy, data)?;
+    let mut next = record.clone();
+    next.data = data.to_owned();
+    next.version = record.version.saturating_add(1);
+    slide(policy, &mut next, now);
+    Ok(next)
+}
+
+/// The record under a fresh id: same data, user, creation time and hard cap; version bumped.
+/// The caller stores it in place of the old one atomically (`SessionStore::replace`), which
+/// kills the old id (session fixation defence).
+pub fn rotate(
+    policy: &Policy,
+    record: &SessionRecord,
+    new_id: &SessionId,
+    now: u64,
+) -> Result<SessionRecord, SessionError> {
+    if new_id.storage_key() == record.id_hash {
+        return Err(SessionError::InvalidInput("rotation needs a fresh session id"));
+    }
+    let mut next = record.clone();
+    next.id_hash = new_id.storage_key();
+    next.version = record.version.saturating_add(1);
+    slide(policy, &mut next, now);
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy {
+            idle_timeout: 100,
+            absolute_lifetime: 250,
+            touch_interval: 10,
+            max_data_bytes: 64,
+        }
+    }
+
+    fn new_session() -> NewSession {
+        NewSession {
+            user: "alice".into(),
+            device: "laptop".into(),
+            data: r#"{"n":1}"#.into(),
+        }
+    }
+
+    fn place() -> Placement {
+        Placement {
+            shard: "s1".into(),
+            epoch: 3,
+        }
+    }
+
+    fn id(b: u8) -> SessionId {
+        SessionId::from_bytes([b; 16])
+    }
+
+    #[test]
+    fn create_sets_deadlines_and_version_one() {
+        let r = create(&policy(), &id(1), &new_session(), &place(), 1000).unwrap();
+        assert_eq!((r.version, r.created_at, r.last_seen), (1, 1000, 1000));
+        assert_eq!((r.idle_expires_at, r.absolute_expires_at), (1100, 1250));
+        assert_eq!(r.id_hash, id(1).storage_key());
+        assert!(r.is_alive(1099) && !r.is_alive(1100));
+    }
+
+    #[test]
+    fn create_refuses_bad_input() {
+        let p = policy();
+        let mut n = new_session();
+        n.user = String::new();
+        assert_eq!(create(&p, &id(1), &n, &place(), 0).unwrap_err().code(), "invalid_input");
+        n = new_session();
+        n.user = "a\nb".into();
+        assert!(create(&p, &id(1), &n, &place(), 0).is_err());
+        n = new_session();
+        n.data = "[1]".into();
+        assert_eq!(create(&p, &id(1), &n, &place(), 0).unwrap_err().code(), "invalid_input");
+        n.data = format!(r#"{{"x":"{}"}}"#, "y".repeat(64));
+        assert_eq!(create(&p, &id(1), &n, &place(), 0).unwrap_err().code(), "data_too_large");
+    }
+
+    #[test]
+    fn touch_is_throttled_and_slides_but_never_past_the_cap() {
+        let p = policy();
+        let r = create(&p, &id(1), &new_session(), &place(), 1000).unwrap();
+        assert_eq!(touch(&p, &r, 1009), None, "inside the touch interval");
+        let t = touch(&p, &r, 1010).unwrap();
+        assert_eq!((t.last_seen, t.idle_expires_at, t.version), (1010, 1110, 1));
+        let late = touch(&p, &t, 1200).unwrap();
+        assert_eq!(late.idle_expires_at, 1250, "capped by the absolute deadline");
+        assert!(!late.is_alive(1250));
+    }
+
+    #[test]
+    fn update_needs_the_current_version() {
+        let p = policy();
+        let r = create(&p, &id(1), &new_session(), &place(), 1000).unwrap();
+        let u = update(&p, &r, 1, r#"{"n":2}"#, 1005).unwrap();
+        assert_eq!((u.version, u.data.as_str(), u.last_seen), (2, r#"{"n":2}"#, 1005));
+        let e = update(&p, &u, 1, r#"{"n":3}"#, 1006).unwrap_err();
+        assert_eq!(e, SessionError::Conflict { current_version: 2 });
+        assert_eq!(e.http_status(), 412);
+    }
+
+    #[test]
+    fn rotate_keeps_data_and_cap_and_changes_the_key() {
+        let p = policy();
+        let r = create(&p, &id(1), &new_session(), &place(), 1000).unwrap();
+        let n = rotate(&p, &r, &id(2), 1100).unwrap();
+        assert_eq!(n.id_hash, id(2).storage_key());
+        assert_ne!(n.id_hash, r.id_hash);
+        assert_eq!((n.data.as_str(), n.created_at, n.absolute_expires_at), (r.data.as_str(), 1000, 1250));
+        assert_eq!(n.version, 2);
+        assert!(rotate(&p, &r, &id(1), 1100).is_err());
+        assert_eq!(check_alive(&n, &id(1), 1100), Err(SessionError::NotFound));
+        assert_eq!(check_alive(&n, &id(2), 1100), Ok(()));
+    }
+
+    #[test]
+    fn expired_records_are_refused() {
+        let p = policy();
+        let r = create(&p, &id(1), &new_session(), &place(), 1000).unwrap();
+        assert_eq!(check_alive(&r, &id(1), 1100), Err(SessionError::Expired));
+        assert_eq!(cookie_max_age(&r, 1000), 250);
+        assert_eq!(cookie_max_age(&r, 2000), 0);
+    }
+}

@@ -1,0 +1,69 @@
+//! The storage contract every backend implements (memory, Durable Object shard, Workers KV,
+//! the JS store adapter, Redis), checked by one suite: [`crate::conformance`].
+//!
+//! Async without a `Send` bound: wasm runtimes are single-threaded. Keys are [`IdHash`]es,
+//! never raw session ids. A store never returns a record that is expired at the `now` it is
+//! given; `expire` is housekeeping (a backend with native TTLs may purge lazily).
+
+use crate::error::StoreError;
+use crate::id::IdHash;
+use crate::session::SessionRecord;
+
+/// Most sessions one user may hold on one shard; `list_by_user` returns at most this many.
+pub const MAX_SESSIONS_PER_USER: usize = 256;
+
+/// A session store holding the records of one shard (or of all, for unsharded backends).
+#[allow(async_fn_in_trait)] // Send is not needed: wasm is single-threaded.
+pub trait SessionStore {
+    /// The live record under `key`, or `None`.
+    async fn get(&self, key: &IdHash, now: u64) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// Inserts a new record; [`StoreError::AlreadyExists`] if the key is taken.
+    async fn create(&self, record: &SessionRecord) -> Result<(), StoreError>;
+
+    /// Replaces the record under `record.id_hash` if its stored version is `expected_version`:
+    /// [`StoreError::NotFound`] if absent, [`StoreError::Conflict`] if the version moved.
+    /// Atomic: of concurrent writers carrying the same version, exactly one wins.
+    async fn compare_and_set(
+        &self,
+        record: &SessionRecord,
+        expected_version: u64,
+    ) -> Result<(), StoreError>;
+
+    /// Moves `last_seen`/`idle_expires_at` forward (never back) without touching the version.
+    async fn touch(
+        &self,
+        key: &IdHash,
+        last_seen: u64,
+        idle_expires_at: u64,
+    ) -> Result<(), StoreError>;
+
+    /// Rotation: removes `old` (if its version is `expected_version`) and inserts `record`
+    /// under its new key, atomically where the backend allows.
+    async fn replace(
+        &self,
+        old: &IdHash,
+        expected_version: u64,
+        record: &SessionRecord,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes the record under `key`; `true` if there was one.
+    async fn delete(&self, key: &IdHash) -> Result<bool, StoreError>;
+
+    /// The live records of `user` (at most [`MAX_SESSIONS_PER_USER`]).
+    async fn list_by_user(&self, user: &str, now: u64) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// Deletes every record of `user`; returns how many.
+    async fn delete_by_user(&self, user: &str) -> Result<u64, StoreError>;
+
+    /// Purges records expired at `now`; returns how many were removed.
+    async fn expire(&self, now: u64) -> Result<u64, StoreError>;
+}
+
+/// Picks the store for a shard. Unsharded backends return the same store for every name.
+pub trait ShardRouter {
+    /// The store type.
+    type Store: SessionStore;
+    /// The store holding shard `shard`.
+    fn store(&self, shard: &str) -> Result<Self::Store, StoreError>;
+}

@@ -1,0 +1,83 @@
+// Starts and stops the real worker on local wrangler/workerd for end-to-end tests.
+// Each server gets free loopback ports, a fresh persist dir (unless one is given, to test
+// restarts) and an env file with test secrets. The worker must already be built
+// (scripts/build-worker.sh): the generated config has no [build] step, so starts stay fast.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+  });
+}
+
+/** The repo's wrangler.toml without [build], with paths made absolute, written under target/e2e. */
+function testConfig() {
+  const src = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const out = src
+    .replace(/^\[build\][^[]*/m, '')
+    .replace(/^main = ".*"$/m, `main = ${JSON.stringify(join(ROOT, 'build/worker/shim.mjs'))}`)
+    .replace(/^directory = "www"$/m, `directory = ${JSON.stringify(join(ROOT, 'www'))}`);
+  const dir = join(ROOT, 'target/e2e');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `wrangler-${process.pid}.toml`);
+  writeFileSync(file, out);
+  return file;
+}
+
+/**
+ * Start the worker. `vars` become an env file (secrets and vars alike).
+ * Returns { url, persistDir, stop(), logs() }.
+ */
+export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000 } = {}) {
+  const port = await freePort();
+  const inspector = await freePort();
+  persistDir ??= mkdtempSync(join(tmpdir(), 'edge-session-e2e-'));
+  const envFile = join(mkdtempSync(join(tmpdir(), 'edge-session-env-')), '.env');
+  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join('\n') + '\n');
+  const args = ['dev', '--config', testConfig(), '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(inspector), '--persist-to', persistDir, '--env-file', envFile,
+    '--show-interactive-dev-session=false', '--log-level', 'warn'];
+  const child = spawn(WRANGLER, args, {
+    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', DO_NOT_TRACK: '1', WRANGLER_HIDE_BANNER: 'true',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_NO_SKILLS_UPDATE_PROMPTS: 'true', CI: 'true' },
+  });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const url = `http://127.0.0.1:${port}`;
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+
+  const stop = async () => {
+    if (exited) return;
+    const done = new Promise((r) => child.once('exit', r));
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 10_000);
+    await done;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`wrangler exited before serving:\n${output}`);
+    try {
+      const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (r.status === 200) return { url, persistDir, stop, logs: () => output };
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stop();
+  throw new Error(`worker did not answer /healthz within ${timeoutMs} ms:\n${output}`);
+}
