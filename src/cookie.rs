@@ -1,1 +1,329 @@
-//! cookie (to be written).
+//! The session cookie: safe attributes, exact size accounting, bounded parsing.
+//!
+//! Defaults ([`CookieConfig::default`]) give
+//!
+//! ```text
+//! __Host-session=<token>; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=<n>
+//! ```
+//!
+//! # Size accounting
+//!
+//! Browsers drop cookies silently when they are too large. [`CookieConfig::set_cookie`]
+//! counts the bytes of the whole header line as it would be sent,
+//!
+//! ```text
+//! Set-Cookie: <value>
+//! ```
+//!
+//! that is `"Set-Cookie: ".len()` (12 bytes, name, colon and one space) plus the
+//! UTF-8 length of the returned value with every attribute, excluding the CRLF
+//! line terminator. Above [`MAX_SET_COOKIE_LINE`] (4096) bytes it returns
+//! [`CookieError::TooLarge`]. This is stricter than the RFC 6265bis limit
+//! (4096 bytes of name plus value), so anything it accepts a browser keeps.
+//!
+//! # Parsing
+//!
+//! [`CookieConfig::find`] reads a `Cookie` request header of at most
+//! [`MAX_COOKIE_HEADER_LEN`] bytes (a longer header yields `None`) and looks at no
+//! more than [`MAX_COOKIE_PAIRS`] `name=value` pairs.
+
+use core::fmt;
+
+use cookie::time::Duration;
+use cookie::Cookie;
+
+/// Largest `Set-Cookie: <value>` line produced, in bytes (CRLF not counted).
+pub const MAX_SET_COOKIE_LINE: usize = 4096;
+/// Bytes of `"Set-Cookie: "` counted in front of the value.
+pub const SET_COOKIE_PREFIX_LEN: usize = "Set-Cookie: ".len();
+/// Largest `Cookie` request header [`CookieConfig::find`] reads.
+pub const MAX_COOKIE_HEADER_LEN: usize = 8 * 1024;
+/// Most `name=value` pairs [`CookieConfig::find`] examines.
+pub const MAX_COOKIE_PAIRS: usize = 64;
+/// Longest path or domain attribute value (RFC 6265bis attribute limit).
+pub const MAX_ATTRIBUTE_LEN: usize = 1024;
+
+const HOST_PREFIX: &str = "__Host-";
+const SECURE_PREFIX: &str = "__Secure-";
+
+/// The `SameSite` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SameSite {
+    /// `SameSite=Strict`: never sent on cross-site requests.
+    Strict,
+    /// `SameSite=Lax`: sent on top-level cross-site navigations only (the default).
+    Lax,
+    /// `SameSite=None`: always sent; requires `Secure`.
+    None,
+}
+
+/// How the session cookie is named and which attributes it carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieConfig {
+    /// The base name (default `"session"`).
+    pub name: String,
+    /// Prefix the name with `__Host-` (default `true`).
+    pub host_prefix: bool,
+    /// The `Secure` attribute (default `true`).
+    pub secure: bool,
+    /// The `HttpOnly` attribute (default `true`).
+    pub http_only: bool,
+    /// The `SameSite` attribute (default [`SameSite::Lax`]).
+    pub same_site: SameSite,
+    /// The `Path` attribute (default `"/"`).
+    pub path: String,
+    /// The `Domain` attribute (default none, which `__Host-` requires).
+    pub domain: Option<String>,
+}
+
+impl Default for CookieConfig {
+    fn default() -> Self {
+        CookieConfig {
+            name: "session".to_owned(),
+            host_prefix: true,
+            secure: true,
+            http_only: true,
+            same_site: SameSite::Lax,
+            path: "/".to_owned(),
+            domain: None,
+        }
+    }
+}
+
+/// Errors from building a cookie or validating a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CookieError {
+    /// The cookie name is empty or not an RFC 9110 token.
+    BadName,
+    /// The value has a character outside RFC 6265 cookie-octets.
+    BadValue,
+    /// The path is empty, does not start with `/`, is over 1024 bytes or has a control character or `;`.
+    BadPath,
+    /// The domain is empty, over 1024 bytes or has a character outside `[A-Za-z0-9.-]`.
+    BadDomain,
+    /// A `__Host-` cookie needs `Secure`, `Path=/` and no `Domain`.
+    HostPrefix,
+    /// A `__Secure-` cookie needs `Secure`.
+    SecurePrefix,
+    /// `SameSite=None` needs `Secure`.
+    SameSiteNoneInsecure,
+    /// Max-Age does not fit the cookie crate's range (above `i64::MAX` seconds).
+    BadMaxAge,
+    /// The `Set-Cookie` line would be over [`MAX_SET_COOKIE_LINE`] bytes.
+    TooLarge {
+        /// Bytes the line would have had.
+        len: usize,
+    },
+}
+
+impl CookieError {
+    /// A stable snake_case code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CookieError::BadName => "cookie_bad_name",
+            CookieError::BadValue => "cookie_bad_value",
+            CookieError::BadPath => "cookie_bad_path",
+            CookieError::BadDomain => "cookie_bad_domain",
+            CookieError::HostPrefix => "cookie_host_prefix",
+            CookieError::SecurePrefix => "cookie_secure_prefix",
+            CookieError::SameSiteNoneInsecure => "cookie_samesite_none_insecure",
+            CookieError::BadMaxAge => "cookie_bad_max_age",
+            CookieError::TooLarge { .. } => "cookie_too_large",
+        }
+    }
+}
+
+impl fmt::Display for CookieError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CookieError::BadName => f.write_str("cookie name must be a non-empty HTTP token"),
+            CookieError::BadValue => {
+                f.write_str("cookie value has a character not allowed in cookies")
+            }
+            CookieError::BadPath => {
+                f.write_str("cookie path must start with '/' and have no control characters or ';'")
+            }
+            CookieError::BadDomain => f.write_str("cookie domain must be a host name"),
+            CookieError::HostPrefix => {
+                f.write_str("a __Host- cookie needs Secure, Path=/ and no Domain")
+            }
+            CookieError::SecurePrefix => f.write_str("a __Secure- cookie needs Secure"),
+            CookieError::SameSiteNoneInsecure => f.write_str("SameSite=None needs Secure"),
+            CookieError::BadMaxAge => f.write_str("Max-Age is out of range"),
+            CookieError::TooLarge { len } => write!(
+                f,
+                "Set-Cookie line would be {len} bytes, browsers keep at most {MAX_SET_COOKIE_LINE}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CookieError {}
+
+/// RFC 9110 `tchar`.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// RFC 6265 `cookie-octet`.
+fn is_cookie_octet(b: u8) -> bool {
+    matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
+}
+
+/// Strips leading and trailing spaces and tabs (HTTP optional whitespace).
+fn trim_ows(s: &str) -> &str {
+    s.trim_matches(|c| c == ' ' || c == '\t')
+}
+
+impl CookieConfig {
+    /// The full cookie name: `__Host-` + `name` when `host_prefix` is set.
+    pub fn cookie_name(&self) -> String {
+        if self.host_prefix {
+            format!("{HOST_PREFIX}{}", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+
+    /// Checks the configuration. Prefix rules apply to the full name, so a name
+    /// spelled `__Host-x` without `host_prefix` is held to them too.
+    pub fn validate(&self) -> Result<(), CookieError> {
+        let name = self.cookie_name();
+        if self.name.is_empty() || name.len() > MAX_ATTRIBUTE_LEN || !name.bytes().all(is_tchar) {
+            return Err(CookieError::BadName);
+        }
+        if !self.path.starts_with('/')
+            || self.path.len() > MAX_ATTRIBUTE_LEN
+            || self
+                .path
+                .bytes()
+                .any(|b| b.is_ascii_control() || b == b';' || !b.is_ascii())
+        {
+            return Err(CookieError::BadPath);
+        }
+        if let Some(d) = &self.domain {
+            let host = d.strip_prefix('.').unwrap_or(d);
+            if host.is_empty()
+                || d.len() > MAX_ATTRIBUTE_LEN
+                || !host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            {
+                return Err(CookieError::BadDomain);
+            }
+        }
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with(&HOST_PREFIX.to_ascii_lowercase())
+            && (!self.secure || self.path != "/" || self.domain.is_some())
+        {
+            return Err(CookieError::HostPrefix);
+        }
+        if lower.starts_with(&SECURE_PREFIX.to_ascii_lowercase()) && !self.secure {
+            return Err(CookieError::SecurePrefix);
+        }
+        if self.same_site == SameSite::None && !self.secure {
+            return Err(CookieError::SameSiteNoneInsecure);
+        }
+        Ok(())
+    }
+
+    fn build<'c>(&self, value: &'c str, max_age: Duration) -> Cookie<'c> {
+        let same_site = match self.same_site {
+            SameSite::Strict => cookie::SameSite::Strict,
+            SameSite::Lax => cookie::SameSite::Lax,
+            SameSite::None => cookie::SameSite::None,
+        };
+        let mut c = Cookie::build((self.cookie_name(), value))
+            .http_only(self.http_only)
+            .secure(self.secure)
+            .same_site(same_site)
+            .path(self.path.clone())
+            .max_age(max_age);
+        if let Some(d) = &self.domain {
+            c = c.domain(d.clone());
+        }
+        c.build()
+    }
+
+    /// The `Set-Cookie` header value carrying `value` for `max_age_secs` seconds.
+    ///
+    /// Fails when the configuration is invalid, the value has characters outside
+    /// RFC 6265 cookie-octets, or the line `Set-Cookie: <value>` would exceed
+    /// 4096 bytes (see the module docs for exactly what is counted).
+    pub fn set_cookie(&self, value: &str, max_age_secs: u64) -> Result<String, CookieError> {
+        self.validate()?;
+        // Bound before formatting anything.
+        if value.len() > MAX_SET_COOKIE_LINE {
+            return Err(CookieError::TooLarge {
+                len: SET_COOKIE_PREFIX_LEN + value.len(),
+            });
+        }
+        if !value.bytes().all(is_cookie_octet) {
+            return Err(CookieError::BadValue);
+        }
+        let secs = i64::try_from(max_age_secs).map_err(|_| CookieError::BadMaxAge)?;
+        let header = self.build(value, Duration::seconds(secs)).to_string();
+        let line = SET_COOKIE_PREFIX_LEN + header.len();
+        if line > MAX_SET_COOKIE_LINE {
+            return Err(CookieError::TooLarge { len: line });
+        }
+        Ok(header)
+    }
+
+    /// A `Set-Cookie` header value that deletes the cookie: empty value,
+    /// `Max-Age=0`, the same attributes (browsers match on name, path and domain).
+    pub fn clear_cookie(&self) -> String {
+        self.build("", Duration::ZERO).to_string()
+    }
+
+    /// Finds this cookie's value in a `Cookie` request header.
+    ///
+    /// Pairs are separated by `;`, surrounding spaces and tabs are ignored, a
+    /// value wrapped in double quotes is returned without them, names compare
+    /// exactly. The first matching pair wins. Returns `None` for a header over
+    /// 8 KiB or when the name is not among the first 64 pairs. The value is not
+    /// otherwise checked: it goes to token verification.
+    pub fn find<'a>(&self, cookie_header: &'a str) -> Option<&'a str> {
+        if cookie_header.len() > MAX_COOKIE_HEADER_LEN {
+            return None;
+        }
+        let name = self.cookie_name();
+        for pair in cookie_header.split(';').take(MAX_COOKIE_PAIRS) {
+            let Some((n, v)) = pair.split_once('=') else {
+                continue;
+            };
+            if trim_ows(n) != name {
+                continue;
+            }
+            let v = trim_ows(v);
+            let v = v
+                .strip_prefix('"')
+                .and_then(|x| x.strip_suffix('"'))
+                .unwrap_or(v);
+            return Some(v);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable() {
+        assert_eq!(CookieError::TooLarge { len: 1 }.code(), "cookie_too_large");
+        assert_eq!(CookieError::HostPrefix.code(), "cookie_host_prefix");
+    }
+
+    #[test]
+    fn octets() {
+        for b in [b' ', b'"', b',', b';', b'\\', 0x7F, 0x00] {
+            assert!(!is_cookie_octet(b));
+        }
+        for b in b"azAZ09-_.~!#+/:<=>?@[]^`{|}" {
+            assert!(is_cookie_octet(*b), "{}", *b as char);
+        }
+    }
+}
