@@ -24,7 +24,11 @@ pub struct ConformanceFailure {
 
 impl std::fmt::Display for ConformanceFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "store conformance check `{}` failed: {}", self.check, self.detail)
+        write!(
+            f,
+            "store conformance check `{}` failed: {}",
+            self.check, self.detail
+        )
     }
 }
 
@@ -98,7 +102,9 @@ async fn get<S: SessionStore>(
     now: u64,
     check: &'static str,
 ) -> Result<Option<SessionRecord>, ConformanceFailure> {
-    s.get(&r.id_hash, now).await.map_err(|e| fail(check, format!("get failed: {e}")))
+    s.get(&r.id_hash, now)
+        .await
+        .map_err(|e| fail(check, format!("get failed: {e}")))
 }
 
 /// Runs every check against `store`; `Ok` carries the number of checks passed.
@@ -111,22 +117,45 @@ pub async fn run<S: SessionStore>(
     let bob = format!("{tag}-bob");
     let a1 = record(tag, 1, &alice, now);
 
-    check!("get_missing", get(store, &a1, now, "get_missing").await?.is_none(), "found a record never created");
+    check!(
+        "get_missing",
+        get(store, &a1, now, "get_missing").await?.is_none(),
+        "found a record never created"
+    );
 
-    store.create(&a1).await.map_err(|e| fail("create_then_get", e.to_string()))?;
+    store
+        .create(&a1)
+        .await
+        .map_err(|e| fail("create_then_get", e.to_string()))?;
     let got = get(store, &a1, now, "create_then_get").await?;
-    check!("create_then_get", got.as_ref() == Some(&a1), "read back {got:?}");
+    check!(
+        "create_then_get",
+        got.as_ref() == Some(&a1),
+        "read back {got:?}"
+    );
 
     let dup = store.create(&a1).await;
-    check!("create_duplicate_refused", dup == Err(StoreError::AlreadyExists), "second create gave {dup:?}");
+    check!(
+        "create_duplicate_refused",
+        dup == Err(StoreError::AlreadyExists),
+        "second create gave {dup:?}"
+    );
 
     let mut a1v2 = a1.clone();
     a1v2.data = r#"{"n":"two"}"#.into();
     a1v2.version = 2;
     let r = store.compare_and_set(&a1v2, 1).await;
-    check!("cas_current_version", r.is_ok(), "CAS with the current version gave {r:?}");
+    check!(
+        "cas_current_version",
+        r.is_ok(),
+        "CAS with the current version gave {r:?}"
+    );
     let got = get(store, &a1, now, "cas_current_version").await?;
-    check!("cas_current_version", got.as_ref() == Some(&a1v2), "read back {got:?}");
+    check!(
+        "cas_current_version",
+        got.as_ref() == Some(&a1v2),
+        "read back {got:?}"
+    );
 
     let mut stale = a1.clone();
     stale.data = r#"{"n":"stale"}"#.into();
@@ -138,11 +167,19 @@ pub async fn run<S: SessionStore>(
         "CAS with a stale version gave {r:?}"
     );
     let got = get(store, &a1, now, "cas_stale_version_refused").await?;
-    check!("cas_stale_version_refused", got.as_ref() == Some(&a1v2), "stale write changed the record: {got:?}");
+    check!(
+        "cas_stale_version_refused",
+        got.as_ref() == Some(&a1v2),
+        "stale write changed the record: {got:?}"
+    );
 
     let ghost = record(tag, 9, &alice, now);
     let r = store.compare_and_set(&ghost, 1).await;
-    check!("cas_missing_not_found", r == Err(StoreError::NotFound), "CAS on a missing key gave {r:?}");
+    check!(
+        "cas_missing_not_found",
+        r == Err(StoreError::NotFound),
+        "CAS on a missing key gave {r:?}"
+    );
 
     store
         .touch(&a1.id_hash, now + 30, now + 630)
@@ -154,11 +191,18 @@ pub async fn run<S: SessionStore>(
         .map_err(|e| fail("touch_moves_forward_only", e.to_string()))?;
     let got = get(store, &a1, now, "touch_moves_forward_only").await?;
     let ok = got.as_ref().is_some_and(|g| {
-        g.last_seen == now + 30 && g.idle_expires_at == now + 630 && g.version == 2 && g.data == a1v2.data
+        g.last_seen == now + 30
+            && g.idle_expires_at == now + 630
+            && g.version == 2
+            && g.data == a1v2.data
     });
     check!("touch_moves_forward_only", ok, "after touches: {got:?}");
     let r = store.touch(&ghost.id_hash, now, now + 1).await;
-    check!("touch_missing_not_found", r == Err(StoreError::NotFound), "touch on a missing key gave {r:?}");
+    check!(
+        "touch_missing_not_found",
+        r == Err(StoreError::NotFound),
+        "touch on a missing key gave {r:?}"
+    );
 
     let mut rotated = got.unwrap_or_else(|| a1v2.clone());
     rotated.id_hash = id(tag, 2).storage_key();
@@ -167,7 +211,11 @@ pub async fn run<S: SessionStore>(
     check!("replace_rotates", r.is_ok(), "replace gave {r:?}");
     let old = get(store, &a1, now, "replace_rotates").await?;
     let new = get(store, &rotated, now, "replace_rotates").await?;
-    check!("replace_rotates", old.is_none() && new.as_ref() == Some(&rotated), "old {old:?}, new {new:?}");
+    check!(
+        "replace_rotates",
+        old.is_none() && new.as_ref() == Some(&rotated),
+        "old {old:?}, new {new:?}"
+    );
 
     let mut again = rotated.clone();
     again.id_hash = id(tag, 3).storage_key();
@@ -179,14 +227,21 @@ pub async fn run<S: SessionStore>(
     );
     let still = get(store, &rotated, now, "replace_stale_refused").await?;
     let made = get(store, &again, now, "replace_stale_refused").await?;
-    check!("replace_stale_refused", still.is_some() && made.is_none(), "after refused replace: {still:?} / {made:?}");
+    check!(
+        "replace_stale_refused",
+        still.is_some() && made.is_none(),
+        "after refused replace: {still:?} / {made:?}"
+    );
 
     let a4 = record(tag, 4, &alice, now + 1);
     let b5 = record(tag, 5, &bob, now);
     let mut dead = record(tag, 6, &alice, now);
     dead.idle_expires_at = now + 5;
     for r in [&a4, &b5, &dead] {
-        store.create(r).await.map_err(|e| fail("list_by_user_exact", e.to_string()))?;
+        store
+            .create(r)
+            .await
+            .map_err(|e| fail("list_by_user_exact", e.to_string()))?;
     }
     let list = store
         .list_by_user(&alice, now)
@@ -194,9 +249,18 @@ pub async fn run<S: SessionStore>(
         .map_err(|e| fail("list_by_user_exact", e.to_string()))?;
     let mut keys: Vec<_> = list.iter().map(|r| r.id_hash.clone()).collect();
     keys.sort();
-    let mut want = vec![rotated.id_hash.clone(), a4.id_hash.clone(), dead.id_hash.clone()];
+    let mut want = vec![
+        rotated.id_hash.clone(),
+        a4.id_hash.clone(),
+        dead.id_hash.clone(),
+    ];
     want.sort();
-    check!("list_by_user_exact", keys == want, "alice's sessions: got {} records, want 3 ({keys:?})", keys.len());
+    check!(
+        "list_by_user_exact",
+        keys == want,
+        "alice's sessions: got {} records, want 3 ({keys:?})",
+        keys.len()
+    );
 
     let later = now + 5;
     let got = get(store, &dead, later, "expired_not_returned").await?;
@@ -211,10 +275,20 @@ pub async fn run<S: SessionStore>(
         list.len()
     );
 
-    let first = store.delete(&a4.id_hash).await.map_err(|e| fail("delete_then_gone", e.to_string()))?;
-    let second = store.delete(&a4.id_hash).await.map_err(|e| fail("delete_then_gone", e.to_string()))?;
+    let first = store
+        .delete(&a4.id_hash)
+        .await
+        .map_err(|e| fail("delete_then_gone", e.to_string()))?;
+    let second = store
+        .delete(&a4.id_hash)
+        .await
+        .map_err(|e| fail("delete_then_gone", e.to_string()))?;
     let gone = get(store, &a4, now, "delete_then_gone").await?;
-    check!("delete_then_gone", first && !second && gone.is_none(), "delete gave {first} then {second}, get {gone:?}");
+    check!(
+        "delete_then_gone",
+        first && !second && gone.is_none(),
+        "delete gave {first} then {second}, get {gone:?}"
+    );
 
     let n = store
         .delete_by_user(&alice)
@@ -237,18 +311,37 @@ pub async fn run<S: SessionStore>(
     let mut short = record(tag, 7, &bob, now);
     short.absolute_expires_at = now + 2;
     short.idle_expires_at = now + 2;
-    store.create(&short).await.map_err(|e| fail("expire_keeps_live", e.to_string()))?;
-    store.expire(now + 3).await.map_err(|e| fail("expire_keeps_live", e.to_string()))?;
+    store
+        .create(&short)
+        .await
+        .map_err(|e| fail("expire_keeps_live", e.to_string()))?;
+    store
+        .expire(now + 3)
+        .await
+        .map_err(|e| fail("expire_keeps_live", e.to_string()))?;
     let live = get(store, &b5, now + 3, "expire_keeps_live").await?;
     let expired = get(store, &short, now + 3, "expire_keeps_live").await?;
-    check!("expire_keeps_live", live.is_some() && expired.is_none(), "live kept: {}, expired visible: {}", live.is_some(), expired.is_some());
+    check!(
+        "expire_keeps_live",
+        live.is_some() && expired.is_none(),
+        "live kept: {}, expired visible: {}",
+        live.is_some(),
+        expired.is_some()
+    );
 
     let mut big = record(tag, 8, &bob, now);
     let text = "é€😀\"\\\n".repeat(200);
     big.data = serde_json::json!({ "text": text }).to_string();
-    store.create(&big).await.map_err(|e| fail("data_roundtrip", e.to_string()))?;
+    store
+        .create(&big)
+        .await
+        .map_err(|e| fail("data_roundtrip", e.to_string()))?;
     let got = get(store, &big, now, "data_roundtrip").await?;
-    check!("data_roundtrip", got.as_ref() == Some(&big), "unicode data changed in the store");
+    check!(
+        "data_roundtrip",
+        got.as_ref() == Some(&big),
+        "unicode data changed in the store"
+    );
 
     for r in [&b5, &big, &short] {
         let _ = store.delete(&r.id_hash).await;

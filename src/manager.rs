@@ -51,7 +51,12 @@ pub struct SessionManager<R: ShardRouter> {
 
 impl<R: ShardRouter> SessionManager<R> {
     /// A manager; fails with [`SessionError::Config`] on an invalid policy or ring history.
-    pub fn new(keyring: Keyring, ring: Ring, policy: Policy, router: R) -> Result<Self, SessionError> {
+    pub fn new(
+        keyring: Keyring,
+        ring: Ring,
+        policy: Policy,
+        router: R,
+    ) -> Result<Self, SessionError> {
         policy
             .validate()
             .map_err(|e| SessionError::Config(e.to_string()))?;
@@ -119,7 +124,12 @@ impl<R: ShardRouter> SessionManager<R> {
         self.router.store(shard).map_err(SessionError::from)
     }
 
-    fn issue(&self, record: SessionRecord, id: &SessionId, now: u64) -> Result<Issued, SessionError> {
+    fn issue(
+        &self,
+        record: SessionRecord,
+        id: &SessionId,
+        now: u64,
+    ) -> Result<Issued, SessionError> {
         let claims = session::claims_for(&record, id, now);
         let token = self
             .keyring
@@ -134,7 +144,12 @@ impl<R: ShardRouter> SessionManager<R> {
     }
 
     /// Signs in: stores a new session for `new.user` under the fresh `id` and issues its token.
-    pub async fn create(&self, id: SessionId, new: &NewSession, now: u64) -> Result<Issued, SessionError> {
+    pub async fn create(
+        &self,
+        id: SessionId,
+        new: &NewSession,
+        now: u64,
+    ) -> Result<Issued, SessionError> {
         session::validate_user(&new.user)?;
         let placement = self.placement_for(&new.user);
         let record = session::create(&self.policy, &id, new, &placement, now)?;
@@ -186,7 +201,12 @@ impl<R: ShardRouter> SessionManager<R> {
     }
 
     /// Moves the session to the fresh `new_id` (data kept, old token dead) and issues its token.
-    pub async fn rotate(&self, token: &str, new_id: SessionId, now: u64) -> Result<Issued, SessionError> {
+    pub async fn rotate(
+        &self,
+        token: &str,
+        new_id: SessionId,
+        now: u64,
+    ) -> Result<Issued, SessionError> {
         let auth = self.authenticate(token, now).await?;
         let next = session::rotate(&self.policy, &auth.record, &new_id, now)?;
         self.store(&auth.claims.shard)?
@@ -209,7 +229,11 @@ impl<R: ShardRouter> SessionManager<R> {
     }
 
     /// The live sessions of `user` on every shard of the recent epochs, oldest first.
-    pub async fn list_user(&self, user: &str, now: u64) -> Result<Vec<SessionRecord>, SessionError> {
+    pub async fn list_user(
+        &self,
+        user: &str,
+        now: u64,
+    ) -> Result<Vec<SessionRecord>, SessionError> {
         session::validate_user(user)?;
         let mut out = Vec::new();
         for shard in self.user_shards(user) {
@@ -231,7 +255,12 @@ impl<R: ShardRouter> SessionManager<R> {
     }
 
     /// Deletes one session of `user` by its id hash (as listed); `false` if there is none.
-    pub async fn revoke(&self, user: &str, id_hash: &IdHash, now: u64) -> Result<bool, SessionError> {
+    pub async fn revoke(
+        &self,
+        user: &str,
+        id_hash: &IdHash,
+        now: u64,
+    ) -> Result<bool, SessionError> {
         session::validate_user(user)?;
         for shard in self.user_shards(user) {
             let store = self.store(&shard)?;

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use crate::error::StoreError;
 use crate::id::IdHash;
 use crate::session::SessionRecord;
-use crate::store::{ShardRouter, SessionStore, MAX_SESSIONS_PER_USER};
+use crate::store::{SessionStore, ShardRouter, MAX_SESSIONS_PER_USER};
 
 /// In-memory store (single-threaded, like the wasm runtimes it serves).
 #[derive(Clone, Default, Debug)]
@@ -35,7 +35,12 @@ impl MemoryStore {
 
 impl SessionStore for MemoryStore {
     async fn get(&self, key: &IdHash, now: u64) -> Result<Option<SessionRecord>, StoreError> {
-        Ok(self.records.borrow().get(key).filter(|r| r.is_alive(now)).cloned())
+        Ok(self
+            .records
+            .borrow()
+            .get(key)
+            .filter(|r| r.is_alive(now))
+            .cloned())
     }
 
     async fn create(&self, record: &SessionRecord) -> Result<(), StoreError> {

@@ -71,7 +71,9 @@ impl Policy {
             return Err(PolicyError("absolute_lifetime must be 1 s .. 10 years"));
         }
         if self.touch_interval >= self.idle_timeout {
-            return Err(PolicyError("touch_interval must be shorter than idle_timeout"));
+            return Err(PolicyError(
+                "touch_interval must be shorter than idle_timeout",
+            ));
         }
         if self.max_data_bytes < 2 || self.max_data_bytes > MAX_DATA_BYTES_LIMIT {
             return Err(PolicyError("max_data_bytes must be 2 .. 65536"));
@@ -113,7 +115,11 @@ mod tests {
             r#"{"nope": 1}"#,
             "[",
         ] {
-            assert_eq!(Policy::from_json(bad).unwrap_err().code(), "policy_invalid", "{bad}");
+            assert_eq!(
+                Policy::from_json(bad).unwrap_err().code(),
+                "policy_invalid",
+                "{bad}"
+            );
         }
     }
 }

@@ -213,7 +213,9 @@ pub fn rotate(
     now: u64,
 ) -> Result<SessionRecord, SessionError> {
     if new_id.storage_key() == record.id_hash {
-        return Err(SessionError::InvalidInput("rotation needs a fresh session id"));
+        return Err(SessionError::InvalidInput(
+            "rotation needs a fresh session id",
+        ));
     }
     let mut next = record.clone();
     next.id_hash = new_id.storage_key();
@@ -268,15 +270,24 @@ mod tests {
         let p = policy();
         let mut n = new_session();
         n.user = String::new();
-        assert_eq!(create(&p, &id(1), &n, &place(), 0).unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            create(&p, &id(1), &n, &place(), 0).unwrap_err().code(),
+            "invalid_input"
+        );
         n = new_session();
         n.user = "a\nb".into();
         assert!(create(&p, &id(1), &n, &place(), 0).is_err());
         n = new_session();
         n.data = "[1]".into();
-        assert_eq!(create(&p, &id(1), &n, &place(), 0).unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            create(&p, &id(1), &n, &place(), 0).unwrap_err().code(),
+            "invalid_input"
+        );
         n.data = format!(r#"{{"x":"{}"}}"#, "y".repeat(64));
-        assert_eq!(create(&p, &id(1), &n, &place(), 0).unwrap_err().code(), "data_too_large");
+        assert_eq!(
+            create(&p, &id(1), &n, &place(), 0).unwrap_err().code(),
+            "data_too_large"
+        );
     }
 
     #[test]
@@ -287,7 +298,10 @@ mod tests {
         let t = touch(&p, &r, 1010).unwrap();
         assert_eq!((t.last_seen, t.idle_expires_at, t.version), (1010, 1110, 1));
         let late = touch(&p, &t, 1200).unwrap();
-        assert_eq!(late.idle_expires_at, 1250, "capped by the absolute deadline");
+        assert_eq!(
+            late.idle_expires_at, 1250,
+            "capped by the absolute deadline"
+        );
         assert!(!late.is_alive(1250));
     }
 
@@ -296,7 +310,10 @@ mod tests {
         let p = policy();
         let r = create(&p, &id(1), &new_session(), &place(), 1000).unwrap();
         let u = update(&p, &r, 1, r#"{"n":2}"#, 1005).unwrap();
-        assert_eq!((u.version, u.data.as_str(), u.last_seen), (2, r#"{"n":2}"#, 1005));
+        assert_eq!(
+            (u.version, u.data.as_str(), u.last_seen),
+            (2, r#"{"n":2}"#, 1005)
+        );
         let e = update(&p, &u, 1, r#"{"n":3}"#, 1006).unwrap_err();
         assert_eq!(e, SessionError::Conflict { current_version: 2 });
         assert_eq!(e.http_status(), 412);
@@ -309,7 +326,10 @@ mod tests {
         let n = rotate(&p, &r, &id(2), 1100).unwrap();
         assert_eq!(n.id_hash, id(2).storage_key());
         assert_ne!(n.id_hash, r.id_hash);
-        assert_eq!((n.data.as_str(), n.created_at, n.absolute_expires_at), (r.data.as_str(), 1000, 1250));
+        assert_eq!(
+            (n.data.as_str(), n.created_at, n.absolute_expires_at),
+            (r.data.as_str(), 1000, 1250)
+        );
         assert_eq!(n.version, 2);
         assert!(rotate(&p, &r, &id(1), 1100).is_err());
         assert_eq!(check_alive(&n, &id(1), 1100), Err(SessionError::NotFound));

@@ -15,8 +15,10 @@ pub async fn fetch(req: Request, _env: Env, _ctx: Context) -> Result<Response> {
 }
 
 fn json_error(status: u16, code: &str, message: &str) -> Result<Response> {
-    Ok(Response::from_json(&serde_json::json!({ "error": { "code": code, "message": message } }))?
-        .with_status(status))
+    Ok(
+        Response::from_json(&serde_json::json!({ "error": { "code": code, "message": message } }))?
+            .with_status(status),
+    )
 }
 
 /// One session shard: a SQLite-backed Durable Object named after a ring shard.

@@ -1,0 +1,359 @@
+//! The session manager over the memory stores: the whole lifecycle, expiry, placement across
+//! ring changes, key rotation, revocation; and the store conformance suite (which must also
+//! catch a broken store).
+
+use edge_session::conformance;
+use edge_session::error::{SessionError, StoreError};
+use edge_session::ring::{Ring, ShardSpec};
+use edge_session::{
+    IdHash, KeyState, Keyring, MemoryShards, MemoryStore, NewSession, Policy, SessionId,
+    SessionManager, SessionRecord, SessionStore,
+};
+use futures_executor::block_on;
+
+const T0: u64 = 1_800_000_000;
+
+fn keyring(keys: &[(&str, u8, KeyState)]) -> Keyring {
+    Keyring::new(
+        keys.iter()
+            .map(|(k, b, s)| (k.to_string(), vec![*b; 32], *s))
+            .collect(),
+    )
+    .unwrap()
+}
+
+fn ring(names: &[&str]) -> Ring {
+    let specs: Vec<ShardSpec> = names
+        .iter()
+        .map(|n| ShardSpec {
+            name: n.to_string(),
+            weight: 1,
+        })
+        .collect();
+    Ring::new(&specs).unwrap()
+}
+
+fn policy() -> Policy {
+    Policy {
+        idle_timeout: 600,
+        absolute_lifetime: 3600,
+        touch_interval: 60,
+        max_data_bytes: 1024,
+    }
+}
+
+fn sid(n: u64) -> SessionId {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&n.to_be_bytes());
+    b[15] = 0x5a;
+    SessionId::from_bytes(b)
+}
+
+fn new(user: &str, data: &str) -> NewSession {
+    NewSession {
+        user: user.into(),
+        device: "test".into(),
+        data: data.into(),
+    }
+}
+
+fn manager(shards: MemoryShards) -> SessionManager<MemoryShards> {
+    SessionManager::new(
+        keyring(&[("k1", 1, KeyState::Primary)]),
+        ring(&["a", "b", "c", "d"]),
+        policy(),
+        shards,
+    )
+    .unwrap()
+}
+
+#[test]
+fn memory_store_passes_the_conformance_suite() {
+    let store = MemoryStore::new();
+    assert_eq!(
+        block_on(conformance::run(&store, "mem", T0)),
+        Ok(conformance::CHECKS.len())
+    );
+    // and again on the same store (a second run must not trip over the first one's leftovers)
+    assert_eq!(
+        block_on(conformance::run(&store, "mem2", T0)),
+        Ok(conformance::CHECKS.len())
+    );
+}
+
+/// A store whose compare-and-set ignores the version: the suite must catch it.
+struct LostWrites(MemoryStore);
+
+impl SessionStore for LostWrites {
+    async fn get(&self, k: &IdHash, now: u64) -> Result<Option<SessionRecord>, StoreError> {
+        self.0.get(k, now).await
+    }
+    async fn create(&self, r: &SessionRecord) -> Result<(), StoreError> {
+        self.0.create(r).await
+    }
+    async fn compare_and_set(&self, r: &SessionRecord, _v: u64) -> Result<(), StoreError> {
+        let cur = self
+            .0
+            .get(&r.id_hash, 0)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.0.compare_and_set(r, cur.version).await
+    }
+    async fn touch(&self, k: &IdHash, l: u64, i: u64) -> Result<(), StoreError> {
+        self.0.touch(k, l, i).await
+    }
+    async fn replace(&self, o: &IdHash, v: u64, r: &SessionRecord) -> Result<(), StoreError> {
+        self.0.replace(o, v, r).await
+    }
+    async fn delete(&self, k: &IdHash) -> Result<bool, StoreError> {
+        self.0.delete(k).await
+    }
+    async fn list_by_user(&self, u: &str, now: u64) -> Result<Vec<SessionRecord>, StoreError> {
+        self.0.list_by_user(u, now).await
+    }
+    async fn delete_by_user(&self, u: &str) -> Result<u64, StoreError> {
+        self.0.delete_by_user(u).await
+    }
+    async fn expire(&self, now: u64) -> Result<u64, StoreError> {
+        self.0.expire(now).await
+    }
+}
+
+#[test]
+fn the_conformance_suite_catches_lost_writes() {
+    let err = block_on(conformance::run(&LostWrites(MemoryStore::new()), "bad", T0)).unwrap_err();
+    assert_eq!(err.check, "cas_stale_version_refused");
+}
+
+#[test]
+fn full_lifecycle() {
+    let m = manager(MemoryShards::new());
+    let issued = block_on(m.create(sid(1), &new("alice", r#"{"cart":[]}"#), T0)).unwrap();
+    assert!(issued.token.len() < 160);
+    assert_eq!(issued.max_age, 3600);
+    assert_eq!(issued.record.shard, m.ring().locate(b"alice"));
+
+    let auth = block_on(m.authenticate(&issued.token, T0 + 1)).unwrap();
+    assert_eq!(
+        (auth.record.user.as_str(), auth.record.version, auth.touched),
+        ("alice", 1, false)
+    );
+
+    let v2 = block_on(m.update(&issued.token, 1, r#"{"cart":[1]}"#, T0 + 2)).unwrap();
+    assert_eq!(v2.version, 2);
+    let stale = block_on(m.update(&issued.token, 1, r#"{"cart":[9]}"#, T0 + 3)).unwrap_err();
+    assert_eq!(stale, SessionError::Conflict { current_version: 2 });
+    assert_eq!(
+        block_on(m.authenticate(&issued.token, T0 + 3))
+            .unwrap()
+            .record
+            .data,
+        r#"{"cart":[1]}"#
+    );
+
+    let rotated = block_on(m.rotate(&issued.token, sid(2), T0 + 4)).unwrap();
+    assert_ne!(rotated.token, issued.token);
+    assert_eq!(
+        block_on(m.authenticate(&issued.token, T0 + 5)).unwrap_err(),
+        SessionError::NotFound
+    );
+    let after = block_on(m.authenticate(&rotated.token, T0 + 5)).unwrap();
+    assert_eq!(
+        (
+            after.record.data.as_str(),
+            after.record.version,
+            after.record.created_at
+        ),
+        (r#"{"cart":[1]}"#, 3, T0)
+    );
+    assert_eq!(rotated.max_age, 3600 - 4, "rotation keeps the hard cap");
+
+    block_on(m.destroy(&rotated.token, T0 + 6)).unwrap();
+    assert_eq!(
+        block_on(m.authenticate(&rotated.token, T0 + 7)).unwrap_err(),
+        SessionError::NotFound
+    );
+    block_on(m.destroy(&rotated.token, T0 + 8)).unwrap(); // idempotent
+    assert_eq!(
+        block_on(m.authenticate("garbage", T0)).unwrap_err().code(),
+        "invalid_token"
+    );
+}
+
+#[test]
+fn idle_expiry_slides_with_use_but_never_past_the_hard_cap() {
+    let shards = MemoryShards::new();
+    let m = manager(shards);
+    let t = block_on(m.create(sid(1), &new("bob", "{}"), T0))
+        .unwrap()
+        .token;
+    // used every 500 s (< idle 600): alive until the absolute cap at T0 + 3600
+    let mut now = T0;
+    while now + 500 < T0 + 3600 {
+        now += 500;
+        let a = block_on(m.authenticate(&t, now)).unwrap();
+        assert!(
+            a.touched,
+            "past the touch interval, a read refreshes storage"
+        );
+    }
+    assert_eq!(
+        block_on(m.authenticate(&t, T0 + 3600)).unwrap_err().code(),
+        "invalid_token",
+        "the token itself expires at the cap"
+    );
+    // an idle session dies after 600 s
+    let t2 = block_on(m.create(sid(2), &new("bob", "{}"), T0))
+        .unwrap()
+        .token;
+    assert!(
+        !block_on(m.authenticate(&t2, T0 + 30)).unwrap().touched,
+        "touch throttled"
+    );
+    // stores never return an expired record, so an idle-expired session reads as gone (401)
+    let e = block_on(m.authenticate(&t2, T0 + 600)).unwrap_err();
+    assert_eq!((e.code(), e.http_status()), ("session_not_found", 401));
+    assert!(block_on(m.authenticate(&t2, T0 + 599)).is_ok());
+}
+
+#[test]
+fn sessions_of_a_user_share_a_shard_and_survive_a_ring_change() {
+    let shards = MemoryShards::new();
+    let m = manager(shards.clone());
+    let mut tokens = Vec::new();
+    for (i, user) in ["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"]
+        .iter()
+        .enumerate()
+    {
+        for d in 0..3u64 {
+            let t = block_on(m.create(sid(100 + i as u64 * 10 + d), &new(user, "{}"), T0)).unwrap();
+            assert_eq!(t.record.shard, m.ring().locate(user.as_bytes()));
+            tokens.push((user.to_string(), t.token));
+        }
+    }
+    assert!(
+        shards.counts().len() >= 3,
+        "8 users spread over several shards: {:?}",
+        shards.counts()
+    );
+
+    // New epoch: add a shard. Old sessions still work, new ones follow the new ring.
+    let mut grown = m.ring().clone();
+    grown
+        .add(ShardSpec {
+            name: "e".into(),
+            weight: 4,
+        })
+        .unwrap();
+    let m2 = SessionManager::new(m.keyring().clone(), grown, policy(), shards.clone()).unwrap();
+    for (_, t) in &tokens {
+        block_on(m2.authenticate(t, T0 + 1)).unwrap();
+    }
+    let moved: Vec<&str> = ["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"]
+        .into_iter()
+        .filter(|u| m2.ring().locate(u.as_bytes()) == "e")
+        .collect();
+    assert!(
+        !moved.is_empty(),
+        "weight 4 of 8: some user moves to the new shard"
+    );
+    for u in &moved {
+        let fresh = block_on(m2.create(sid(999), &new(u, "{}"), T0 + 2)).unwrap();
+        assert_eq!(fresh.record.shard, "e");
+        // listing covers the old epoch's shard too: 3 old + 1 new
+        assert_eq!(block_on(m2.list_user(u, T0 + 3)).unwrap().len(), 4);
+        assert_eq!(block_on(m2.revoke_user(u)).unwrap(), 4);
+        for (owner, t) in &tokens {
+            if owner == u {
+                assert_eq!(
+                    block_on(m2.authenticate(t, T0 + 4)).unwrap_err(),
+                    SessionError::NotFound
+                );
+            }
+        }
+        break;
+    }
+}
+
+#[test]
+fn key_rotation_logs_nobody_out_until_retirement() {
+    let shards = MemoryShards::new();
+    let r = ring(&["a", "b"]);
+    let m1 = SessionManager::new(
+        keyring(&[("k1", 1, KeyState::Primary)]),
+        r.clone(),
+        policy(),
+        shards.clone(),
+    )
+    .unwrap();
+    let old = block_on(m1.create(sid(1), &new("carol", "{}"), T0))
+        .unwrap()
+        .token;
+    let m2 = SessionManager::new(
+        keyring(&[("k2", 2, KeyState::Primary), ("k1", 1, KeyState::Verify)]),
+        r.clone(),
+        policy(),
+        shards.clone(),
+    )
+    .unwrap();
+    block_on(m2.authenticate(&old, T0 + 1)).unwrap();
+    let fresh = block_on(m2.rotate(&old, sid(2), T0 + 2)).unwrap().token;
+    let m3 = SessionManager::new(
+        keyring(&[("k2", 2, KeyState::Primary), ("k1", 1, KeyState::Retired)]),
+        r,
+        policy(),
+        shards,
+    )
+    .unwrap();
+    block_on(m3.authenticate(&fresh, T0 + 3)).unwrap();
+    let other = block_on(m1.create(sid(3), &new("carol", "{}"), T0))
+        .unwrap()
+        .token;
+    assert_eq!(
+        block_on(m3.authenticate(&other, T0 + 3))
+            .unwrap_err()
+            .code(),
+        "invalid_token"
+    );
+}
+
+#[test]
+fn revoke_one_session_by_its_listed_id_hash_only_for_its_owner() {
+    let m = manager(MemoryShards::new());
+    let a = block_on(m.create(sid(1), &new("dave", "{}"), T0)).unwrap();
+    let b = block_on(m.create(sid(2), &new("dave", "{}"), T0)).unwrap();
+    let listed = block_on(m.list_user("dave", T0)).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(!block_on(m.revoke("mallory", &a.record.id_hash, T0)).unwrap());
+    assert!(block_on(m.revoke("dave", &a.record.id_hash, T0)).unwrap());
+    assert_eq!(
+        block_on(m.authenticate(&a.token, T0)).unwrap_err(),
+        SessionError::NotFound
+    );
+    block_on(m.authenticate(&b.token, T0)).unwrap();
+}
+
+#[test]
+fn bad_input_is_refused_with_codes() {
+    let m = manager(MemoryShards::new());
+    let e = block_on(m.create(sid(1), &new("", "{}"), T0)).unwrap_err();
+    assert_eq!((e.code(), e.http_status()), ("invalid_input", 400));
+    let e = block_on(m.create(
+        sid(1),
+        &new("x", &format!(r#"{{"a":"{}"}}"#, "b".repeat(2000))),
+        T0,
+    ))
+    .unwrap_err();
+    assert_eq!((e.code(), e.http_status()), ("data_too_large", 413));
+    let t = block_on(m.create(sid(1), &new("x", "{}"), T0))
+        .unwrap()
+        .token;
+    let e = block_on(m.update(&t, 1, "not json", T0)).unwrap_err();
+    assert_eq!(e.code(), "invalid_input");
+    let e = block_on(m.create(sid(1), &new("x", "{}"), T0)).unwrap_err();
+    assert_eq!(
+        e.code(),
+        "session_exists",
+        "an id collision is refused, never overwritten"
+    );
+}
