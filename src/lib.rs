@@ -1,4 +1,4 @@
-//! edge-session: crate docs are filled in from README.md once it exists.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
