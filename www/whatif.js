@@ -18,7 +18,7 @@ export class WhatIf {
     this.form = $('wi-op').form;
     this.form.addEventListener('submit', (e) => { e.preventDefault(); this.apply(); });
     $('wi-op').addEventListener('change', () => this.prefill());
-    $('wi-name').addEventListener('change', () => this.prefillWeight());
+    $('wi-name').addEventListener('input', () => this.prefillWeight());
     $('wi-reset').addEventListener('click', () => this.reset());
     this.reset();
   }
