@@ -39,6 +39,13 @@ function countdown(seconds) {
 }
 
 const clock = (unix) => new Date(unix * 1000).toLocaleString([], { dateStyle: 'medium', timeStyle: 'medium' });
+/** Short form for tables: the time alone when it is today. */
+function short(unix) {
+  const d = new Date(unix * 1000);
+  return d.toDateString() === new Date().toDateString()
+    ? d.toLocaleTimeString([], { timeStyle: 'short' })
+    : d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+}
 const iso = (unix) => new Date(unix * 1000).toISOString();
 
 function ago(unix) {
@@ -140,7 +147,7 @@ async function loadDevices() {
     device.append(document.createTextNode(s.device));
     if (s.current) device.append(' ', Object.assign(document.createElement('span'), { className: 'badge', textContent: 'this device' }));
     tr.append(device);
-    for (const v of [clock(s.created), ago(s.last_seen), clock(s.expires), s.shard]) {
+    for (const v of [short(s.created), ago(s.last_seen), short(s.expires), s.shard]) {
       tr.append(Object.assign(document.createElement('td'), { textContent: v }));
     }
     const action = document.createElement('td');
@@ -180,7 +187,7 @@ function renderLiveRing() {
     const f = fractionOf(p);
     const owner = ownerAt(arcs, p);
     marker = { fraction: f, label: `${user} at ${f.toFixed(4)} of the ring, on ${owner}` };
-    centre.splice(1, 1, `${user} → ${owner}`);
+    centre.splice(1, 1, user, `on ${owner}`);
     pos.hidden = false;
     pos.textContent = `${user}'s position is ${p} of 2^64 (${f.toFixed(6)} of the way round), on ${owner}.` +
       (state.session.shard !== owner

@@ -6,9 +6,11 @@ import { fractionOf, percent } from './ring-math.js';
 const NS = 'http://www.w3.org/2000/svg';
 const SIZE = 400;
 const C = SIZE / 2;
-const R = 118; // ring radius (centre of the band)
-const BAND = 34; // band width
-const LABEL_R = R + BAND / 2 + 22;
+const R = 110; // ring radius (centre of the band)
+const BAND = 32; // band width
+const LABEL_R = R + BAND / 2 + 16;
+// Room on both sides for the labels (names up to ~14 characters).
+const VIEW = `-40 35 ${SIZE + 80} ${SIZE - 70}`;
 
 function el(name, attrs = {}, text) {
   const e = document.createElementNS(NS, name);
@@ -50,7 +52,7 @@ const shortName = (n) => (n.length > 14 ? `${n.slice(0, 13)}…` : n);
  */
 export function renderRing(svg, { arcs, shares, palette, marker = null, moved = null, centre = [], title = 'Ring' }) {
   svg.replaceChildren();
-  svg.setAttribute('viewBox', `0 0 ${SIZE} ${SIZE}`);
+  svg.setAttribute('viewBox', VIEW);
   svg.setAttribute('role', 'img');
   const desc = shares.map((s) => `${s.name} weight ${s.weight}, ${percent(fractionOf(s.owned))}`).join('; ');
   svg.append(el('title', {}, title));
@@ -135,8 +137,12 @@ export function renderRing(svg, { arcs, shares, palette, marker = null, moved = 
     svg.append(m);
   }
 
+  // Inside the ring there is room for about 22 characters a line.
   centre.slice(0, 3).forEach((line, i, all) => {
     const y = C + (i - (all.length - 1) / 2) * 20 + 5;
-    svg.append(el('text', { x: C, y: fmt(y), 'text-anchor': 'middle', class: i === 0 ? 'centre-main' : 'centre-sub' }, line));
+    const short = line.length > 22 ? `${line.slice(0, 21)}…` : line;
+    const t = el('text', { x: C, y: fmt(y), 'text-anchor': 'middle', class: i === 0 ? 'centre-main' : 'centre-sub' }, short);
+    if (short !== line) t.append(el('title', {}, line));
+    svg.append(t);
   });
 }

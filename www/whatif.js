@@ -111,7 +111,7 @@ export class WhatIf {
       const from = ownerAt(before, pos);
       const to = this.after.locate(user);
       marker = { fraction: fractionOf(pos), label: `${user} would be placed on ${to}` };
-      centre.push(from === to ? `${user} stays on ${to}` : `${user}: ${from} → ${to}`);
+      centre.push(user, from === to ? `stays on ${to}` : `${from} → ${to}`);
     }
     renderRing($('whatif-svg'), { arcs: after, shares: afterShares, palette, moved: pieces, marker, centre, title: 'What-if ring' });
 
