@@ -20,8 +20,8 @@
 //! For each `valid` case, `keyring.verify(token, now)` returns `kid` and `claims`, and
 //! signing `claims` with a keyring where `kid` is the primary reproduces `token` byte
 //! for byte (signing is deterministic). Every `invalid` case fails with `invalid_token`.
-//! Integers are JSON numbers; u64 values above 2^53 appear (JS readers: parse with
-//! BigInt or compare as strings). The file is produced once by the ignored test
+//! Integers are JSON numbers no larger than 2^53 - 1 (`Number.MAX_SAFE_INTEGER`, used
+//! as `expires_at` of `max_stateful`), so `JSON.parse` reads every one exactly. The file is produced once by the ignored test
 //! `generate_vectors` (`cargo test --test token -- --ignored generate_vectors`) and
 //! then only read.
 
@@ -38,6 +38,8 @@ use sha2::Sha256;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/tokens.json");
 const NOW: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+/// `Number.MAX_SAFE_INTEGER`: the largest time the vectors use, so `JSON.parse` reads all exactly.
+const JS_MAX_SAFE: u64 = (1 << 53) - 1;
 
 /// Fixed test secrets: kid -> 32 bytes.
 fn secret(kid: &str) -> Vec<u8> {
@@ -191,7 +193,7 @@ fn valid_cases() -> Vec<(&'static str, &'static str, Claims)> {
                 "shard-0123456789abcdefghijklmnop",
                 u32::MAX,
                 0,
-                u64::MAX,
+                JS_MAX_SAFE,
                 b"",
             ),
         ),
@@ -402,6 +404,16 @@ fn vectors_invalid_cases_fail() {
         assert_eq!(case["expect"], "invalid_token", "{name}");
         let got = ring.verify(case["token"].as_str().unwrap(), now);
         assert_eq!(got, Err(InvalidToken), "{name}");
+    }
+}
+
+#[test]
+fn vectors_are_json_safe() {
+    let v = load_vectors();
+    for case in v["valid"].as_array().unwrap() {
+        for field in ["epoch", "issued_at", "expires_at"] {
+            assert!(case["claims"][field].as_u64().unwrap() <= JS_MAX_SAFE);
+        }
     }
 }
 
