@@ -56,6 +56,7 @@ fi
 tier build-worker 0 bash scripts/build-worker.sh
 tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/e2e/*.test.mjs
 if compgen -G "tests/browser/*.test.mjs" >/dev/null; then
+  tier build-www 0 bash scripts/build-www.sh
   tier browser-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/browser/*.test.mjs
 fi
 
