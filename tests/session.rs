@@ -257,7 +257,7 @@ fn sessions_of_a_user_share_a_shard_and_survive_a_ring_change() {
         !moved.is_empty(),
         "weight 4 of 8: some user moves to the new shard"
     );
-    for u in &moved {
+    if let Some(u) = moved.first() {
         let fresh = block_on(m2.create(sid(999), &new(u, "{}"), T0 + 2)).unwrap();
         assert_eq!(fresh.record.shard, "e");
         // listing covers the old epoch's shard too: 3 old + 1 new
@@ -271,7 +271,6 @@ fn sessions_of_a_user_share_a_shard_and_survive_a_ring_change() {
                 );
             }
         }
-        break;
     }
 }
 
