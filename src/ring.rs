@@ -376,8 +376,14 @@ impl Ring {
                 (xxh3_64(buf.get(..len).unwrap_or_default()), s.name.as_str())
             })
             .collect();
+        // Only the best n - 1 need ordering: select them in O(shards), then sort those.
+        let k = (n - 1).min(rest.len());
+        if k > 0 && k < rest.len() {
+            rest.select_nth_unstable_by(k - 1, layout::by_score_then_name);
+            rest.truncate(k);
+        }
         rest.sort_unstable_by(layout::by_score_then_name);
-        out.extend(rest.into_iter().take(n - 1).map(|(_, name)| name));
+        out.extend(rest.into_iter().map(|(_, name)| name));
         out
     }
 

@@ -765,3 +765,48 @@ fn pretty(v: &Value) -> String {
 fn write_ring_vectors() {
     std::fs::write(VECTORS, pretty(&vectors_value(&vector_ring()))).unwrap();
 }
+
+/// Worst-case replay cost of a hostile configuration within the input limits: 1024 shards,
+/// then as many maximal weight swings as fit in 256 KiB / 4096 steps. Prints timings; run with
+/// `cargo test --release --test ring -- --ignored --nocapture worst_case_config_cost`.
+#[test]
+#[ignore = "timing experiment, run by hand in release mode"]
+fn worst_case_config_cost() {
+    let init: Vec<ShardSpec> = (0..1024)
+        .map(|i| ShardSpec::new(format!("{i}"), 1))
+        .collect();
+    let mut steps = vec![RingStep::Init(init)];
+    let mut size = RingConfig {
+        epoch: 4096,
+        steps: steps.clone(),
+    }
+    .to_json()
+    .len();
+    for i in 0u32.. {
+        // Swing one shard to the top weight and back: every other shard trades each time.
+        let w = if i.is_multiple_of(2) { 1_000_000 } else { 1 };
+        let step = RingStep::SetWeight(ShardSpec::new(format!("{}", (i / 2) % 1024), w));
+        size += serde_json::to_string(&step).unwrap().len() + 1;
+        if steps.len() == 4096 || size > 256 * 1024 {
+            break;
+        }
+        steps.push(step);
+    }
+    let cfg = RingConfig {
+        epoch: steps.len() as u32,
+        steps,
+    };
+    let json = cfg.to_json();
+    let t = std::time::Instant::now();
+    let result = Ring::from_json(&json);
+    println!(
+        "{} steps, {} bytes: {:?} in {:.2?}",
+        cfg.steps.len(),
+        json.len(),
+        result
+            .as_ref()
+            .map(|r| r.arcs().len())
+            .map_err(|e| e.code()),
+        t.elapsed()
+    );
+}
