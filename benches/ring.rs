@@ -51,7 +51,7 @@ fn print_table() {
         "arcs grown",
         "replay grown"
     );
-    for n in [4usize, 16, 64, 256, 1024] {
+    for n in [4usize, 16, 64, 256, 1000] {
         let (mut worst_balance, mut worst_add, mut worst_remove) = (0f64, 0f64, 0f64);
         let (mut arcs_init, mut arcs_add) = (0usize, 0usize);
         let mut build = 0f64;
