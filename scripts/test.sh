@@ -41,8 +41,12 @@ tier() {
 
 tier fmt 0 cargo fmt --all -- --check
 tier clippy-native 0 cargo clippy --all-targets -- -D warnings
+tier clippy-native-js 0 cargo clippy --lib --features js -- -D warnings
+tier clippy-native-worker 0 cargo clippy --lib --features worker -- -D warnings
+tier clippy-wasm-core 0 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 tier clippy-wasm-js 0 cargo clippy --target wasm32-unknown-unknown --lib --features js -- -D warnings
 tier clippy-wasm-worker 0 cargo clippy --target wasm32-unknown-unknown --lib --features worker -- -D warnings
+tier docs 0 env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
 tier cargo-test 1 cargo test
 if [ -f tests/wasm.rs ]; then
   tier wasm-node 1 wasm-pack test --node --test wasm
