@@ -173,7 +173,13 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> std::result::R
     })?;
     serde_json::from_slice(&body).map_err(|e| {
         if e.is_data() {
-            ApiError::new(400, "invalid_input", format!("unexpected JSON shape: {e}"))
+            // serde's text may quote the input (field names): report the position only.
+            let at = format!("line {}, column {}", e.line(), e.column());
+            ApiError::new(
+                400,
+                "invalid_input",
+                format!("unexpected JSON shape at {at}"),
+            )
         } else {
             ApiError::new(400, "invalid_json", "request body is not valid JSON")
         }
