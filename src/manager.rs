@@ -246,7 +246,7 @@ impl<R: ShardRouter> SessionManager<R> {
         for shard in self.user_shards(user) {
             out.extend(self.store(&shard)?.list_by_user(user, now).await?);
         }
-        out.sort_by(|a, b| (a.created_at, &a.id_hash).cmp(&(b.created_at, &b.id_hash)));
+        out.sort_unstable_by(|a, b| (a.created_at, &a.id_hash).cmp(&(b.created_at, &b.id_hash)));
         out.dedup_by(|a, b| a.id_hash == b.id_hash);
         Ok(out)
     }

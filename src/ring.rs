@@ -171,7 +171,7 @@ impl Ring {
             check_spec(s)?;
         }
         let mut sorted = shards.to_vec();
-        sorted.sort_by(|a, b| a.name.cmp(&b.name));
+        sorted.sort_unstable_by(|a, b| a.name.cmp(&b.name));
         if let Some(w) = sorted.windows(2).find(|w| w[0].name == w[1].name) {
             return Err(RingError::DuplicateShard(w[0].name.clone()));
         }

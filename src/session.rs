@@ -159,7 +159,7 @@ pub fn sessions_to_evict(policy: &Policy, live: &[SessionRecord]) -> Vec<IdHash>
         return Vec::new();
     }
     let mut by_use: Vec<&SessionRecord> = live.iter().collect();
-    by_use.sort_by(|a, b| {
+    by_use.sort_unstable_by(|a, b| {
         (a.last_seen, a.created_at, &a.id_hash).cmp(&(b.last_seen, b.created_at, &b.id_hash))
     });
     by_use

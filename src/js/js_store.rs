@@ -178,7 +178,6 @@ impl SessionStore for JsStore {
         for item in arr.iter().take(MAX_SESSIONS_PER_USER) {
             out.push(record_from_js(&item)?);
         }
-        out.sort_by(|a, b| (a.created_at, &a.id_hash).cmp(&(b.created_at, &b.id_hash)));
         Ok(out)
     }
 
