@@ -29,10 +29,11 @@ pub fn invalid_input(why: &str) -> JsValue {
     coded("invalid_input", format_args!("invalid input: {why}"))
 }
 
-/// An error of the session layer, with `currentVersion` on conflicts and `reason` when the
-/// store was unavailable.
+/// An error of the session layer, with its HTTP `status`, `currentVersion` on conflicts and
+/// `reason` when the store was unavailable.
 pub fn session_error(e: &SessionError) -> JsValue {
     let out = coded(e.code(), e);
+    set(&out, "status", &JsValue::from_f64(f64::from(e.http_status())));
     if let Some(v) = e.current_version() {
         set(&out, "currentVersion", &JsValue::from_f64(v as f64));
     }
