@@ -248,13 +248,13 @@ pub async fn run<S: SessionStore>(
         .await
         .map_err(|e| fail("list_by_user_exact", e.to_string()))?;
     let mut keys: Vec<_> = list.iter().map(|r| r.id_hash.clone()).collect();
-    keys.sort();
+    keys.sort_unstable();
     let mut want = vec![
         rotated.id_hash.clone(),
         a4.id_hash.clone(),
         dead.id_hash.clone(),
     ];
-    want.sort();
+    want.sort_unstable();
     check!(
         "list_by_user_exact",
         keys == want,

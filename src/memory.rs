@@ -113,7 +113,7 @@ impl SessionStore for MemoryStore {
             .filter(|r| r.user == user && r.is_alive(now))
             .cloned()
             .collect();
-        out.sort_by(|a, b| (a.created_at, &a.id_hash).cmp(&(b.created_at, &b.id_hash)));
+        out.sort_unstable_by(|a, b| (a.created_at, &a.id_hash).cmp(&(b.created_at, &b.id_hash)));
         out.truncate(MAX_SESSIONS_PER_USER);
         Ok(out)
     }

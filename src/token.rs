@@ -28,8 +28,36 @@
 //! Sizes: the body is 41 fixed bytes plus kid, shard and payload; the tag adds 32.
 //! The smallest token is 75 bytes (100 characters); the largest *stateful* token
 //! (12-byte kid, 32-byte shard, no payload) is 117 bytes = 156 characters
-//! ([`MAX_STATEFUL_TOKEN_LEN`], under 160 by a compile-time assertion), and the largest token of all is 2165 bytes = [`MAX_TOKEN_LEN`]
-//! = 2887 characters.
+//! ([`MAX_STATEFUL_TOKEN_LEN`], under 160 by a compile-time assertion); the largest
+//! token of all is 2165 bytes = 2887 characters ([`MAX_TOKEN_LEN`]).
+//!
+//! Signing is deterministic: the same keyring and claims give the same string,
+//! which is what lets `tests/vectors/tokens.json` pin the format on every runtime.
+//!
+//! # Example
+//!
+//! ```
+//! use edge_session::{Claims, KeyState, Keyring, SessionId};
+//!
+//! let ring = Keyring::new(vec![
+//!     ("k2".into(), vec![2; 32], KeyState::Primary),
+//!     ("k1".into(), vec![1; 32], KeyState::Verify),
+//! ])?;
+//! let claims = Claims {
+//!     session_id: SessionId::from_bytes([7; 16]), // SessionId::random()? in a shell
+//!     shard: "s1".into(),
+//!     epoch: 1,
+//!     issued_at: 1_700_000_000,
+//!     expires_at: 1_700_086_400,
+//!     payload: vec![],
+//! };
+//! let token = ring.sign(&claims)?;
+//! assert_eq!(token.len(), 103);
+//! let ok = ring.verify(&token, 1_700_000_001).expect("valid");
+//! assert_eq!((ok.kid.as_str(), &ok.claims), ("k2", &claims));
+//! assert!(ring.verify(&token, 1_700_086_400).is_err()); // expired
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Verification
 //!

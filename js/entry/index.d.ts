@@ -1,0 +1,321 @@
+// Types of the `edge-session` package (Node and browsers).
+
+/** Every error thrown or rejected by edge-session: an `Error` with a stable `code`. */
+export interface EdgeSessionError extends Error {
+  /** e.g. `invalid_token`, `session_not_found`, `session_expired`, `version_conflict`,
+   * `invalid_input`, `data_too_large`, `store_unavailable`, `ring_unknown_shard`, `keyring_*`,
+   * `cookie_*`, `policy_invalid`, `config_invalid`. */
+  code: string;
+  /** HTTP status for session errors (401, 400, 412, 413, 409, 503, 500). */
+  status?: number;
+  /** On `version_conflict`: the version currently stored. */
+  currentVersion?: number;
+  /** On `store_unavailable`: `timeout`, `connection`, `quorum_failed`, ... */
+  reason?: string;
+}
+
+/** One key of a keyring. `secret`: base64 of at least 32 bytes. */
+export interface KeyJSON {
+  kid: string;
+  secret: string;
+  state: 'primary' | 'verify' | 'retired';
+}
+
+/** What a token says (times in unix seconds; sessionId and payload in base64url). */
+export interface Claims {
+  sessionId: string;
+  shard: string;
+  epoch: number;
+  issuedAt: number;
+  expiresAt: number;
+  payload?: string;
+}
+
+/** Claims of a verified token, with the kid that signed it. */
+export interface VerifiedClaims extends Required<Claims> {
+  kid: string;
+}
+
+/** HMAC keys: one signs, others verify, retired ones are refused. */
+export class Keyring {
+  private constructor();
+  /** From JSON text or `[{kid, secret, state}]`. Throws `keyring_*`. */
+  static fromJSON(json: string | KeyJSON[]): Keyring;
+  readonly primaryKid: string;
+  /** Signs claims with the primary key. */
+  sign(claims: Claims): string;
+  /** Verifies at `nowSeconds` (default: now). Throws `invalid_token`. */
+  verify(token: string, nowSeconds?: number): VerifiedClaims;
+  kids(): { kid: string; state: KeyJSON['state'] }[];
+  free(): void;
+}
+
+export interface ShardSpec {
+  name: string;
+  weight?: number;
+}
+
+export type RingStep =
+  | { init: ShardSpec[] }
+  | { add: ShardSpec }
+  | { remove: string }
+  | { set_weight: Required<ShardSpec> };
+
+/** A ring configuration: its whole history (`epoch` = number of steps). */
+export interface RingJSON {
+  epoch: number;
+  steps: RingStep[];
+}
+
+export interface Share {
+  name: string;
+  weight: number;
+  /** owned / 2^64, for display. */
+  fraction: number;
+  /** Exact owned hash space, a decimal string (numerator over 2^64). */
+  owned: string;
+}
+
+export interface RingArc {
+  shard: string;
+  /** Decimal strings (u64 / up to 2^64). */
+  start: string;
+  len: string;
+  startFraction: number;
+  lenFraction: number;
+}
+
+/** The consistent-hash ring (same placements on every runtime). */
+export class Ring {
+  constructor(shards: ShardSpec[]);
+  static fromJSON(json: string | RingJSON | { shards: ShardSpec[] }): Ring;
+  /** Fraction of the hash space whose owner differs between a and b. */
+  static movedFraction(a: Ring, b: Ring): number;
+  toJSON(): RingJSON;
+  add(shard: ShardSpec): void;
+  remove(name: string): void;
+  setWeight(name: string, weight: number): void;
+  readonly epoch: number;
+  readonly shards: Required<ShardSpec>[];
+  locate(key: string): string;
+  /** xxh3_64(key) as a decimal string. */
+  position(key: string): string;
+  preferenceList(key: string, n: number): string[];
+  shares(): Share[];
+  arcs(): RingArc[];
+  clone(): Ring;
+  atEpoch(epoch: number): Ring;
+  free(): void;
+}
+
+/** Session data: any JSON object. */
+export type SessionData = Record<string, unknown>;
+
+/** A session as the application sees it. `id` is the public storage hash (safe to list). */
+export interface Session<D extends SessionData = SessionData> {
+  id: string;
+  user: string;
+  device: string;
+  data: D;
+  version: number;
+  createdAt: number;
+  lastSeen: number;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+  expiresAt: number;
+  shard: string;
+  epoch: number;
+}
+
+/** A record as a store keeps it (`data` is JSON text; times in unix seconds). */
+export interface StoreRecord {
+  idHash: string;
+  user: string;
+  device: string;
+  data: string;
+  version: number;
+  createdAt: number;
+  lastSeen: number;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+  shard: string;
+  epoch: number;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * The store interface. Rejections carry `code`: `version_conflict` (+ `currentVersion`),
+ * `session_not_found`, `session_exists`, `store_corrupt`, or `store_unavailable` (+ `reason`).
+ */
+export interface SessionStore {
+  /** The live record (never one expired at `now`), or null. */
+  get(idHash: string, now: number): MaybePromise<StoreRecord | null | undefined>;
+  /** Inserts; `session_exists` if taken. */
+  create(record: StoreRecord): MaybePromise<void>;
+  /** Replaces if the stored version is `expectedVersion`; atomic. */
+  compareAndSet(record: StoreRecord, expectedVersion: number): MaybePromise<void>;
+  /** Moves lastSeen / idleExpiresAt forward only; version unchanged. */
+  touch(idHash: string, lastSeen: number, idleExpiresAt: number): MaybePromise<void>;
+  /** Rotation: removes `oldIdHash` (at `expectedVersion`) and inserts `record`, atomically. */
+  replace(oldIdHash: string, expectedVersion: number, record: StoreRecord): MaybePromise<void>;
+  /** true if there was a record. */
+  delete(idHash: string): MaybePromise<boolean>;
+  /** Live records of `user` (at most 256). */
+  listByUser(user: string, now: number): MaybePromise<StoreRecord[]>;
+  /** Deletes every record of `user`; returns how many. */
+  deleteByUser(user: string): MaybePromise<number>;
+  /** Purges records expired at `now`; returns how many. */
+  expire(now: number): MaybePromise<number>;
+}
+
+/** Picks the store of a shard. */
+export type StoreRouter = (shard: string) => SessionStore;
+
+export interface Policy {
+  /** Seconds of inactivity before a session ends (default 1800). */
+  idleTimeout?: number;
+  /** Hard cap in seconds from sign-in (default 43200). */
+  absoluteLifetime?: number;
+  /** Reads write lastSeen back at most this often (default 60). */
+  touchInterval?: number;
+  /** Largest data JSON, bytes (default 4096, at most 65536). */
+  maxDataBytes?: number;
+  /** Most sessions per user; more end the least recently used (default 32). */
+  maxSessionsPerUser?: number;
+}
+
+export interface SessionManagerOptions {
+  /** Keyring JSON (text or `[{kid, secret, state}]`). */
+  keys: string | KeyJSON[];
+  /** A Ring, its JSON, `{shards}` or `[{name, weight}]`. */
+  ring: Ring | RingJSON | string | ShardSpec[] | { shards: ShardSpec[] };
+  policy?: Policy;
+  /** One store for every shard, or `shard => store`. */
+  store: SessionStore | StoreRouter;
+  /** Unix seconds (function or fixed number); default `Date.now() / 1000`. */
+  now?: (() => number) | number;
+}
+
+export interface Issued<D extends SessionData = SessionData> {
+  /** The cookie value: a bearer secret, never log it. */
+  token: string;
+  session: Session<D>;
+  /** Seconds the cookie should live. */
+  maxAge: number;
+}
+
+/** Sessions over a store, with the lifecycle rules of the Rust core. */
+export class SessionManager {
+  constructor(options: SessionManagerOptions);
+  readonly policy: Required<Policy>;
+  /** The shard a new session of `user` goes to. */
+  shardFor(user: string): string;
+  create<D extends SessionData = SessionData>(input: { user: string; device?: string; data?: D }): Promise<Issued<D>>;
+  authenticate<D extends SessionData = SessionData>(token: string): Promise<{ session: Session<D>; touched: boolean }>;
+  /** Rejects with `version_conflict` (+ `currentVersion`) when `version` is stale. */
+  update<D extends SessionData = SessionData>(token: string, version: number, data: D): Promise<Session<D>>;
+  rotate<D extends SessionData = SessionData>(token: string): Promise<Issued<D>>;
+  destroy(token: string): Promise<void>;
+  listUser(user: string): Promise<Session[]>;
+  revokeUser(user: string): Promise<number>;
+  revoke(user: string, id: string): Promise<boolean>;
+  free(): void;
+}
+
+export interface CookieOptions {
+  /** Base name (default "session"). */
+  name?: string;
+  /** Prefix `__Host-` (default true; needs secure, path "/" and no domain). */
+  hostPrefix?: boolean;
+  secure?: boolean;
+  httpOnly?: boolean;
+  sameSite?: 'Lax' | 'Strict' | 'None';
+  path?: string;
+  domain?: string;
+}
+
+/** The Set-Cookie header value (throws `cookie_too_large` etc. instead of a dropped cookie). */
+export function setCookie(token: string, maxAge: number, opts?: CookieOptions): string;
+export function clearCookie(opts?: CookieOptions): string;
+/** The cookie's value in a Cookie header, or undefined. */
+export function readCookie(header: string | undefined | null, opts?: CookieOptions): string | undefined;
+/** Runs the core's store conformance suite; resolves to the number of checks passed. */
+export function runConformance(store: SessionStore, tag: string): Promise<number>;
+export function version(): string;
+/** Loads the wasm (browsers); a no-op in Node. Idempotent. */
+export function init(input?: unknown): Promise<unknown>;
+
+/** The store interface over a Map. */
+export class MemoryStore implements SessionStore {
+  readonly size: number;
+  get(idHash: string, now: number): Promise<StoreRecord | null>;
+  create(record: StoreRecord): Promise<void>;
+  compareAndSet(record: StoreRecord, expectedVersion: number): Promise<void>;
+  touch(idHash: string, lastSeen: number, idleExpiresAt: number): Promise<void>;
+  replace(oldIdHash: string, expectedVersion: number, record: StoreRecord): Promise<void>;
+  delete(idHash: string): Promise<boolean>;
+  listByUser(user: string, now: number): Promise<StoreRecord[]>;
+  deleteByUser(user: string): Promise<number>;
+  expire(now: number): Promise<number>;
+}
+
+export interface RedisStoreOptions {
+  /** Replicas per shard (default 1): the shard's server, then the next of the ring's preference list. */
+  replicas?: number;
+  /** Servers that must acknowledge a write (default 1, at most replicas). */
+  writeQuorum?: number;
+  /** The ring (needed when replicas > 1). */
+  ring?: { preferenceList(key: string, n: number): string[] };
+  /** Key prefix (default "es:"). */
+  prefix?: string;
+  /** Deadline of every command, ms (default 1000). */
+  commandTimeout?: number;
+  /** Seconds a record outlives its expiry in Redis (default 60). */
+  grace?: number;
+}
+
+/** Sessions in several Redis servers (Node only), one per shard name. */
+export class RedisStore {
+  constructor(options: RedisStoreOptions & { clients: Record<string, unknown> });
+  /** Connects to `servers` ({shard name: redis URL}). */
+  static connect(
+    options: RedisStoreOptions & { servers: Record<string, string>; connectTimeout?: number; createClient?: unknown },
+  ): Promise<RedisStore>;
+  /** The store of one shard. */
+  shard(name: string): SessionStore;
+  /** `shard => store`, for `new SessionManager({store: redis.router()})`. */
+  router(): StoreRouter;
+  close(): Promise<void>;
+}
+
+/** Request helpers set by `edgeSession()`. */
+export interface EdgeSessionRequest {
+  session: Session | null;
+  signIn(input: { user: string; device?: string; data?: SessionData }): Promise<Session>;
+  saveSession(data: SessionData): Promise<Session>;
+  rotateSession(): Promise<Session>;
+  signOut(): Promise<void>;
+}
+
+/** Express / connect middleware: sets `req.session` and the helpers (Node only). */
+export function edgeSession(options: {
+  manager: SessionManager;
+  cookie?: CookieOptions;
+}): (req: any, res: any, next: (err?: unknown) => void) => Promise<void>;
+
+declare const _default: {
+  Keyring: typeof Keyring;
+  Ring: typeof Ring;
+  SessionManager: typeof SessionManager;
+  MemoryStore: typeof MemoryStore;
+  RedisStore: typeof RedisStore;
+  setCookie: typeof setCookie;
+  clearCookie: typeof clearCookie;
+  readCookie: typeof readCookie;
+  runConformance: typeof runConformance;
+  version: typeof version;
+  edgeSession: typeof edgeSession;
+  init: typeof init;
+};
+export default _default;

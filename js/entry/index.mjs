@@ -1,0 +1,8 @@
+// Node entry (import): the same instance as require('edge-session').
+import m from './index.cjs';
+
+export const {
+  Keyring, Ring, SessionManager, setCookie, clearCookie, readCookie, runConformance, version,
+  MemoryStore, RedisStore, edgeSession, init,
+} = m;
+export default m;

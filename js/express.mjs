@@ -1,0 +1,65 @@
+// edgeSession({manager, cookie}): middleware for Express (or any (req, res, next) server).
+// Sets `req.session` (the live session or null) and helpers:
+//   await req.signIn({user, device?, data?})  -> session   (sets the cookie)
+//   await req.saveSession(data)               -> session   (versioned; 412 on a stale version)
+//   await req.rotateSession()                 -> session   (new id, new cookie)
+//   await req.signOut()                                    (clears the cookie)
+// Errors reaching Express carry `code` and `status` (401, 412, 413, 503...).
+
+const ANONYMOUS = new Set(['invalid_token', 'session_not_found', 'session_expired']);
+
+function appendSetCookie(res, value) {
+  const prev = res.getHeader('Set-Cookie');
+  res.setHeader('Set-Cookie', prev === undefined ? [value] : [].concat(prev, value));
+}
+
+/** Builds the middleware factory over the core's cookie helpers. */
+export function makeEdgeSession({ readCookie, setCookie, clearCookie }) {
+  return function edgeSession({ manager, cookie } = {}) {
+    if (!manager) throw Object.assign(new Error('edgeSession needs {manager}'), { code: 'config_invalid' });
+    clearCookie(cookie); // validates the cookie options now, not on the first request
+    return async function edgeSessionMiddleware(req, res, next) {
+      try {
+        let token = readCookie(req.headers.cookie, cookie);
+        req.session = null;
+        if (token) {
+          try {
+            req.session = (await manager.authenticate(token)).session;
+          } catch (e) {
+            if (!ANONYMOUS.has(e && e.code)) throw e;
+            appendSetCookie(res, clearCookie(cookie));
+            token = undefined;
+          }
+        }
+        const issue = (issued) => {
+          token = issued.token;
+          req.session = issued.session;
+          appendSetCookie(res, setCookie(issued.token, issued.maxAge, cookie));
+          return issued.session;
+        };
+        req.signIn = async (input) => {
+          if (token) await manager.destroy(token).catch(() => {});
+          return issue(await manager.create(input));
+        };
+        req.saveSession = async (data) => {
+          if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
+          req.session = await manager.update(token, req.session.version, data);
+          return req.session;
+        };
+        req.rotateSession = async () => {
+          if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
+          return issue(await manager.rotate(token));
+        };
+        req.signOut = async () => {
+          if (token) await manager.destroy(token).catch(() => {});
+          token = undefined;
+          req.session = null;
+          appendSetCookie(res, clearCookie(cookie));
+        };
+        next();
+      } catch (e) {
+        next(e);
+      }
+    };
+  };
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the npm package `edge-session` into pkg/ (git-ignored) and packs it as
+# ./edge-session-<version>.tgz. Two wasm-pack builds of the same core (`--features js`):
+#   --target nodejs -> pkg/node/ (CommonJS, loads the wasm synchronously: no init call)
+#   --target web    -> pkg/web/  (ESM; `await init()` or the `edge-session/auto` entry)
+# plus the JS parts from js/ (ESM sources, and CommonJS copies made by esbuild).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+for target in nodejs web; do
+  wasm-pack --quiet build --release --target "$target" --out-dir "build/wasm-$target" \
+    --out-name edge_session --no-pack -- --features js
+done
+
+rm -rf pkg && mkdir -p pkg/node pkg/web pkg/lib
+cp build/wasm-nodejs/edge_session_bg.wasm build/wasm-nodejs/edge_session.d.ts pkg/node/
+cp build/wasm-nodejs/edge_session.js pkg/node/edge_session.cjs
+cp build/wasm-web/edge_session_bg.wasm build/wasm-web/edge_session.js build/wasm-web/edge_session.d.ts pkg/web/
+for f in js/*.mjs; do
+  cp "$f" pkg/lib/
+  esbuild "$f" --format=cjs --platform=node --target=node20 --log-level=warning \
+    --outfile="pkg/lib/$(basename "${f%.mjs}").cjs"
+done
+# esbuild keeps the .mjs specifiers; the CommonJS copies require the .cjs siblings.
+sed -i 's/require("\.\/\([a-z-]*\)\.mjs")/require(".\/\1.cjs")/' pkg/lib/*.cjs
+cp js/entry/index.cjs js/entry/index.mjs js/entry/index.d.ts pkg/
+cp js/entry/web-index.js pkg/web/index.js
+cp js/entry/web-auto.js pkg/web/auto.js
+cp js/entry/web-index.d.ts pkg/web/index.d.ts
+cp js/entry/web-index.d.ts pkg/web/auto.d.ts
+echo '{"type": "module"}' >pkg/web/package.json
+
+# Size of what a browser downloads: wasm + JS glue, gzip -9.
+gz() { gzip -9c "$@" | wc -c; }
+WASM=$(stat -c %s pkg/web/edge_session_bg.wasm)
+WASM_GZ=$(gz pkg/web/edge_session_bg.wasm)
+GLUE_GZ=$(gz pkg/web/edge_session.js)
+TOTAL_GZ=$((WASM_GZ + GLUE_GZ))
+SIZE_LINE="wasm ${WASM} bytes (${WASM_GZ} gzip) + JS glue ${GLUE_GZ} gzip = $(awk "BEGIN{printf \"%.1f\", $TOTAL_GZ/1024}") KiB gzip"
+sed "s/{{VERSION}}/$VERSION/g; s/{{SIZE}}/$SIZE_LINE/g" js/README.md >pkg/README.md
+sed "s/{{VERSION}}/$VERSION/g" js/package.json >pkg/package.json
+cp LICENSE* pkg/ 2>/dev/null || true
+
+rm -f edge-session-*.tgz
+(cd pkg && npm pack --silent --pack-destination "$ROOT" >/dev/null)
+echo "built pkg/ and edge-session-$VERSION.tgz: $SIZE_LINE"
