@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# Builds the web target of the npm package (ESM + wasm) into www/pkg/ for the demo page.
-# www/pkg is git-ignored. Idempotent: does nothing when www/pkg is newer than every input.
+# Builds the web target of the npm package (ESM + wasm, feature `js`) and puts it in www/pkg/
+# (git-ignored) for the demo page. It shares build/wasm-web with scripts/build-pkg.sh, so after
+# one of them the other only copies. Idempotent: does nothing when www/pkg is newer than every input.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
+web=build/wasm-web
 out=www/pkg
-stamp=$out/.built
+newer_src() { [ -n "$(find src Cargo.toml Cargo.lock -newer "$1" -print -quit)" ]; }
+
 if [ ! -d src/js ]; then
-  echo "[build-www] src/js (the wasm-bindgen surface, feature js) is missing: nothing to build" >&2
+  echo "[build-www] src/js (the wasm-bindgen surface of feature js) is missing: nothing to build" >&2
   exit 1
 fi
-if [ -f "$stamp" ] && [ -f "$out/edge_session.js" ] && [ -f "$out/edge_session_bg.wasm" ] \
-   && [ -z "$(find src Cargo.toml Cargo.lock -newer "$stamp" -print -quit)" ]; then
+if [ -f "$out/.built" ] && [ -f "$out/edge_session_bg.wasm" ] && ! newer_src "$out/.built"; then
   exit 0
 fi
-echo "[build-www] wasm-pack build --target web -> $out" >&2
-rm -rf "$out"
-wasm-pack --log-level warn build --release --target web --out-dir "$out" --out-name edge_session --no-pack \
-  -- --features js
-rm -f "$out/.gitignore"
-touch "$stamp"
+if [ ! -f "$web/edge_session_bg.wasm" ] || newer_src "$web/edge_session_bg.wasm"; then
+  echo "[build-www] wasm-pack build --target web -> $web" >&2
+  wasm-pack --quiet build --release --target web --out-dir "$web" --out-name edge_session --no-pack \
+    -- --features js
+fi
+rm -rf "$out" && mkdir -p "$out"
+cp "$web/edge_session.js" "$web/edge_session_bg.wasm" "$out/"
+# For Node (tests load this build outside the page): the glue is an ES module.
+echo '{"type": "module"}' >"$out/package.json"
+touch "$out/.built"
+echo "[build-www] $out: wasm $(stat -c %s "$out/edge_session_bg.wasm") bytes" >&2

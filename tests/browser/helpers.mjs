@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { ROOT, startWorker } from '../e2e/harness.mjs';
+import { TEST_KEYS } from '../e2e/helpers.mjs';
 
 export { ROOT };
 export const SCREENSHOTS = join(ROOT, 'screenshots');
@@ -28,14 +29,23 @@ export async function loadPackage() {
   return mod;
 }
 
+/** A ring with unequal weights and some history, so the picture and the what-if have something to show. */
+export const DEMO_RING = JSON.stringify({
+  epoch: 2,
+  steps: [
+    { init: [{ name: 'shard-a', weight: 1 }, { name: 'shard-b', weight: 2 }, { name: 'shard-c', weight: 1 }] },
+    { add: { name: 'shard-d', weight: 1 } },
+  ],
+});
+
 /**
- * The server under test: BROWSER_TEST_URL (an already running `make dev`) or a fresh local worker.
- * Returns { url, stop() }.
+ * The server under test: BROWSER_TEST_URL (an already running `make dev`) or a fresh local worker
+ * (Durable Object store) with test keys and DEMO_RING. Returns { url, stop() }.
  */
 export async function startServer() {
   if (process.env.BROWSER_TEST_URL) return { url: process.env.BROWSER_TEST_URL.replace(/\/$/, ''), stop: async () => {} };
   requireBuilds();
-  return startWorker();
+  return startWorker({ vars: { SESSION_KEYS: TEST_KEYS, RING: DEMO_RING } });
 }
 
 export async function launch() {

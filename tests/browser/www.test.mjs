@@ -21,7 +21,10 @@ const text = (page, sel) => page.locator(sel).textContent();
 
 before(async () => {
   requireBuilds({ worker: !process.env.BROWSER_TEST_URL });
-  [server, browser, pkg] = await Promise.all([startServer(), launch(), loadPackage()]);
+  // One at a time, so that after() can stop whatever did start if a later step fails.
+  pkg = await loadPackage();
+  browser = await launch();
+  server = await startServer();
 });
 after(async () => {
   for (const c of contexts) await c.close().catch(() => {});
