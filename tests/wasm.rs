@@ -54,7 +54,12 @@ fn token_vectors_verify_and_sign_byte_for_byte() {
         let kid = case["kid"].as_str().unwrap();
         let want = claims(&case["claims"]);
         let got = ring.verify(token, now).expect("valid vector");
-        assert_eq!((got.kid.as_str(), &got.claims), (kid, &want), "{}", case["name"]);
+        assert_eq!(
+            (got.kid.as_str(), &got.claims),
+            (kid, &want),
+            "{}",
+            case["name"]
+        );
         let signed = keyring_with_primary(&doc, kid).sign(&want).unwrap();
         assert_eq!(signed, token, "{}", case["name"]);
     }
@@ -91,7 +96,10 @@ fn ring_vectors_place_every_key_as_native() {
     assert!(keys.len() > 50);
     for k in keys {
         let key = k["key"].as_str().unwrap().as_bytes();
-        assert_eq!(Ring::position(key).to_string(), k["position"].as_str().unwrap());
+        assert_eq!(
+            Ring::position(key).to_string(),
+            k["position"].as_str().unwrap()
+        );
         assert_eq!(ring.locate(key), k["owner"].as_str().unwrap());
         let pref: Vec<&str> = k["preference"]
             .as_array()
@@ -130,16 +138,25 @@ async fn session_lifecycle_over_memory_shards() {
         data: r#"{"n":1}"#.into(),
     };
     // A real id from WebCrypto (getrandom's wasm_js backend) in Node and in Chromium.
-    let issued = m.create(SessionId::random().unwrap(), &new, t0).await.unwrap();
+    let issued = m
+        .create(SessionId::random().unwrap(), &new, t0)
+        .await
+        .unwrap();
     assert_eq!(issued.max_age, 1000);
     let a = m.authenticate(&issued.token, t0 + 5).await.unwrap();
     assert!(!a.touched, "inside the touch interval");
     let a = m.authenticate(&issued.token, t0 + 50).await.unwrap();
     assert!(a.touched);
-    let u = m.update(&issued.token, 1, r#"{"n":2}"#, t0 + 60).await.unwrap();
+    let u = m
+        .update(&issued.token, 1, r#"{"n":2}"#, t0 + 60)
+        .await
+        .unwrap();
     assert_eq!(u.version, 2);
     let stale = m.update(&issued.token, 1, r#"{"n":3}"#, t0 + 61).await;
-    assert_eq!(stale.unwrap_err(), SessionError::Conflict { current_version: 2 });
+    assert_eq!(
+        stale.unwrap_err(),
+        SessionError::Conflict { current_version: 2 }
+    );
     let r = m
         .rotate(&issued.token, SessionId::random().unwrap(), t0 + 70)
         .await

@@ -371,4 +371,3 @@ impl JsSessionManager {
         parse(&v.to_string())
     }
 }
-
