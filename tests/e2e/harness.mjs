@@ -35,6 +35,12 @@ function testConfig() {
   return file;
 }
 
+/** dotenv quoting: single quotes keep JSON literally (double quotes do not unescape \"). */
+function envQuote(v) {
+  if (!v.includes("'") && !v.includes('\n')) return `'${v}'`;
+  return JSON.stringify(v);
+}
+
 /**
  * Start the worker. `vars` become an env file (secrets and vars alike).
  * Returns { url, persistDir, stop(), logs() }.
@@ -44,7 +50,7 @@ export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000 } 
   const inspector = await freePort();
   persistDir ??= mkdtempSync(join(tmpdir(), 'edge-session-e2e-'));
   const envFile = join(mkdtempSync(join(tmpdir(), 'edge-session-env-')), '.env');
-  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join('\n') + '\n');
+  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${envQuote(String(v))}`).join('\n') + '\n');
   const args = ['dev', '--config', testConfig(), '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspector), '--persist-to', persistDir, '--env-file', envFile,
     '--show-interactive-dev-session=false', '--log-level', 'warn'];
@@ -74,7 +80,10 @@ export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000 } 
     if (exited) throw new Error(`wrangler exited before serving:\n${output}`);
     try {
       const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
-      if (r.status === 200) return { url, persistDir, stop, logs: () => output };
+      // 200, or a JSON 500 naming a bad setting (tests of configuration errors want that too).
+      if (r.status === 200 || (r.status === 500 && /config_invalid/.test(await r.text()))) {
+        return { url, persistDir, stop, logs: () => output };
+      }
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 250));
   }
