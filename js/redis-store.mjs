@@ -389,6 +389,13 @@ export class RedisStore {
 
   /** Closes every client. */
   async close() {
-    await Promise.allSettled([...this.nodes.values()].map((n) => (n.client.isOpen ? n.client.quit() : n.client.disconnect?.())));
+    for (const { client } of this.nodes.values()) {
+      try {
+        if (typeof client.destroy === 'function') client.destroy();
+        else if (client.isOpen) await client.disconnect();
+      } catch {
+        // already closed
+      }
+    }
   }
 }

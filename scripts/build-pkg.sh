@@ -8,6 +8,8 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
+# Size-tuned for the package (sha2/hmac keep their opt-level 3 overrides from Cargo.toml).
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 for target in nodejs web; do
   wasm-pack --quiet build --release --target "$target" --out-dir "build/wasm-$target" \

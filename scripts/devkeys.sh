@@ -9,7 +9,7 @@ node -e '
 const c = require("crypto");
 const keys = [{ kid: "dev-" + c.randomBytes(3).toString("hex"), secret: c.randomBytes(32).toString("base64"), state: "primary" }];
 // Single quotes: dotenv keeps the JSON literally (it does not unescape \" in double quotes).
-process.stdout.write("SESSION_KEYS='" + JSON.stringify(keys) + "'\n");
+process.stdout.write("SESSION_KEYS=\x27" + JSON.stringify(keys) + "\x27\n");
 process.stdout.write("ADMIN_TOKEN=\"" + c.randomBytes(24).toString("base64url") + "\"\n");
 ' > "$file"
 chmod 600 "$file"

@@ -28,10 +28,12 @@ cargo_tool wasm-pack wasm-pack "$WASM_PACK_VERSION" --locked
 cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION" --locked
 
 # npm devDependencies (Node 22, wrangler, binaryen, test tools). `npm ci` fails here (see TOOLCHAIN.md).
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
-   || [ package.json -nt node_modules/.package-lock.json ]; then
+# Re-install only when package.json or the lock changed (content stamp, not timestamps).
+stamp="$(cat package.json package-lock.json | sha256sum | cut -c1-64)"
+if [ ! -d node_modules ] || [ "$(cat node_modules/.edge-session-stamp 2>/dev/null)" != "$stamp" ]; then
   say "npm install"
   npm install --no-audit --no-fund --loglevel=error
+  echo "$stamp" > node_modules/.edge-session-stamp
 fi
 
 if [ "${1:-}" = "--test" ]; then

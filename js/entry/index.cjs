@@ -1,6 +1,7 @@
 'use strict';
 // Node entry (require): the wasm core loads synchronously, no init call needed.
-const core = require('./node/edge_session.cjs');
+const { patchCore } = require('./lib/patch.cjs');
+const core = patchCore(require('./node/edge_session.cjs'));
 const { MemoryStore } = require('./lib/memory-store.cjs');
 const { RedisStore } = require('./lib/redis-store.cjs');
 const { makeEdgeSession } = require('./lib/express.cjs');

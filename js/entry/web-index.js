@@ -3,3 +3,7 @@ export { Keyring, Ring, SessionManager, setCookie, clearCookie, readCookie, runC
   from './edge_session.js';
 export { default as init } from './edge_session.js';
 export { MemoryStore } from '../lib/memory-store.mjs';
+import * as core from './edge_session.js';
+import { patchCore } from '../lib/patch.mjs';
+
+patchCore(core);

@@ -33,7 +33,11 @@ pub fn invalid_input(why: &str) -> JsValue {
 /// `reason` when the store was unavailable.
 pub fn session_error(e: &SessionError) -> JsValue {
     let out = coded(e.code(), e);
-    set(&out, "status", &JsValue::from_f64(f64::from(e.http_status())));
+    set(
+        &out,
+        "status",
+        &JsValue::from_f64(f64::from(e.http_status())),
+    );
     if let Some(v) = e.current_version() {
         set(&out, "currentVersion", &JsValue::from_f64(v as f64));
     }

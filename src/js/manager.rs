@@ -164,7 +164,14 @@ impl JsSessionManager {
                 "new SessionManager({keys, ring, policy?, store, now?})",
             ));
         }
-        let keyring = JsKeyring::parse(&prop(&opts, "keys"))?;
+        let keys = prop(&opts, "keys");
+        if !prop(&keys, "__wbg_ptr").is_undefined() {
+            return Err(coded(
+                "keyring_invalid_json",
+                "keys takes the keyring JSON ([{kid, secret, state}]), not a Keyring object",
+            ));
+        }
+        let keyring = JsKeyring::parse(&keys)?;
         let ring = ring_from_value(&prop(&opts, "ring"))?;
         let policy = policy_from(&prop(&opts, "policy"))?;
         let clock = Clock::from(&prop(&opts, "now"))?;
@@ -371,4 +378,3 @@ impl JsSessionManager {
         parse(&v.to_string())
     }
 }
-

@@ -14,8 +14,8 @@ use crate::session::SessionRecord;
 /// The URL the worker posts RPCs to (the host is ignored by a Durable Object stub).
 pub const RPC_URL: &str = "https://shard.internal/rpc";
 
-/// Largest RPC body either side accepts, in bytes (256 records of at most 64 KiB would not
-/// fit; `list_by_user` answers are bounded by the records the policy lets in).
+/// Largest RPC body the shard accepts, in bytes (room for a `list_by_user` answer of 256
+/// records with 64 KiB of data each).
 pub const MAX_RPC_BODY: usize = 32 * 1024 * 1024;
 
 /// One store operation.

@@ -85,12 +85,17 @@ test('200 increments from 20 concurrent clients retrying on 412 count exactly 20
   const { token } = await signIn(`counter-${randomBytes(3).toString('hex')}`, { data: { n: 0 } });
   let conflicts = 0;
   const worker = async () => {
+    let streak = 0; // consecutive conflicts: back off with jitter so 20 clients do not stampede
     for (let done = 0; done < 10;) {
       const cur = await api('GET', '/api/session', { token });
       assert.equal(cur.status, 200, cur.text);
       const r = await api('PUT', '/api/session', { token, body: { data: { n: cur.json.data.n + 1 } }, headers: { 'if-match': `"${cur.json.version}"` } });
-      if (r.status === 200) done++;
-      else { assert.equal(r.status, 412, r.text); conflicts++; await sleep(Math.random() * 10); }
+      if (r.status === 200) { done++; streak = 0; } else {
+        assert.equal(r.status, 412, r.text);
+        conflicts++;
+        streak++;
+        await sleep(Math.random() * 20 * Math.min(streak, 5));
+      }
     }
   };
   await Promise.all(Array.from({ length: 20 }, worker));

@@ -1,0 +1,66 @@
+// The web build in headless Chromium (playwright-core + Debian's chromium): ESM with an explicit
+// `init()` and the self-initialising `edge-session/auto` entry; golden vectors and a session
+// lifecycle over MemoryStore in the page. Loopback only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { chromium } from 'playwright-core';
+import { KEYS, PKG, ROOT } from './helpers.mjs';
+
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
+
+test('web build in Chromium: explicit init and auto init, vectors and a session lifecycle', async (t) => {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const base = url.pathname.startsWith('/vectors/') ? join(ROOT, 'tests') : PKG;
+    const file = normalize(join(base, url.pathname));
+    if (!file.startsWith(base)) return res.writeHead(403).end();
+    try {
+      const body = url.pathname === '/' ? '<!doctype html><title>t</title>' : await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'text/html' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  const result = await page.evaluate(async (KEYS) => {
+    const web = await import('/web/index.js');
+    let before;
+    try { new web.Ring([{ name: 'a' }]); } catch (e) { before = 'threw before init'; }
+    await web.init();
+    await web.init(); // idempotent
+    const tokens = await (await fetch('/vectors/tokens.json')).json();
+    const ringDoc = await (await fetch('/vectors/ring.json')).json();
+    const kr = web.Keyring.fromJSON(tokens.keyring);
+    const verified = tokens.valid.every((c) => kr.verify(c.token, tokens.now).sessionId === c.claims.session_id);
+    const refused = tokens.invalid.every((c) => { try { kr.verify(c.token, tokens.now); return false; } catch (e) { return e.code === 'invalid_token'; } });
+    const ring = web.Ring.fromJSON(ringDoc.config);
+    const placed = ringDoc.keys.every((k) => ring.locate(k.key) === k.owner && ring.position(k.key) === k.position);
+    const m = new web.SessionManager({ keys: KEYS, ring: [{ name: 'a' }, { name: 'b' }], store: new web.MemoryStore() });
+    const { token } = await m.create({ user: 'browser', data: { n: 1 } });
+    const { session } = await m.authenticate(token);
+    const up = await m.update(token, session.version, { n: 2 });
+    let conflict;
+    try { await m.update(token, 1, { n: 3 }); } catch (e) { conflict = [e.code, e.currentVersion]; }
+    const auto = await import('/web/auto.js');
+    return { before, verified, refused, placed, version: up.version, conflict, auto: auto.version(), autoRing: new auto.Ring([{ name: 'z' }]).locate('k') };
+  }, KEYS);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(result, {
+    before: 'threw before init', verified: true, refused: true, placed: true, version: 2,
+    conflict: ['version_conflict', 2], auto: result.auto, autoRing: 'z',
+  });
+  assert.match(result.auto, /^\d+\.\d+\.\d+$/);
+});
