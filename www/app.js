@@ -234,6 +234,9 @@ async function loadRing() {
 
 // ---------- wiring ----------
 
+// No form ever submits natively (a plain GET would reload the page), even before its handler is ready.
+for (const form of document.forms) form.addEventListener('submit', (e) => e.preventDefault());
+
 $('signin-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const user = $('user').value.trim();

@@ -21,6 +21,7 @@ export class WhatIf {
     $('wi-name').addEventListener('input', () => this.prefillWeight());
     $('wi-reset').addEventListener('click', () => this.reset());
     this.reset();
+    $('wi-apply').disabled = false;
   }
 
   /** The ring the next change applies to. */

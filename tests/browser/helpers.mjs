@@ -88,7 +88,7 @@ export async function openDevice(browser, url, problems, { width = 1200, height 
   const context = await browser.newContext({ viewport: { width, height }, colorScheme: 'light' });
   context.setDefaultTimeout(10_000);
   const page = watch(await context.newPage(), problems);
-  await page.goto(url);
+  await page.goto(url, { timeout: 30_000 });
   await page.waitForSelector('body[data-ready="true"]');
   return { context, page };
 }

@@ -1,6 +1,6 @@
 // End-to-end tests of the www/ demo page in headless Chromium against the real local worker.
 // Screenshots of every run go to screenshots/ (git-ignored).
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { SCREENSHOTS, launch, loadPackage, openDevice, requireBuilds, signIn, startServer, uniqueUser, watch } from './helpers.mjs';
@@ -10,11 +10,14 @@ let server;
 let browser;
 let pkg;
 const problems = [];
-const contexts = [];
 
+let testContexts = [];
 async function device(opts) {
-  const d = await openDevice(browser, server.url, problems, opts);
-  contexts.push(d.context);
+  const d = await openDevice(browser, server.url, problems, opts).catch((e) => {
+    // Show what the worker said when the page does not even load.
+    throw new Error(`${e.message}\n--- worker log (tail) ---\n${server.logs?.().slice(-4000) ?? ''}`);
+  });
+  testContexts.push(d.context);
   return d;
 }
 const text = (page, sel) => page.locator(sel).textContent();
@@ -26,8 +29,12 @@ before(async () => {
   browser = await launch();
   server = await startServer();
 });
+// Each test closes the devices it opened.
+afterEach(async () => {
+  for (const c of testContexts) await c.close().catch(() => {});
+  testContexts = [];
+});
 after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
   await browser?.close();
   await server?.stop();
 });
