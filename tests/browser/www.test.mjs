@@ -96,6 +96,7 @@ test('a conflicting edit from a second tab shows the conflict message and offers
   await tab2.click('#save-btn');
   await tab2.waitForFunction(() => document.getElementById('s-version').textContent === '2');
 
+  await tab1.bringToFront(); // a background tab gets no animation frames: Playwright's clicks wait on them
   await tab1.fill('#data', '{"from": "tab1"}');
   await tab1.click('#save-btn');
   await tab1.waitForSelector('#conflict:not([hidden])');
