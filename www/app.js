@@ -173,7 +173,9 @@ async function loadDevices() {
 function renderLiveRing() {
   const r = state.ring;
   if (!r) return;
-  const arcs = normaliseArcs(r.arcs);
+  // The API lists at most a few thousand arcs (arcs_total counts all): then draw the wasm ring's.
+  const truncated = Number.isInteger(r.arcs_total) && r.arcs_total > r.arcs.length;
+  const arcs = normaliseArcs(truncated && state.liveRing ? state.liveRing.arcs() : r.arcs);
   const shares = r.shards.map((s) => ({ name: s.name, weight: s.weight, owned: BigInt(s.owned) }));
   const palette = colours(shares.map((s) => s.name));
   $('ring-epoch').textContent = String(r.epoch);
