@@ -6,6 +6,8 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
+# Same profile as scripts/build-pkg.sh, so the two share build/wasm-web and cargo's cache.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 web=build/wasm-web
 out=www/pkg
 newer_src() { [ -n "$(find src Cargo.toml Cargo.lock -newer "$1" -print -quit)" ]; }
