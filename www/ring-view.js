@@ -10,7 +10,7 @@ const R = 110; // ring radius (centre of the band)
 const BAND = 32; // band width
 const LABEL_R = R + BAND / 2 + 16;
 // Room on both sides for the labels (names up to ~14 characters).
-const VIEW = `-40 35 ${SIZE + 80} ${SIZE - 70}`;
+const VIEW = `-60 35 ${SIZE + 120} ${SIZE - 70}`;
 
 function el(name, attrs = {}, text) {
   const e = document.createElementNS(NS, name);

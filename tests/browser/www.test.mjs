@@ -326,6 +326,7 @@ test('readable at 375 px: nothing overflows sideways', async () => {
   const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   assert.ok(scroll <= client, `page is ${scroll}px wide in a ${client}px viewport`);
   await page.screenshot({ path: join(SCREENSHOTS, 'narrow-375.png'), fullPage: true });
+  await page.locator('#ring').screenshot({ path: join(SCREENSHOTS, 'ring-375.png') });
 });
 
 test('no console errors or warnings on any page', () => {
