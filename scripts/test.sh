@@ -41,9 +41,13 @@ tier() {
 
 tier fmt 0 cargo fmt --all -- --check
 tier clippy-native 0 cargo clippy --all-targets -- -D warnings
+tier clippy-native-js 0 cargo clippy --lib --features js -- -D warnings
+tier clippy-native-worker 0 cargo clippy --lib --features worker -- -D warnings
+tier clippy-wasm-core 0 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 tier clippy-wasm-js 0 cargo clippy --target wasm32-unknown-unknown --lib --features js -- -D warnings
 tier clippy-wasm-worker 0 cargo clippy --target wasm32-unknown-unknown --lib --features worker -- -D warnings
-tier cargo-test 1 cargo test
+tier docs 0 env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+tier cargo-test 1 cargo test --no-fail-fast
 if [ -f tests/wasm.rs ]; then
   tier wasm-node 1 wasm-pack test --node --test wasm
   tier wasm-chromium 1 env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome \

@@ -26,5 +26,7 @@ pub use session::{NewSession, Placement, SessionRecord};
 pub use store::{SessionStore, ShardRouter};
 pub use token::{Claims, InvalidToken, TokenError, Verified, MAX_PAYLOAD_LEN, MAX_TOKEN_LEN};
 
+#[cfg(feature = "js")]
+pub mod js;
 #[cfg(feature = "worker")]
 mod worker;

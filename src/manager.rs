@@ -144,6 +144,8 @@ impl<R: ShardRouter> SessionManager<R> {
     }
 
     /// Signs in: stores a new session for `new.user` under the fresh `id` and issues its token.
+    /// If the user already holds `max_sessions_per_user` sessions on the shard, the least
+    /// recently used ones are ended first.
     pub async fn create(
         &self,
         id: SessionId,
@@ -153,7 +155,12 @@ impl<R: ShardRouter> SessionManager<R> {
         session::validate_user(&new.user)?;
         let placement = self.placement_for(&new.user);
         let record = session::create(&self.policy, &id, new, &placement, now)?;
-        self.store(&placement.shard)?.create(&record).await?;
+        let store = self.store(&placement.shard)?;
+        let live = store.list_by_user(&new.user, now).await?;
+        for key in session::sessions_to_evict(&self.policy, &live) {
+            store.delete(&key).await?;
+        }
+        store.create(&record).await?;
         self.issue(record, &id, now)
     }
 

@@ -14,7 +14,8 @@ pub const MAX_DEVICE_LEN: usize = 64;
 ///
 /// Defaults: idle timeout 30 min (sliding), absolute lifetime 12 h (a hard cap sliding never
 /// passes), touch interval 60 s (at most one storage write per session per minute for reads,
-/// which also respects Workers KV's one write per second per key), data up to 4 KiB.
+/// which also respects Workers KV's one write per second per key), data up to 4 KiB, at most
+/// 32 sessions per user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
@@ -26,6 +27,9 @@ pub struct Policy {
     pub touch_interval: u64,
     /// Largest accepted session data (JSON text), in bytes.
     pub max_data_bytes: usize,
+    /// Most live sessions one user may hold; a sign-in beyond it ends the least recently
+    /// used ones (bounds storage per user).
+    pub max_sessions_per_user: usize,
 }
 
 impl Default for Policy {
@@ -35,6 +39,7 @@ impl Default for Policy {
             absolute_lifetime: 12 * 60 * 60,
             touch_interval: 60,
             max_data_bytes: 4096,
+            max_sessions_per_user: 32,
         }
     }
 }
@@ -78,6 +83,11 @@ impl Policy {
         if self.max_data_bytes < 2 || self.max_data_bytes > MAX_DATA_BYTES_LIMIT {
             return Err(PolicyError("max_data_bytes must be 2 .. 65536"));
         }
+        if self.max_sessions_per_user == 0
+            || self.max_sessions_per_user > crate::store::MAX_SESSIONS_PER_USER
+        {
+            return Err(PolicyError("max_sessions_per_user must be 1 .. 256"));
+        }
         Ok(())
     }
 
@@ -111,6 +121,8 @@ mod tests {
             r#"{"idle_timeout": 0}"#,
             r#"{"touch_interval": 1800}"#,
             r#"{"max_data_bytes": 1000000}"#,
+            r#"{"max_sessions_per_user": 0}"#,
+            r#"{"max_sessions_per_user": 257}"#,
             r#"{"absolute_lifetime": 18446744073709551615}"#,
             r#"{"nope": 1}"#,
             "[",

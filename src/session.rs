@@ -151,6 +151,24 @@ pub fn create(
     })
 }
 
+/// The sessions to end before a user with `live` sessions signs in once more, so that at
+/// most `policy.max_sessions_per_user` remain: the least recently used first.
+pub fn sessions_to_evict(policy: &Policy, live: &[SessionRecord]) -> Vec<IdHash> {
+    let keep = policy.max_sessions_per_user.saturating_sub(1);
+    if live.len() <= keep {
+        return Vec::new();
+    }
+    let mut by_use: Vec<&SessionRecord> = live.iter().collect();
+    by_use.sort_by(|a, b| {
+        (a.last_seen, a.created_at, &a.id_hash).cmp(&(b.last_seen, b.created_at, &b.id_hash))
+    });
+    by_use
+        .iter()
+        .take(live.len() - keep)
+        .map(|r| r.id_hash.clone())
+        .collect()
+}
+
 /// Checks that a loaded record is alive at `now` (and is the one the token names).
 pub fn check_alive(record: &SessionRecord, id: &SessionId, now: u64) -> Result<(), SessionError> {
     if record.id_hash != id.storage_key() {
@@ -234,6 +252,7 @@ mod tests {
             absolute_lifetime: 250,
             touch_interval: 10,
             max_data_bytes: 64,
+            max_sessions_per_user: 3,
         }
     }
 
@@ -334,6 +353,27 @@ mod tests {
         assert!(rotate(&p, &r, &id(1), 1100).is_err());
         assert_eq!(check_alive(&n, &id(1), 1100), Err(SessionError::NotFound));
         assert_eq!(check_alive(&n, &id(2), 1100), Ok(()));
+    }
+
+    #[test]
+    fn eviction_keeps_room_for_one_more_and_drops_the_least_recently_used() {
+        let p = policy();
+        let mut live: Vec<SessionRecord> = (1..=2u8)
+            .map(|i| create(&p, &id(i), &new_session(), &place(), 1000 + u64::from(i)).unwrap())
+            .collect();
+        assert!(
+            sessions_to_evict(&p, &live).is_empty(),
+            "2 live + 1 new = 3 = the limit"
+        );
+        live.push(create(&p, &id(3), &new_session(), &place(), 900).unwrap());
+        live[0].last_seen = 2000; // id(1) was used recently
+        let out = sessions_to_evict(&p, &live);
+        assert_eq!(out, vec![id(3).storage_key()]);
+        live.push(create(&p, &id(4), &new_session(), &place(), 950).unwrap());
+        assert_eq!(
+            sessions_to_evict(&p, &live),
+            vec![id(3).storage_key(), id(4).storage_key()]
+        );
     }
 
     #[test]

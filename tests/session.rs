@@ -39,6 +39,7 @@ fn policy() -> Policy {
         absolute_lifetime: 3600,
         touch_interval: 60,
         max_data_bytes: 1024,
+        max_sessions_per_user: 8,
     }
 }
 
@@ -330,6 +331,28 @@ fn revoke_one_session_by_its_listed_id_hash_only_for_its_owner() {
         SessionError::NotFound
     );
     block_on(m.authenticate(&b.token, T0)).unwrap();
+}
+
+#[test]
+fn a_user_holds_at_most_max_sessions_the_least_recently_used_go_first() {
+    let m = manager(MemoryShards::new());
+    let tokens: Vec<String> = (0..8)
+        .map(|i| {
+            block_on(m.create(sid(i), &new("erin", "{}"), T0 + i))
+                .unwrap()
+                .token
+        })
+        .collect();
+    block_on(m.authenticate(&tokens[0], T0 + 100)).unwrap(); // refreshes session 0 (touch interval 60 s)
+    let ninth = block_on(m.create(sid(8), &new("erin", "{}"), T0 + 101)).unwrap();
+    assert_eq!(block_on(m.list_user("erin", T0 + 101)).unwrap().len(), 8);
+    assert_eq!(
+        block_on(m.authenticate(&tokens[1], T0 + 102)).unwrap_err(),
+        SessionError::NotFound,
+        "least recently used ended"
+    );
+    block_on(m.authenticate(&tokens[0], T0 + 102)).unwrap();
+    block_on(m.authenticate(&ninth.token, T0 + 102)).unwrap();
 }
 
 #[test]

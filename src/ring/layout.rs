@@ -45,7 +45,7 @@ pub(crate) fn targets(weights: &[u32]) -> Vec<u128> {
 
 /// The ring's layout: sorted arc starts (`starts[0] == 0`) and their owners (shard indices),
 /// with no two adjacent arcs of the same owner, plus a top-bits index for lookups.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Layout {
     pub(crate) starts: Vec<u64>,
     pub(crate) owners: Vec<u16>,
@@ -203,6 +203,13 @@ impl Layout {
                 j += 1;
             }
         }
+    }
+}
+
+impl std::fmt::Debug for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The arcs themselves can number in the hundreds of thousands: show the size only.
+        f.debug_struct("Layout").field("arcs", &self.len()).finish()
     }
 }
 

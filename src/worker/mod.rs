@@ -1,39 +1,79 @@
 //! Cloudflare Worker entry (feature `worker`): the session API at the edge.
 //!
-//! This first cut answers `/healthz` and leaves every other path to the static
-//! assets in `www/` (wrangler serves them before the worker runs).
+//! The worker only translates HTTP to and from the core: [`routes`] parses requests and calls
+//! the [`SessionManager`](crate::manager::SessionManager) over the configured backend
+//! ([`app`]): SQLite-backed Durable Object shards ([`shard`], reached through [`do_store`]) or
+//! Workers KV ([`kv_store`]). Configuration comes from vars and secrets ([`config`]). Static
+//! files in `www/` are served by the assets binding before the worker runs.
+//!
+//! Every error is `{"error": {"code", "message"}}` with a stable code ([`http`]); no input
+//! reaches a panic.
 
-use worker::{durable_object, event, Context, Env, Request, Response, Result, State};
+pub mod app;
+pub mod config;
+pub mod do_store;
+pub mod http;
+pub mod kv_store;
+pub mod routes;
+pub mod rpc;
+pub mod shard;
 
-/// The fetch handler: routes API paths; static files are served by the assets binding.
+use worker::{event, Context, Env, Method, Request, Response, Result};
+
+use self::app::App;
+use self::http::ApiError;
+use self::routes::Route;
+
+/// The fetch handler.
 #[event(fetch)]
-pub async fn fetch(req: Request, _env: Env, _ctx: Context) -> Result<Response> {
-    match req.path().as_str() {
-        "/healthz" => Response::from_json(&serde_json::json!({ "ok": true })),
-        _ => json_error(404, "not_found", "no such route"),
+pub async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let app = app::load(&env);
+    let app = app.as_ref();
+    let outcome = match app {
+        Ok(app) => handle(&mut req, &env, app).await,
+        // Every route, /healthz included, reports the bad setting.
+        Err(e) => Err(ApiError::new(500, "config_invalid", e.to_string())),
+    };
+    match outcome {
+        Ok(resp) => Ok(resp),
+        Err(e) => {
+            let clear = app.as_ref().ok().map(|a| a.config.cookie.clear_cookie());
+            http::error_response(&e, clear.as_deref())
+                .or_else(|_| Response::error("internal error", 500))
+        }
     }
 }
 
-fn json_error(status: u16, code: &str, message: &str) -> Result<Response> {
-    Ok(
-        Response::from_json(&serde_json::json!({ "error": { "code": code, "message": message } }))?
-            .with_status(status),
-    )
-}
-
-/// One session shard: a SQLite-backed Durable Object named after a ring shard.
-#[durable_object]
-pub struct SessionShard {
-    #[allow(dead_code)]
-    state: State,
-}
-
-impl worker::DurableObject for SessionShard {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state }
+async fn handle(
+    req: &mut Request,
+    env: &Env,
+    app: &App,
+) -> std::result::Result<Response, ApiError> {
+    let path = req.path();
+    let route = Route::parse(&path).ok_or_else(ApiError::not_found)?;
+    if route == Route::TestConformance && !app.config.test_routes {
+        return Err(ApiError::not_found());
     }
-
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        json_error(501, "not_implemented", "shard API not implemented yet")
+    let method = req.method();
+    if !route.allows(&method) {
+        return Err(ApiError::method_not_allowed(route.allow()));
+    }
+    let unsafe_method = !matches!(method, Method::Get | Method::Head | Method::Options);
+    if unsafe_method && (path.starts_with("/api/") || path.starts_with("/__test/")) {
+        http::check_same_origin(req)?;
+    }
+    match (route, method) {
+        (Route::Healthz, _) => routes::healthz(app),
+        (Route::Ring, _) => routes::ring(app),
+        (Route::Sessions, Method::Post) => routes::sign_in(req, app).await,
+        (Route::Sessions, Method::Get) => routes::list(req, app).await,
+        (Route::Sessions, _) => routes::revoke_all(req, app).await,
+        (Route::SessionById(id), _) => routes::revoke_one(req, app, &id).await,
+        (Route::Session, Method::Get) => routes::read(req, app).await,
+        (Route::Session, Method::Put) => routes::update(req, app).await,
+        (Route::Session, _) => routes::sign_out(req, app).await,
+        (Route::Rotate, _) => routes::rotate(req, app).await,
+        (Route::AdminUserSessions(user), _) => routes::admin(req, app, &user).await,
+        (Route::TestConformance, _) => routes::conformance(req, env).await,
     }
 }

@@ -1,0 +1,135 @@
+//! `Keyring`: signs and verifies tokens from JavaScript.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use super::convert::{bounded_string, is_nullish, json_arg, parse, safe_u64, to_js};
+use super::error::{coded, invalid_input};
+use crate::id::SessionId;
+use crate::keyring::{Keyring, MAX_KEYRING_JSON_LEN};
+use crate::token::{Claims, MAX_PAYLOAD_LEN, MAX_TOKEN_LEN};
+
+/// Claims as JavaScript sees them (camelCase; session id and payload in base64url).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct JsClaims {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kid: Option<String>,
+    session_id: String,
+    shard: String,
+    epoch: u32,
+    issued_at: u64,
+    expires_at: u64,
+    #[serde(default)]
+    payload: String,
+}
+
+impl JsClaims {
+    pub(crate) fn from_claims(kid: Option<String>, c: &Claims) -> JsClaims {
+        JsClaims {
+            kid,
+            session_id: c.session_id.to_base64url(),
+            shard: c.shard.clone(),
+            epoch: c.epoch,
+            issued_at: c.issued_at,
+            expires_at: c.expires_at,
+            payload: URL_SAFE_NO_PAD.encode(&c.payload),
+        }
+    }
+}
+
+const CLAIMS_SHAPE: &str =
+    "claims must be {sessionId, shard, epoch, issuedAt, expiresAt, payload?} (payload in base64url)";
+
+/// A set of named HMAC keys: one signs, the others only verify, retired ones are refused.
+#[wasm_bindgen(js_name = Keyring)]
+pub struct JsKeyring {
+    inner: Keyring,
+}
+
+impl JsKeyring {
+    /// Builds the core keyring from a JS value (JSON text or an array of `{kid, secret, state}`).
+    pub(crate) fn parse(json: &JsValue) -> Result<Keyring, JsValue> {
+        let text = json_arg(
+            json,
+            "keyring",
+            "keyring_invalid_json",
+            MAX_KEYRING_JSON_LEN,
+        )?;
+        Keyring::from_json(&text).map_err(|e| coded(e.code(), &e))
+    }
+}
+
+#[wasm_bindgen(js_class = Keyring)]
+impl JsKeyring {
+    /// `Keyring.fromJSON(json)`: JSON text or an array `[{kid, secret, state}]`
+    /// (secrets in base64, at least 32 bytes; exactly one `primary`).
+    #[wasm_bindgen(js_name = fromJSON)]
+    pub fn from_json(json: JsValue) -> Result<JsKeyring, JsValue> {
+        Ok(JsKeyring {
+            inner: JsKeyring::parse(&json)?,
+        })
+    }
+
+    /// The kid of the signing key.
+    #[wasm_bindgen(getter, js_name = primaryKid)]
+    pub fn primary_kid(&self) -> String {
+        self.inner.primary_kid().to_owned()
+    }
+
+    /// Signs claims `{sessionId, shard, epoch, issuedAt, expiresAt, payload?}` with the
+    /// primary key; returns the token.
+    pub fn sign(&self, claims: JsValue) -> Result<String, JsValue> {
+        let text = json_arg(&claims, "claims", "invalid_input", 2 * MAX_TOKEN_LEN)
+            .map_err(|_| invalid_input(CLAIMS_SHAPE))?;
+        let c: JsClaims = serde_json::from_str(&text).map_err(|_| invalid_input(CLAIMS_SHAPE))?;
+        let session_id =
+            SessionId::from_base64url(&c.session_id).map_err(|e| coded(e.code(), e))?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(c.payload.as_bytes())
+            .map_err(|_| invalid_input("payload must be unpadded base64url"))?;
+        if payload.len() > MAX_PAYLOAD_LEN {
+            return Err(coded(
+                "token_payload_too_large",
+                format_args!("payload is over {MAX_PAYLOAD_LEN} bytes"),
+            ));
+        }
+        let claims = Claims {
+            session_id,
+            shard: c.shard,
+            epoch: c.epoch,
+            issued_at: c.issued_at,
+            expires_at: c.expires_at,
+            payload,
+        };
+        self.inner.sign(&claims).map_err(|e| coded(e.code(), &e))
+    }
+
+    /// Verifies a token at `nowSeconds` (default: the current time); returns its claims with
+    /// `kid`, or throws `invalid_token` (for any reason, including a non-string).
+    pub fn verify(&self, token: JsValue, now_seconds: JsValue) -> Result<JsValue, JsValue> {
+        let now = if is_nullish(&now_seconds) {
+            super::system_now()
+        } else {
+            safe_u64(&now_seconds)
+                .ok_or_else(|| invalid_input("nowSeconds must be a whole number of seconds"))?
+        };
+        let invalid = || coded("invalid_token", "invalid token");
+        let token = bounded_string(&token, MAX_TOKEN_LEN).ok_or_else(invalid)?;
+        let v = self.inner.verify(&token, now).map_err(|_| invalid())?;
+        to_js(&JsClaims::from_claims(Some(v.kid), &v.claims))
+    }
+
+    /// The kids and their states, `[{kid, state}]` (never the secrets).
+    pub fn kids(&self) -> Result<JsValue, JsValue> {
+        let list: Vec<serde_json::Value> = self
+            .inner
+            .kids()
+            .into_iter()
+            .map(|(kid, state)| serde_json::json!({ "kid": kid, "state": state }))
+            .collect();
+        parse(&serde_json::Value::Array(list).to_string())
+    }
+}

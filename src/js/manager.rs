@@ -1,0 +1,374 @@
+//! `SessionManager`: the core manager over JS stores.
+//!
+//! `new SessionManager({keys, ring, policy?, store, now?})`:
+//! - `keys`: keyring JSON (text or `[{kid, secret, state}]`);
+//! - `ring`: a `Ring`, its JSON, `{epoch, steps}`, `{shards}` or `[{name, weight}]`;
+//! - `policy`: `{idleTimeout, absoluteLifetime, touchInterval, maxDataBytes,
+//!   maxSessionsPerUser}` (seconds / bytes; missing fields take the defaults);
+//! - `store`: a store object (every shard) or a function `shard => store`;
+//! - `now`: a function returning unix seconds, or a fixed number (tests).
+//!
+//! Every method returns a promise; failures reject with a coded `Error`.
+
+use std::future::Future;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::convert::{
+    bounded_string, is_nullish, json_arg, parse, prop, safe_u64, string_arg, stringify, to_js,
+    u64_arg,
+};
+use super::error::{coded, invalid_input, session_error};
+use super::js_store::{JsRouter, JsStore};
+use super::keyring::JsKeyring;
+use super::record::{session_to_js, session_value};
+use super::ring::ring_from_value;
+use crate::error::SessionError;
+use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
+use crate::manager::{Issued, SessionManager};
+use crate::policy::{Policy, MAX_DEVICE_LEN, MAX_USER_LEN};
+use crate::session::NewSession;
+use crate::token::MAX_TOKEN_LEN;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PolicyOpts {
+    idle_timeout: Option<u64>,
+    absolute_lifetime: Option<u64>,
+    touch_interval: Option<u64>,
+    max_data_bytes: Option<usize>,
+    max_sessions_per_user: Option<usize>,
+}
+
+fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
+    let mut p = Policy::default();
+    if is_nullish(v) {
+        return Ok(p);
+    }
+    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser}";
+    let text = json_arg(v, "policy", "policy_invalid", 4096)?;
+    let o: PolicyOpts = serde_json::from_str(&text).map_err(|_| coded("policy_invalid", SHAPE))?;
+    p.idle_timeout = o.idle_timeout.unwrap_or(p.idle_timeout);
+    p.absolute_lifetime = o.absolute_lifetime.unwrap_or(p.absolute_lifetime);
+    p.touch_interval = o.touch_interval.unwrap_or(p.touch_interval);
+    p.max_data_bytes = o.max_data_bytes.unwrap_or(p.max_data_bytes);
+    p.max_sessions_per_user = o.max_sessions_per_user.unwrap_or(p.max_sessions_per_user);
+    p.validate().map_err(|e| coded(e.code(), &e))?;
+    Ok(p)
+}
+
+enum Clock {
+    System,
+    Fixed(u64),
+    Func(Function),
+}
+
+impl Clock {
+    fn from(v: &JsValue) -> Result<Clock, JsValue> {
+        if is_nullish(v) {
+            Ok(Clock::System)
+        } else if let Some(f) = v.dyn_ref::<Function>() {
+            Ok(Clock::Func(f.clone()))
+        } else {
+            safe_u64(v).map(Clock::Fixed).ok_or_else(|| {
+                invalid_input("now must be a function returning unix seconds, or a number")
+            })
+        }
+    }
+
+    fn now(&self) -> Result<u64, JsValue> {
+        match self {
+            Clock::System => Ok(super::system_now()),
+            Clock::Fixed(n) => Ok(*n),
+            Clock::Func(f) => {
+                let v = f.call0(&JsValue::NULL)?;
+                let secs = v.as_f64().filter(|s| s.is_finite() && *s >= 0.0);
+                secs.map(|s| s.floor() as u64)
+                    .filter(|s| *s <= super::convert::MAX_SAFE_INTEGER)
+                    .ok_or_else(|| invalid_input("now() must return unix seconds"))
+            }
+        }
+    }
+}
+
+struct Inner {
+    manager: SessionManager<JsRouter>,
+    clock: Clock,
+}
+
+/// Sessions over JS stores: sign in, authenticate, update, rotate, sign out, list, revoke.
+#[wasm_bindgen(js_name = SessionManager)]
+pub struct JsSessionManager {
+    inner: Rc<Inner>,
+}
+
+fn token_arg(v: &JsValue) -> Result<String, JsValue> {
+    bounded_string(v, MAX_TOKEN_LEN).ok_or_else(|| session_error(&SessionError::InvalidToken))
+}
+
+fn user_arg(v: &JsValue) -> Result<String, JsValue> {
+    string_arg(v, "user", MAX_USER_LEN)
+}
+
+/// JSON text of session data: an object, at most `limit` bytes.
+fn data_arg(v: &JsValue, limit: usize) -> Result<String, JsValue> {
+    if is_nullish(v) {
+        return Ok("{}".to_owned());
+    }
+    match stringify(v, limit) {
+        Ok(t) => Ok(t),
+        Err(Some(_)) => Err(session_error(&SessionError::DataTooLarge { limit })),
+        Err(None) => Err(invalid_input("data must be a JSON-serialisable object")),
+    }
+}
+
+fn issued(i: &Issued) -> Result<JsValue, JsValue> {
+    let v = serde_json::json!({
+        "token": i.token,
+        "maxAge": i.max_age,
+        "session": session_value(&i.record)?,
+    });
+    parse(&v.to_string())
+}
+
+impl JsSessionManager {
+    /// Runs `f(inner, now)` as a promise; argument errors reject it.
+    fn run<F, Fut>(&self, f: F) -> Promise
+    where
+        F: FnOnce(Rc<Inner>, u64) -> Fut + 'static,
+        Fut: Future<Output = Result<JsValue, JsValue>> + 'static,
+    {
+        let now = match self.inner.clock.now() {
+            Ok(n) => n,
+            Err(e) => return Promise::reject(&e),
+        };
+        future_to_promise(f(self.inner.clone(), now))
+    }
+}
+
+fn reject(e: JsValue) -> Promise {
+    Promise::reject(&e)
+}
+
+#[wasm_bindgen(js_class = SessionManager)]
+impl JsSessionManager {
+    /// `new SessionManager({keys, ring, policy?, store, now?})`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(opts: JsValue) -> Result<JsSessionManager, JsValue> {
+        if !opts.is_object() {
+            return Err(invalid_input(
+                "new SessionManager({keys, ring, policy?, store, now?})",
+            ));
+        }
+        let keyring = JsKeyring::parse(&prop(&opts, "keys"))?;
+        let ring = ring_from_value(&prop(&opts, "ring"))?;
+        let policy = policy_from(&prop(&opts, "policy"))?;
+        let clock = Clock::from(&prop(&opts, "now"))?;
+        let store = prop(&opts, "store");
+        let router = if let Some(f) = store.dyn_ref::<Function>() {
+            JsRouter::Func(f.clone())
+        } else {
+            JsRouter::One(JsStore::new(store).map_err(|why| coded("config_invalid", why))?)
+        };
+        let manager =
+            SessionManager::new(keyring, ring, policy, router).map_err(|e| session_error(&e))?;
+        Ok(JsSessionManager {
+            inner: Rc::new(Inner { manager, clock }),
+        })
+    }
+
+    /// The shard a new session of `user` goes to.
+    #[wasm_bindgen(js_name = shardFor)]
+    pub fn shard_for(&self, user: JsValue) -> Result<String, JsValue> {
+        Ok(self.inner.manager.placement_for(&user_arg(&user)?).shard)
+    }
+
+    /// Signs in: `{user, device?, data?}` -> `{token, session, maxAge}`.
+    pub fn create(&self, input: JsValue) -> Promise {
+        let limit = self.inner.manager.policy().max_data_bytes;
+        let new = (|| {
+            if !input.is_object() {
+                return Err(invalid_input("create() takes {user, device?, data?}"));
+            }
+            let device = prop(&input, "device");
+            Ok(NewSession {
+                user: user_arg(&prop(&input, "user"))?,
+                device: if is_nullish(&device) {
+                    String::new()
+                } else {
+                    string_arg(&device, "device", MAX_DEVICE_LEN)?
+                },
+                data: data_arg(&prop(&input, "data"), limit)?,
+            })
+        })();
+        let new = match new {
+            Ok(n) => n,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, now| async move {
+            let id = SessionId::random().map_err(|e| coded(e.code(), e))?;
+            let i = inner
+                .manager
+                .create(id, &new, now)
+                .await
+                .map_err(|e| session_error(&e))?;
+            issued(&i)
+        })
+    }
+
+    /// Verifies the token and loads its live session: `{session, touched}`.
+    pub fn authenticate(&self, token: JsValue) -> Promise {
+        let token = match token_arg(&token) {
+            Ok(t) => t,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, now| async move {
+            let a = inner
+                .manager
+                .authenticate(&token, now)
+                .await
+                .map_err(|e| session_error(&e))?;
+            let v = serde_json::json!({
+                "session": session_value(&a.record)?,
+                "touched": a.touched,
+            });
+            parse(&v.to_string())
+        })
+    }
+
+    /// Replaces the data if `version` is current; resolves to the new session. A stale
+    /// version rejects with `version_conflict` and `currentVersion`.
+    pub fn update(&self, token: JsValue, version: JsValue, data: JsValue) -> Promise {
+        let limit = self.inner.manager.policy().max_data_bytes;
+        let args = token_arg(&token).and_then(|t| {
+            let v = u64_arg(&version, "version")?;
+            if is_nullish(&data) {
+                return Err(invalid_input("update() needs data"));
+            }
+            Ok((t, v, data_arg(&data, limit)?))
+        });
+        let (token, version, data) = match args {
+            Ok(a) => a,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, now| async move {
+            let r = inner
+                .manager
+                .update(&token, version, &data, now)
+                .await
+                .map_err(|e| session_error(&e))?;
+            session_to_js(&r)
+        })
+    }
+
+    /// Moves the session to a fresh id (the old token dies): `{token, session, maxAge}`.
+    pub fn rotate(&self, token: JsValue) -> Promise {
+        let token = match token_arg(&token) {
+            Ok(t) => t,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, now| async move {
+            let id = SessionId::random().map_err(|e| coded(e.code(), e))?;
+            let i = inner
+                .manager
+                .rotate(&token, id, now)
+                .await
+                .map_err(|e| session_error(&e))?;
+            issued(&i)
+        })
+    }
+
+    /// Signs out: deletes the token's session (idempotent for an authentic token).
+    pub fn destroy(&self, token: JsValue) -> Promise {
+        let token = match token_arg(&token) {
+            Ok(t) => t,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, now| async move {
+            inner
+                .manager
+                .destroy(&token, now)
+                .await
+                .map_err(|e| session_error(&e))?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// The live sessions of `user`, oldest first.
+    #[wasm_bindgen(js_name = listUser)]
+    pub fn list_user(&self, user: JsValue) -> Promise {
+        let user = match user_arg(&user) {
+            Ok(u) => u,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, now| async move {
+            let list = inner
+                .manager
+                .list_user(&user, now)
+                .await
+                .map_err(|e| session_error(&e))?;
+            let values = list
+                .iter()
+                .map(session_value)
+                .collect::<Result<Vec<_>, _>>()?;
+            to_js(&values)
+        })
+    }
+
+    /// Signs `user` out everywhere; resolves to the number of sessions ended.
+    #[wasm_bindgen(js_name = revokeUser)]
+    pub fn revoke_user(&self, user: JsValue) -> Promise {
+        let user = match user_arg(&user) {
+            Ok(u) => u,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, _now| async move {
+            let n = inner
+                .manager
+                .revoke_user(&user)
+                .await
+                .map_err(|e| session_error(&e))?;
+            Ok(JsValue::from_f64(n as f64))
+        })
+    }
+
+    /// Ends one session of `user` by its `id` (as listed); resolves to whether it existed.
+    pub fn revoke(&self, user: JsValue, id: JsValue) -> Promise {
+        let args = user_arg(&user).and_then(|u| {
+            let id = string_arg(&id, "id", ID_HASH_B64_LEN)?;
+            let id = IdHash::parse(&id).map_err(|e| coded("invalid_input", e))?;
+            Ok((u, id))
+        });
+        let (user, id) = match args {
+            Ok(a) => a,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, now| async move {
+            let found = inner
+                .manager
+                .revoke(&user, &id, now)
+                .await
+                .map_err(|e| session_error(&e))?;
+            Ok(JsValue::from_bool(found))
+        })
+    }
+
+    /// The policy in force, camelCase.
+    #[wasm_bindgen(getter)]
+    pub fn policy(&self) -> Result<JsValue, JsValue> {
+        let p = self.inner.manager.policy();
+        let v = serde_json::json!({
+            "idleTimeout": p.idle_timeout,
+            "absoluteLifetime": p.absolute_lifetime,
+            "touchInterval": p.touch_interval,
+            "maxDataBytes": p.max_data_bytes,
+            "maxSessionsPerUser": p.max_sessions_per_user,
+        });
+        parse(&v.to_string())
+    }
+}
+

@@ -1,0 +1,213 @@
+//! `Ring`: the consistent-hash ring from JavaScript.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::convert::{json_arg, parse, string_arg, to_js, u64_arg, MAX_KEY_LEN};
+use super::error::{coded, invalid_input};
+use crate::ring::{Ring, RingError, ShardSpec, MAX_CONFIG_BYTES, MAX_SHARDS};
+
+const SPACE: f64 = 18_446_744_073_709_551_616.0;
+
+fn ring_err(e: RingError) -> JsValue {
+    coded(e.code(), &e)
+}
+
+/// A shard spec from `{name, weight?}` (weight defaults to 1).
+fn spec(v: &JsValue) -> Result<ShardSpec, JsValue> {
+    let text = json_arg(v, "shard", "ring_bad_config", 1024)?;
+    serde_json::from_str(&text).map_err(|_| coded("ring_bad_config", "a shard is {name, weight?}"))
+}
+
+/// Parses a ring from a JS value: a `Ring` (through its `toJSON`), JSON text, a configuration
+/// object `{epoch, steps}` / `{shards}`, or an array of shard specs.
+pub(crate) fn ring_from_value(v: &JsValue) -> Result<Ring, JsValue> {
+    if js_sys::Array::is_array(v) {
+        let text = json_arg(v, "ring", "ring_config_too_large", MAX_CONFIG_BYTES)?;
+        let shards: Vec<ShardSpec> = serde_json::from_str(&text)
+            .map_err(|_| coded("ring_bad_config", "shards are [{name, weight?}]"))?;
+        return Ring::new(&shards).map_err(ring_err);
+    }
+    let text = json_arg(v, "ring", "ring_config_too_large", MAX_CONFIG_BYTES)?;
+    Ring::from_json(&text).map_err(ring_err)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsShare {
+    name: String,
+    weight: u32,
+    fraction: f64,
+    owned: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsArc {
+    shard: String,
+    start: String,
+    len: String,
+    start_fraction: f64,
+    len_fraction: f64,
+}
+
+/// A weighted consistent-hash ring with its history (epoch = number of steps).
+#[wasm_bindgen(js_name = Ring)]
+pub struct JsRing {
+    inner: Ring,
+}
+
+impl JsRing {
+    /// The core ring.
+    pub fn ring(&self) -> &Ring {
+        &self.inner
+    }
+}
+
+#[wasm_bindgen(js_class = Ring)]
+impl JsRing {
+    /// `new Ring([{name, weight}])`: epoch 1.
+    #[wasm_bindgen(constructor)]
+    pub fn new(shards: JsValue) -> Result<JsRing, JsValue> {
+        if !js_sys::Array::is_array(&shards) {
+            return Err(coded(
+                "ring_bad_config",
+                "new Ring() takes [{name, weight?}]",
+            ));
+        }
+        Ok(JsRing {
+            inner: ring_from_value(&shards)?,
+        })
+    }
+
+    /// `Ring.fromJSON(json)`: JSON text or an object `{epoch, steps}` (or `{shards}`).
+    #[wasm_bindgen(js_name = fromJSON)]
+    pub fn from_json(json: JsValue) -> Result<JsRing, JsValue> {
+        Ok(JsRing {
+            inner: ring_from_value(&json)?,
+        })
+    }
+
+    /// The configuration `{epoch, steps}` that rebuilds this ring (so `JSON.stringify(ring)` works).
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> Result<JsValue, JsValue> {
+        parse(&self.inner.to_json())
+    }
+
+    /// Adds a shard `{name, weight?}` (epoch + 1).
+    pub fn add(&mut self, shard: JsValue) -> Result<(), JsValue> {
+        let s = spec(&shard)?;
+        self.inner.add(s).map_err(ring_err)
+    }
+
+    /// Removes a shard by name (epoch + 1).
+    pub fn remove(&mut self, name: JsValue) -> Result<(), JsValue> {
+        let name = string_arg(&name, "name", 64)?;
+        self.inner.remove(&name).map_err(ring_err)
+    }
+
+    /// Changes a shard's weight (epoch + 1).
+    #[wasm_bindgen(js_name = setWeight)]
+    pub fn set_weight(&mut self, name: JsValue, weight: JsValue) -> Result<(), JsValue> {
+        let name = string_arg(&name, "name", 64)?;
+        let w = u64_arg(&weight, "weight")?;
+        let w = u32::try_from(w).map_err(|_| ring_err(RingError::BadWeight(u32::MAX)))?;
+        self.inner.set_weight(&name, w).map_err(ring_err)
+    }
+
+    /// Number of steps applied (`init` is epoch 1).
+    #[wasm_bindgen(getter)]
+    pub fn epoch(&self) -> u32 {
+        self.inner.epoch()
+    }
+
+    /// Current shards `[{name, weight}]`, in name order.
+    #[wasm_bindgen(getter)]
+    pub fn shards(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.shards())
+    }
+
+    /// The shard owning `key` (a string, hashed as UTF-8).
+    pub fn locate(&self, key: JsValue) -> Result<String, JsValue> {
+        let key = string_arg(&key, "key", MAX_KEY_LEN)?;
+        Ok(self.inner.locate(key.as_bytes()).to_owned())
+    }
+
+    /// The key's point in the hash space, `xxh3_64(key)`, as a decimal string.
+    pub fn position(&self, key: JsValue) -> Result<String, JsValue> {
+        let key = string_arg(&key, "key", MAX_KEY_LEN)?;
+        Ok(Ring::position(key.as_bytes()).to_string())
+    }
+
+    /// Up to `n` distinct shards for `key`: the owner first, then the replicas.
+    #[wasm_bindgen(js_name = preferenceList)]
+    pub fn preference_list(&self, key: JsValue, n: JsValue) -> Result<Vec<String>, JsValue> {
+        let key = string_arg(&key, "key", MAX_KEY_LEN)?;
+        let n = u64_arg(&n, "n")?;
+        let n = usize::try_from(n.min(MAX_SHARDS as u64)).unwrap_or(MAX_SHARDS);
+        Ok(self
+            .inner
+            .preference_list(key.as_bytes(), n)
+            .into_iter()
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// Exact shares `[{name, weight, fraction, owned}]` (`owned`: decimal string over 2^64).
+    pub fn shares(&self) -> Result<JsValue, JsValue> {
+        let list: Vec<JsShare> = self
+            .inner
+            .shares()
+            .into_iter()
+            .map(|s| JsShare {
+                name: s.name,
+                weight: s.weight,
+                fraction: s.fraction,
+                owned: s.owned.to_string(),
+            })
+            .collect();
+        to_js(&list)
+    }
+
+    /// The layout `[{shard, start, len, startFraction, lenFraction}]` in ascending position
+    /// (`start`, `len`: decimal strings).
+    pub fn arcs(&self) -> Result<JsValue, JsValue> {
+        let list: Vec<JsArc> = self
+            .inner
+            .arcs()
+            .into_iter()
+            .map(|a| JsArc {
+                start_fraction: a.start as f64 / SPACE,
+                len_fraction: a.len as f64 / SPACE,
+                shard: a.shard,
+                start: a.start.to_string(),
+                len: a.len.to_string(),
+            })
+            .collect();
+        to_js(&list)
+    }
+
+    /// An independent copy.
+    #[wasm_bindgen(js_name = clone)]
+    pub fn duplicate(&self) -> JsRing {
+        JsRing {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// The ring as it was at `epoch`.
+    #[wasm_bindgen(js_name = atEpoch)]
+    pub fn at_epoch(&self, epoch: JsValue) -> Result<JsRing, JsValue> {
+        let e = u64_arg(&epoch, "epoch")?;
+        let e = u32::try_from(e).map_err(|_| invalid_input("epoch is out of range"))?;
+        Ok(JsRing {
+            inner: self.inner.at_epoch(e).map_err(ring_err)?,
+        })
+    }
+
+    /// Fraction of the hash space whose owner differs between `a` and `b` (0..=1).
+    #[wasm_bindgen(js_name = movedFraction)]
+    pub fn moved_fraction(a: &JsRing, b: &JsRing) -> f64 {
+        Ring::moved_fraction(&a.inner, &b.inner) as f64 / SPACE
+    }
+}

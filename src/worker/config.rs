@@ -1,0 +1,177 @@
+//! Worker configuration from vars and secrets, parsed once per isolate.
+//!
+//! | setting        | kind   | meaning                                                          |
+//! |----------------|--------|------------------------------------------------------------------|
+//! | `SESSION_KEYS` | secret | keyring JSON `[{"kid","secret","state"}]` (required)             |
+//! | `ADMIN_TOKEN`  | secret | enables the admin routes (Bearer token); unset = no admin routes |
+//! | `SIGNIN_TOKEN` | secret | if set, sign-in needs `Authorization: Bearer <it>`; unset = open |
+//! | `STORE`        | var    | `do` (default, Durable Object shards) or `kv` (Workers KV)       |
+//! | `RING`         | var    | ring config JSON; default `shard-0`..`shard-3`, weight 1, epoch 1 |
+//! | `POLICY`       | var    | policy JSON (missing fields take the defaults)                   |
+//! | `COOKIE_NAME`  | var    | cookie name without the `__Host-` prefix (default `session`)     |
+//! | `TEST_ROUTES`  | var    | `"1"` enables `/__test/*`; never set it in production            |
+//!
+//! A bad or missing setting is a [`ConfigError`] naming the setting; the worker then answers
+//! every request (but `/healthz`, which reports it) with 500 `config_invalid`.
+
+use worker::Env;
+
+use crate::cookie::CookieConfig;
+use crate::keyring::Keyring;
+use crate::policy::Policy;
+use crate::ring::{Ring, ShardSpec};
+
+/// Longest accepted `ADMIN_TOKEN` / `SIGNIN_TOKEN`, in bytes.
+const MAX_BEARER_SECRET_LEN: usize = 512;
+/// Shortest accepted `ADMIN_TOKEN` / `SIGNIN_TOKEN`, in bytes.
+const MIN_BEARER_SECRET_LEN: usize = 16;
+
+/// Where sessions are stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    /// SQLite-backed Durable Object shards (strongly consistent).
+    DurableObjects,
+    /// Workers KV (eventually consistent).
+    Kv,
+}
+
+impl StoreKind {
+    /// The `STORE` value naming this kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::DurableObjects => "do",
+            StoreKind::Kv => "kv",
+        }
+    }
+}
+
+/// The parsed settings.
+pub struct Config {
+    /// Session storage backend.
+    pub store: StoreKind,
+    /// Signing and verification keys.
+    pub keyring: Keyring,
+    /// The shard ring.
+    pub ring: Ring,
+    /// Lifecycle policy.
+    pub policy: Policy,
+    /// Session cookie attributes.
+    pub cookie: CookieConfig,
+    /// Bearer token of the admin routes, if enabled.
+    pub admin_token: Option<String>,
+    /// Bearer token sign-in requires, if set.
+    pub signin_token: Option<String>,
+    /// Whether `/__test/*` routes are served.
+    pub test_routes: bool,
+}
+
+/// A setting that is missing or invalid. The message names the setting and never echoes a
+/// secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The raw strings the configuration is parsed from (also the cache key).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RawConfig {
+    vars: [Option<String>; 8],
+}
+
+const NAMES: [&str; 8] = [
+    "SESSION_KEYS",
+    "ADMIN_TOKEN",
+    "SIGNIN_TOKEN",
+    "STORE",
+    "RING",
+    "POLICY",
+    "COOKIE_NAME",
+    "TEST_ROUTES",
+];
+
+impl RawConfig {
+    /// Reads every setting from `env` (vars and secrets are both plain strings there).
+    pub fn from_env(env: &Env) -> RawConfig {
+        let mut vars: [Option<String>; 8] = Default::default();
+        for (slot, name) in vars.iter_mut().zip(NAMES) {
+            *slot = js_sys::Reflect::get(env.as_ref(), &name.into())
+                .ok()
+                .and_then(|v| v.as_string());
+        }
+        RawConfig { vars }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        let i = NAMES.iter().position(|n| *n == name)?;
+        self.vars[i].as_deref().filter(|v| !v.trim().is_empty())
+    }
+
+    /// Parses and validates every setting.
+    pub fn parse(&self) -> Result<Config, ConfigError> {
+        let bad = |name: &str, why: String| ConfigError(format!("{name}: {why}"));
+        let keys = self
+            .get("SESSION_KEYS")
+            .ok_or_else(|| bad("SESSION_KEYS", "missing (set it as a secret)".into()))?;
+        let keyring = Keyring::from_json(keys).map_err(|e| bad("SESSION_KEYS", e.to_string()))?;
+        let store = match self.get("STORE").map(str::trim) {
+            None | Some("do") => StoreKind::DurableObjects,
+            Some("kv") => StoreKind::Kv,
+            Some(_) => return Err(bad("STORE", "must be \"do\" or \"kv\"".into())),
+        };
+        let ring = match self.get("RING") {
+            Some(json) => Ring::from_json(json).map_err(|e| bad("RING", e.to_string()))?,
+            None => default_ring().map_err(|e| bad("RING", e.to_string()))?,
+        };
+        let policy = match self.get("POLICY") {
+            Some(json) => Policy::from_json(json).map_err(|e| bad("POLICY", e.to_string()))?,
+            None => Policy::default(),
+        };
+        let mut cookie = CookieConfig::default();
+        if let Some(name) = self.get("COOKIE_NAME") {
+            cookie.name = name.trim().to_owned();
+        }
+        cookie
+            .validate()
+            .map_err(|e| bad("COOKIE_NAME", e.to_string()))?;
+        let admin_token = bearer_secret(self.get("ADMIN_TOKEN"), "ADMIN_TOKEN")?;
+        let signin_token = bearer_secret(self.get("SIGNIN_TOKEN"), "SIGNIN_TOKEN")?;
+        let test_routes = match self.get("TEST_ROUTES").map(str::trim) {
+            None | Some("0") => false,
+            Some("1") => true,
+            Some(_) => return Err(bad("TEST_ROUTES", "must be \"0\" or \"1\"".into())),
+        };
+        Ok(Config {
+            store,
+            keyring,
+            ring,
+            policy,
+            cookie,
+            admin_token,
+            signin_token,
+            test_routes,
+        })
+    }
+}
+
+fn bearer_secret(value: Option<&str>, name: &str) -> Result<Option<String>, ConfigError> {
+    let Some(v) = value else { return Ok(None) };
+    let ok_len = (MIN_BEARER_SECRET_LEN..=MAX_BEARER_SECRET_LEN).contains(&v.len());
+    if !ok_len || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ConfigError(format!(
+            "{name}: must be {MIN_BEARER_SECRET_LEN}..={MAX_BEARER_SECRET_LEN} printable ASCII characters"
+        )));
+    }
+    Ok(Some(v.to_owned()))
+}
+
+/// The default ring: `shard-0`..`shard-3`, weight 1, epoch 1.
+pub fn default_ring() -> Result<Ring, crate::ring::RingError> {
+    let shards: Vec<ShardSpec> = (0..4)
+        .map(|i| ShardSpec::new(format!("shard-{i}"), 1))
+        .collect();
+    Ring::new(&shards)
+}

@@ -1,0 +1,265 @@
+//! HTTP helpers: JSON error bodies, bounded body reading, the CSRF check, token and bearer
+//! extraction, path decoding. Nothing here knows the session rules.
+
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use worker::{Headers, Request, Response, Result};
+
+use crate::error::SessionError;
+
+/// Largest accepted API request body, in bytes.
+pub const MAX_BODY: usize = 16 * 1024;
+/// Longest accepted `Authorization` header, in bytes.
+const MAX_AUTHORIZATION_LEN: usize = 4096;
+/// Longest accepted `Origin` / `Sec-Fetch-Site` / `If-Match` / `Content-Type` header.
+const MAX_SMALL_HEADER_LEN: usize = 1024;
+
+/// An HTTP error answer: status, stable code, message; optionally the current version (412).
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// Stable snake_case code.
+    pub code: &'static str,
+    /// Human text; never carries secrets, tokens or internals.
+    pub message: String,
+    /// For `version_conflict`: the version now stored.
+    pub current_version: Option<u64>,
+    /// `Allow` header for 405.
+    pub allow: Option<&'static str>,
+    /// Whether the answer clears the session cookie (the token it came with is useless).
+    pub clear_cookie: bool,
+}
+
+impl ApiError {
+    /// An error with `status`, `code` and `message`.
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            current_version: None,
+            allow: None,
+            clear_cookie: false,
+        }
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found() -> ApiError {
+        ApiError::new(404, "not_found", "no such route")
+    }
+
+    /// 405 `method_not_allowed` with the `Allow` list.
+    pub fn method_not_allowed(allow: &'static str) -> ApiError {
+        let mut e = ApiError::new(405, "method_not_allowed", format!("allowed: {allow}"));
+        e.allow = Some(allow);
+        e
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> ApiError {
+        if let SessionError::Store(inner) = &e {
+            // Details are for logs; the client gets the generic text.
+            worker::console_error!("edge-session: store error: {inner}");
+        }
+        if let SessionError::Config(why) = &e {
+            worker::console_error!("edge-session: {why}");
+        }
+        let mut out = ApiError::new(e.http_status(), e.code(), e.to_string());
+        out.current_version = e.current_version();
+        out.clear_cookie = e.http_status() == 401;
+        out
+    }
+}
+
+/// The JSON body of an error: `{"error": {"code", "message"[, "current_version"]}}`.
+pub fn error_body(e: &ApiError) -> serde_json::Value {
+    let mut inner = serde_json::json!({ "code": e.code, "message": e.message });
+    if let (Some(v), Some(obj)) = (e.current_version, inner.as_object_mut()) {
+        obj.insert("current_version".into(), v.into());
+    }
+    serde_json::json!({ "error": inner })
+}
+
+/// A JSON response with `status`.
+pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
+    let mut resp = Response::from_json(body)?.with_status(status);
+    resp.headers_mut().set("Cache-Control", "no-store")?;
+    Ok(resp)
+}
+
+/// The response for an error.
+pub fn error_response(e: &ApiError, clear_cookie: Option<&str>) -> Result<Response> {
+    let resp = json(e.status, &error_body(e))?;
+    if let Some(allow) = e.allow {
+        resp.headers().set("Allow", allow)?;
+    }
+    if let (true, Some(c)) = (e.clear_cookie, clear_cookie) {
+        resp.headers().append("Set-Cookie", c)?;
+    }
+    Ok(resp)
+}
+
+/// A header's value if present and at most `max` bytes; longer values count as absent-but-bad.
+pub fn header(
+    headers: &Headers,
+    name: &str,
+    max: usize,
+) -> std::result::Result<Option<String>, ()> {
+    match headers.get(name) {
+        Ok(Some(v)) if v.len() > max => Err(()),
+        Ok(v) => Ok(v),
+        Err(_) => Err(()),
+    }
+}
+
+/// Reads the body, refusing more than `limit` bytes (checked against `Content-Length` first,
+/// then while streaming). `Err(true)` means too large, `Err(false)` unreadable.
+pub async fn read_body(req: &mut Request, limit: usize) -> std::result::Result<Vec<u8>, bool> {
+    if let Ok(Some(len)) = req.headers().get("Content-Length") {
+        match len.trim().parse::<u64>() {
+            Ok(n) if n > limit as u64 => return Err(true),
+            Ok(0) => return Ok(Vec::new()),
+            Ok(_) => {}
+            Err(_) => return Err(false),
+        }
+    }
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Vec::new()); // no body
+    };
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| false)?;
+        if out.len() + chunk.len() > limit {
+            return Err(true);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// Reads a JSON body of type `T`: 415 unless `Content-Type` is JSON, 413 over [`MAX_BODY`],
+/// 400 `invalid_json` for bad syntax, 400 `invalid_input` for the wrong shape.
+pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, ApiError> {
+    let ct = header(req.headers(), "Content-Type", MAX_SMALL_HEADER_LEN)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime != "application/json" {
+        return Err(ApiError::new(
+            415,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ));
+    }
+    let body = read_body(req, MAX_BODY).await.map_err(|too_large| {
+        if too_large {
+            ApiError::new(
+                413,
+                "body_too_large",
+                format!("request body over {MAX_BODY} bytes"),
+            )
+        } else {
+            ApiError::new(400, "invalid_body", "request body could not be read")
+        }
+    })?;
+    serde_json::from_slice(&body).map_err(|e| {
+        if e.is_data() {
+            ApiError::new(400, "invalid_input", format!("unexpected JSON shape: {e}"))
+        } else {
+            ApiError::new(400, "invalid_json", "request body is not valid JSON")
+        }
+    })
+}
+
+/// The scheme://host[:port] of the request URL.
+pub fn own_origin(req: &Request) -> Option<String> {
+    let url = req.url().ok()?;
+    Some(url.origin().ascii_serialization())
+}
+
+/// CSRF: an unsafe method passes if `Sec-Fetch-Site` is `same-origin`/`none`, or `Origin` is
+/// the request's own origin, or neither header is present (non-browser clients).
+pub fn check_same_origin(req: &Request) -> std::result::Result<(), ApiError> {
+    let refuse = || ApiError::new(403, "cross_origin", "cross-origin request refused");
+    let headers = req.headers();
+    let site = header(headers, "Sec-Fetch-Site", MAX_SMALL_HEADER_LEN).map_err(|_| refuse())?;
+    let origin = header(headers, "Origin", MAX_SMALL_HEADER_LEN).map_err(|_| refuse())?;
+    if site.is_none() && origin.is_none() {
+        return Ok(());
+    }
+    if matches!(site.as_deref(), Some("same-origin") | Some("none")) {
+        return Ok(());
+    }
+    match (origin, own_origin(req)) {
+        (Some(o), Some(own)) if o == own => Ok(()),
+        _ => Err(refuse()),
+    }
+}
+
+/// The bearer credential in `Authorization`, if any (`Err` when the header is malformed or
+/// oversized).
+pub fn bearer(req: &Request) -> std::result::Result<Option<String>, ()> {
+    let Some(v) = header(req.headers(), "Authorization", MAX_AUTHORIZATION_LEN)? else {
+        return Ok(None);
+    };
+    let (scheme, rest) = v.trim().split_once(' ').ok_or(())?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(());
+    }
+    let token = rest.trim();
+    if token.is_empty() {
+        return Err(());
+    }
+    Ok(Some(token.to_owned()))
+}
+
+/// Constant-time equality of two byte strings (the length is not secret).
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut acc = 0u8;
+    for (x, y) in a.iter().zip(b) {
+        acc |= x ^ y;
+    }
+    core::hint::black_box(acc) == 0
+}
+
+/// Percent-decodes one path segment into UTF-8; `None` if malformed or longer than `max`
+/// bytes once decoded.
+pub fn decode_segment(seg: &str, max: usize) -> Option<String> {
+    if seg.len() > max * 3 {
+        return None;
+    }
+    let bytes = seg.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            let s = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(s, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    if out.len() > max {
+        return None;
+    }
+    String::from_utf8(out).ok()
+}

@@ -1,0 +1,253 @@
+//! A [`SessionStore`] over Workers KV (`STORE = "kv"`).
+//!
+//! Layout: the record JSON under `s:<id_hash>`; a user index entry `u:<base64url(user)>:<id_hash>`
+//! (empty value) for listing by prefix. Both carry a KV `expiration` at the record's expiry, or
+//! 60 s from now if that is sooner (KV's minimum); reads filter expired records anyway, so
+//! `expire` has nothing to do (KV purges natively).
+//!
+//! **Not atomic.** KV has no transactions: compare-and-set, touch and replace are
+//! read-compare-write, so two writers at once can both succeed (a lost update), and KV is
+//! eventually consistent across locations (a write or delete can take ~60 s to be seen
+//! elsewhere, so revocation may lag). Use the Durable Object store when lost-update protection
+//! or instant revocation matter. Touch throttling (`policy.touch_interval`, default 60 s)
+//! keeps writes to one key far below KV's one write per second per key.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use worker::kv::KvStore;
+use worker::Date;
+
+use crate::error::StoreError;
+use crate::id::IdHash;
+use crate::session::SessionRecord;
+use crate::store::{SessionStore, ShardRouter, MAX_SESSIONS_PER_USER};
+
+/// KV refuses an `expiration` less than this many seconds ahead.
+const KV_MIN_TTL: u64 = 60;
+/// Index entries listed per user (KV lists at most 1000 keys per call).
+const LIST_LIMIT: u64 = 1000;
+
+/// The session store over one KV namespace. Unsharded: every shard name maps to it.
+#[derive(Clone)]
+pub struct KvSessionStore {
+    kv: KvStore,
+    /// Key prefix isolating this store's keys (empty in production; tests use their own).
+    prefix: String,
+}
+
+fn kv_err(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("kv {what}: {e}"))
+}
+
+impl KvSessionStore {
+    /// A store over `kv`, its keys prefixed with `prefix`.
+    pub fn new(kv: KvStore, prefix: impl Into<String>) -> KvSessionStore {
+        KvSessionStore {
+            kv,
+            prefix: prefix.into(),
+        }
+    }
+
+    /// The same namespace with another key prefix (an isolated store, for tests).
+    pub fn with_prefix(&self, prefix: impl Into<String>) -> KvSessionStore {
+        KvSessionStore::new(self.kv.clone(), prefix)
+    }
+
+    fn record_key(&self, key: &IdHash) -> String {
+        format!("{}s:{key}", self.prefix)
+    }
+
+    fn user_prefix(&self, user: &str) -> String {
+        format!("{}u:{}:", self.prefix, URL_SAFE_NO_PAD.encode(user))
+    }
+
+    fn index_key(&self, user: &str, key: &IdHash) -> String {
+        format!("{}{key}", self.user_prefix(user))
+    }
+
+    /// The stored record under `key`, expired or not.
+    async fn load(&self, key: &IdHash) -> Result<Option<SessionRecord>, StoreError> {
+        let text = self
+            .kv
+            .get(&self.record_key(key))
+            .text()
+            .await
+            .map_err(|e| kv_err("get", e))?;
+        let Some(text) = text else { return Ok(None) };
+        let r: SessionRecord = serde_json::from_str(&text)
+            .map_err(|e| StoreError::Corrupt(format!("kv record: {e}")))?;
+        if &r.id_hash != key {
+            return Err(StoreError::Corrupt("kv record under a foreign key".into()));
+        }
+        Ok(Some(r))
+    }
+
+    /// Writes the record and its index entry, both expiring with the record.
+    async fn put(&self, r: &SessionRecord) -> Result<(), StoreError> {
+        let now = Date::now().as_millis() / 1000;
+        let expiration = r.expires_at().max(now + KV_MIN_TTL);
+        let json = serde_json::to_string(r).map_err(|e| kv_err("encode", e))?;
+        self.kv
+            .put(&self.record_key(&r.id_hash), json)
+            .map_err(|e| kv_err("put", e))?
+            .expiration(expiration)
+            .execute()
+            .await
+            .map_err(|e| kv_err("put", e))?;
+        self.kv
+            .put(&self.index_key(&r.user, &r.id_hash), String::new())
+            .map_err(|e| kv_err("put index", e))?
+            .expiration(expiration)
+            .execute()
+            .await
+            .map_err(|e| kv_err("put index", e))
+    }
+
+    /// Deletes the record and its index entry.
+    async fn remove(&self, r: &SessionRecord) -> Result<(), StoreError> {
+        self.kv
+            .delete(&self.record_key(&r.id_hash))
+            .await
+            .map_err(|e| kv_err("delete", e))?;
+        self.kv
+            .delete(&self.index_key(&r.user, &r.id_hash))
+            .await
+            .map_err(|e| kv_err("delete index", e))
+    }
+
+    /// The id hashes listed under `user`'s index.
+    async fn index(&self, user: &str) -> Result<Vec<IdHash>, StoreError> {
+        let prefix = self.user_prefix(user);
+        let list = self
+            .kv
+            .list()
+            .prefix(prefix.clone())
+            .limit(LIST_LIMIT)
+            .execute()
+            .await
+            .map_err(|e| kv_err("list", e))?;
+        Ok(list
+            .keys
+            .iter()
+            .filter_map(|k| k.name.strip_prefix(&prefix))
+            .filter_map(|h| IdHash::parse(h).ok())
+            .collect())
+    }
+}
+
+impl SessionStore for KvSessionStore {
+    async fn get(&self, key: &IdHash, now: u64) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(self.load(key).await?.filter(|r| r.is_alive(now)))
+    }
+
+    async fn create(&self, record: &SessionRecord) -> Result<(), StoreError> {
+        if self.load(&record.id_hash).await?.is_some() {
+            return Err(StoreError::AlreadyExists);
+        }
+        self.put(record).await
+    }
+
+    async fn compare_and_set(
+        &self,
+        record: &SessionRecord,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let current = self
+            .load(&record.id_hash)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if current.version != expected_version {
+            return Err(StoreError::Conflict {
+                current_version: current.version,
+            });
+        }
+        self.put(record).await
+    }
+
+    async fn touch(
+        &self,
+        key: &IdHash,
+        last_seen: u64,
+        idle_expires_at: u64,
+    ) -> Result<(), StoreError> {
+        let mut r = self.load(key).await?.ok_or(StoreError::NotFound)?;
+        r.last_seen = r.last_seen.max(last_seen);
+        r.idle_expires_at = r.idle_expires_at.max(idle_expires_at);
+        self.put(&r).await
+    }
+
+    async fn replace(
+        &self,
+        old: &IdHash,
+        expected_version: u64,
+        record: &SessionRecord,
+    ) -> Result<(), StoreError> {
+        let current = self.load(old).await?.ok_or(StoreError::NotFound)?;
+        if current.version != expected_version {
+            return Err(StoreError::Conflict {
+                current_version: current.version,
+            });
+        }
+        if old != &record.id_hash && self.load(&record.id_hash).await?.is_some() {
+            return Err(StoreError::AlreadyExists);
+        }
+        // New first, then old: a crash in between leaves two sessions, never none.
+        self.put(record).await?;
+        if old != &record.id_hash {
+            self.remove(&current).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, key: &IdHash) -> Result<bool, StoreError> {
+        match self.load(key).await? {
+            Some(r) => {
+                self.remove(&r).await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn list_by_user(&self, user: &str, now: u64) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut out = Vec::new();
+        for key in self.index(user).await? {
+            if let Some(r) = self.load(&key).await? {
+                if r.user == user && r.is_alive(now) {
+                    out.push(r);
+                }
+            }
+        }
+        out.sort_by(|a, b| (a.created_at, &a.id_hash).cmp(&(b.created_at, &b.id_hash)));
+        out.truncate(MAX_SESSIONS_PER_USER);
+        Ok(out)
+    }
+
+    async fn delete_by_user(&self, user: &str) -> Result<u64, StoreError> {
+        let mut n = 0;
+        for key in self.index(user).await? {
+            match self.load(&key).await? {
+                Some(r) if r.user == user => {
+                    self.remove(&r).await?;
+                    n += 1;
+                }
+                _ => {
+                    let _ = self.kv.delete(&self.index_key(user, &key)).await;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    async fn expire(&self, _now: u64) -> Result<u64, StoreError> {
+        // KV purges by `expiration`; reads already hide expired records.
+        Ok(0)
+    }
+}
+
+impl ShardRouter for KvSessionStore {
+    type Store = KvSessionStore;
+    fn store(&self, _shard: &str) -> Result<KvSessionStore, StoreError> {
+        Ok(self.clone())
+    }
+}

@@ -1,0 +1,440 @@
+//! The route table and handlers: each parses the request, calls the
+//! [`SessionManager`](crate::manager::SessionManager), and writes JSON. No lifecycle rule lives
+//! here.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::{Date, Env, Method, Request, Response};
+
+use super::app::{App, Backend};
+use super::http::{self, ApiError};
+use crate::error::SessionError;
+use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
+use crate::manager::Issued;
+use crate::policy::MAX_USER_LEN;
+use crate::session::{NewSession, SessionRecord};
+
+/// A handler's outcome.
+pub type Answer = Result<Response, ApiError>;
+
+/// Most arcs `/api/ring` lists (the rest are counted in `arcs_total`).
+const MAX_LISTED_ARCS: usize = 4096;
+
+/// The known paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `/healthz`
+    Healthz,
+    /// `/api/sessions`
+    Sessions,
+    /// `/api/sessions/{id}`
+    SessionById(String),
+    /// `/api/session`
+    Session,
+    /// `/api/session/rotate`
+    Rotate,
+    /// `/api/admin/users/{user}/sessions`
+    AdminUserSessions(String),
+    /// `/api/ring`
+    Ring,
+    /// `/__test/conformance`
+    TestConformance,
+}
+
+impl Route {
+    /// The route for `path`, if any. Path parameters are percent-decoded and bounded.
+    pub fn parse(path: &str) -> Option<Route> {
+        let segs: Vec<&str> = path
+            .strip_prefix('/')?
+            .split('/')
+            .take(8)
+            .collect::<Vec<_>>();
+        Some(match segs.as_slice() {
+            ["healthz"] => Route::Healthz,
+            ["api", "sessions"] => Route::Sessions,
+            ["api", "sessions", id] => {
+                Route::SessionById(http::decode_segment(id, ID_HASH_B64_LEN)?)
+            }
+            ["api", "session"] => Route::Session,
+            ["api", "session", "rotate"] => Route::Rotate,
+            ["api", "admin", "users", user, "sessions"] => {
+                Route::AdminUserSessions(http::decode_segment(user, MAX_USER_LEN)?)
+            }
+            ["api", "ring"] => Route::Ring,
+            ["__test", "conformance"] => Route::TestConformance,
+            _ => return None,
+        })
+    }
+
+    /// The methods the route answers (the `Allow` header).
+    pub fn allow(&self) -> &'static str {
+        match self {
+            Route::Healthz | Route::Ring => "GET",
+            Route::Sessions => "GET, POST, DELETE",
+            Route::SessionById(_) => "DELETE",
+            Route::Session => "GET, PUT, DELETE",
+            Route::Rotate | Route::TestConformance => "POST",
+            Route::AdminUserSessions(_) => "GET, DELETE",
+        }
+    }
+
+    /// Whether `method` is one of [`Route::allow`].
+    pub fn allows(&self, method: &Method) -> bool {
+        self.allow()
+            .split(", ")
+            .any(|m| m == method.to_string().as_str())
+    }
+}
+
+/// Current time, unix seconds.
+pub fn now() -> u64 {
+    Date::now().as_millis() / 1000
+}
+
+/// The JSON view of a session (never the token).
+pub fn view(r: &SessionRecord) -> Value {
+    json!({
+        "id": r.id_hash.to_base64url(),
+        "user": r.user,
+        "device": r.device,
+        "data": serde_json::from_str::<Value>(&r.data).unwrap_or(Value::Null),
+        "version": r.version,
+        "created": r.created_at,
+        "last_seen": r.last_seen,
+        "idle_expires": r.idle_expires_at,
+        "absolute_expires": r.absolute_expires_at,
+        "expires": r.expires_at(),
+        "shard": r.shard,
+        "epoch": r.epoch,
+    })
+}
+
+fn list_entry(r: &SessionRecord, current: Option<&IdHash>) -> Value {
+    json!({
+        "id": r.id_hash.to_base64url(),
+        "device": r.device,
+        "created": r.created_at,
+        "last_seen": r.last_seen,
+        "expires": r.expires_at(),
+        "shard": r.shard,
+        "current": current == Some(&r.id_hash),
+    })
+}
+
+fn internal(e: worker::Error) -> ApiError {
+    worker::console_error!("edge-session: runtime error: {e}");
+    ApiError::new(500, "internal_error", "internal error")
+}
+
+fn with_view(status: u16, r: &SessionRecord) -> Answer {
+    let resp = http::json(status, &view(r)).map_err(internal)?;
+    resp.headers()
+        .set("ETag", &format!("\"{}\"", r.version))
+        .map_err(internal)?;
+    Ok(resp)
+}
+
+fn set_cookie(resp: &Response, value: &str) -> Result<(), ApiError> {
+    resp.headers().append("Set-Cookie", value).map_err(internal)
+}
+
+fn issued_cookie(app: &App, issued: &Issued) -> Result<String, ApiError> {
+    app.config
+        .cookie
+        .set_cookie(&issued.token, issued.max_age)
+        .map_err(|e| ApiError::new(500, e.code(), e.to_string()))
+}
+
+fn fresh_id() -> Result<SessionId, ApiError> {
+    SessionId::random().map_err(|e| ApiError::new(500, e.code(), e.to_string()))
+}
+
+/// The session token: `Authorization: Bearer` if present, else the session cookie.
+fn token(req: &Request, app: &App) -> Result<String, ApiError> {
+    let bad = || ApiError::from(SessionError::InvalidToken);
+    if let Some(t) = http::bearer(req).map_err(|_| bad())? {
+        return Ok(t);
+    }
+    let cookies = req
+        .headers()
+        .get("Cookie")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    app.config
+        .cookie
+        .find(&cookies)
+        .map(str::to_owned)
+        .ok_or_else(bad)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    user: String,
+    #[serde(default)]
+    device: String,
+    #[serde(default)]
+    data: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Update {
+    data: Value,
+    #[serde(default)]
+    version: Option<u64>,
+}
+
+/// `POST /api/sessions`: sign in.
+pub async fn sign_in(req: &mut Request, app: &App) -> Answer {
+    if let Some(expected) = &app.config.signin_token {
+        let given = http::bearer(req).ok().flatten().unwrap_or_default();
+        if !http::ct_eq(given.as_bytes(), expected.as_bytes()) {
+            return Err(ApiError::new(
+                401,
+                "signin_required",
+                "sign-in needs Authorization: Bearer <SIGNIN_TOKEN>",
+            ));
+        }
+    }
+    let body: SignIn = http::read_json(req).await?;
+    let new = NewSession {
+        user: body.user,
+        device: body.device,
+        data: body.data.map_or_else(|| "{}".to_owned(), |d| d.to_string()),
+    };
+    let issued = app.manager.create(fresh_id()?, &new, now()).await?;
+    let cookie = issued_cookie(app, &issued)?;
+    let resp = with_view(201, &issued.record)?;
+    set_cookie(&resp, &cookie)?;
+    Ok(resp)
+}
+
+/// `GET /api/session`.
+pub async fn read(req: &Request, app: &App) -> Answer {
+    let auth = app.manager.authenticate(&token(req, app)?, now()).await?;
+    with_view(200, &auth.record)
+}
+
+fn if_match(req: &Request) -> Result<Option<u64>, ApiError> {
+    let bad = || ApiError::new(400, "invalid_input", "If-Match must be \"<version>\"");
+    let Some(v) = http::header(req.headers(), "If-Match", 64).map_err(|_| bad())? else {
+        return Ok(None);
+    };
+    let v = v.trim();
+    let inner = v
+        .strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(v);
+    if inner.is_empty() || inner.len() > 16 || !inner.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    inner.parse().map(Some).map_err(|_| bad())
+}
+
+/// `PUT /api/session`: replace the data, carrying the version read.
+pub async fn update(req: &mut Request, app: &App) -> Answer {
+    let token = token(req, app)?;
+    let header_version = if_match(req)?;
+    let body: Update = http::read_json(req).await?;
+    let version = match (header_version, body.version) {
+        (Some(h), Some(b)) if h != b => {
+            return Err(ApiError::new(
+                400,
+                "invalid_input",
+                "If-Match and body version disagree",
+            ))
+        }
+        (Some(v), _) | (None, Some(v)) => v,
+        (None, None) => {
+            return Err(ApiError::new(
+                428,
+                "version_required",
+                "send If-Match: \"<version>\" (or a body field \"version\")",
+            ))
+        }
+    };
+    let data = body.data.to_string();
+    let record = app.manager.update(&token, version, &data, now()).await?;
+    with_view(200, &record)
+}
+
+/// `POST /api/session/rotate`: new id, same session; the old token dies.
+pub async fn rotate(req: &Request, app: &App) -> Answer {
+    let issued = app
+        .manager
+        .rotate(&token(req, app)?, fresh_id()?, now())
+        .await?;
+    let cookie = issued_cookie(app, &issued)?;
+    let resp = with_view(200, &issued.record)?;
+    set_cookie(&resp, &cookie)?;
+    Ok(resp)
+}
+
+fn no_content_clearing(app: &App) -> Answer {
+    let resp = Response::empty().map_err(internal)?.with_status(204);
+    set_cookie(&resp, &app.config.cookie.clear_cookie())?;
+    Ok(resp)
+}
+
+/// `DELETE /api/session`: sign out.
+pub async fn sign_out(req: &Request, app: &App) -> Answer {
+    app.manager.destroy(&token(req, app)?, now()).await?;
+    no_content_clearing(app)
+}
+
+/// `GET /api/sessions`: the signed-in user's sessions.
+pub async fn list(req: &Request, app: &App) -> Answer {
+    let t = now();
+    let auth = app.manager.authenticate(&token(req, app)?, t).await?;
+    let all = app.manager.list_user(&auth.record.user, t).await?;
+    let out: Vec<Value> = all
+        .iter()
+        .map(|r| list_entry(r, Some(&auth.record.id_hash)))
+        .collect();
+    http::json(200, &out).map_err(internal)
+}
+
+/// `DELETE /api/sessions/{id}`: end one of the user's sessions.
+pub async fn revoke_one(req: &Request, app: &App, id: &str) -> Answer {
+    let t = now();
+    let auth = app.manager.authenticate(&token(req, app)?, t).await?;
+    let gone = || ApiError::new(404, "session_not_found", "no such session of this user");
+    let key = IdHash::parse(id).map_err(|_| gone())?;
+    if !app.manager.revoke(&auth.record.user, &key, t).await? {
+        return Err(gone());
+    }
+    if key == auth.record.id_hash {
+        return no_content_clearing(app);
+    }
+    Ok(Response::empty().map_err(internal)?.with_status(204))
+}
+
+/// `DELETE /api/sessions`: sign out everywhere.
+pub async fn revoke_all(req: &Request, app: &App) -> Answer {
+    let auth = app.manager.authenticate(&token(req, app)?, now()).await?;
+    let n = app.manager.revoke_user(&auth.record.user).await?;
+    let resp = http::json(200, &json!({ "revoked": n })).map_err(internal)?;
+    set_cookie(&resp, &app.config.cookie.clear_cookie())?;
+    Ok(resp)
+}
+
+/// Checks `Authorization: Bearer <ADMIN_TOKEN>` (constant time).
+fn require_admin(req: &Request, app: &App) -> Result<(), ApiError> {
+    let Some(expected) = &app.config.admin_token else {
+        return Err(ApiError::not_found());
+    };
+    match http::bearer(req) {
+        Ok(Some(given)) if http::ct_eq(given.as_bytes(), expected.as_bytes()) => Ok(()),
+        Ok(Some(_)) => Err(ApiError::new(403, "forbidden", "wrong admin token")),
+        _ => Err(ApiError::new(
+            401,
+            "admin_required",
+            "admin routes need Authorization: Bearer <ADMIN_TOKEN>",
+        )),
+    }
+}
+
+/// `GET|DELETE /api/admin/users/{user}/sessions`.
+pub async fn admin(req: &Request, app: &App, user: &str) -> Answer {
+    require_admin(req, app)?;
+    if req.method() == Method::Delete {
+        let n = app.manager.revoke_user(user).await?;
+        return http::json(200, &json!({ "revoked": n })).map_err(internal);
+    }
+    let all = app.manager.list_user(user, now()).await?;
+    let out: Vec<Value> = all.iter().map(|r| list_entry(r, None)).collect();
+    http::json(200, &json!({ "user": user, "sessions": out })).map_err(internal)
+}
+
+/// `GET /api/ring`: shards, exact shares, arcs and the config, for the demo page.
+pub fn ring(app: &App) -> Answer {
+    let ring = app.manager.ring();
+    let shards: Vec<Value> = ring
+        .shares()
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "weight": s.weight,
+                "share": s.fraction,
+                "owned": s.owned.to_string(),
+            })
+        })
+        .collect();
+    let arcs = ring.arcs();
+    let total = arcs.len();
+    let listed: Vec<_> = arcs.into_iter().take(MAX_LISTED_ARCS).collect();
+    http::json(
+        200,
+        &json!({
+            "epoch": ring.epoch(),
+            "shards": shards,
+            "arcs": listed,
+            "arcs_total": total,
+            "config": ring.config(),
+        }),
+    )
+    .map_err(internal)
+}
+
+/// `GET /healthz`.
+pub fn healthz(app: &App) -> Answer {
+    http::json(
+        200,
+        &json!({
+            "ok": true,
+            "store": app.config.store.as_str(),
+            "epoch": app.manager.ring().epoch(),
+        }),
+    )
+    .map_err(internal)
+}
+
+/// `POST /__test/conformance?store=do|kv` (only with `TEST_ROUTES=1`): runs the store
+/// conformance suite against the real Durable Object (through the RPC) or KV store.
+pub async fn conformance(req: &Request, env: &Env) -> Answer {
+    let url = req.url().map_err(internal)?;
+    let which = url
+        .query_pairs()
+        .find(|(k, _)| k == "store")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let mut n = [0u8; 4];
+    getrandom::fill(&mut n).map_err(|_| ApiError::new(500, "rng_unavailable", "no randomness"))?;
+    let n = u32::from_be_bytes(n);
+    let tag = format!("conformance-{n}");
+    let kind = match which.as_str() {
+        "do" => super::config::StoreKind::DurableObjects,
+        "kv" => super::config::StoreKind::Kv,
+        _ => {
+            return Err(ApiError::new(
+                400,
+                "invalid_input",
+                "store must be do or kv",
+            ))
+        }
+    };
+    let backend = super::app::backend(env, kind)
+        .map_err(|e| ApiError::new(500, "config_invalid", e.to_string()))?;
+    let result = match backend {
+        Backend::Do(router) => {
+            use crate::store::ShardRouter;
+            let store = router.store(&tag).map_err(SessionError::from)?;
+            crate::conformance::run(&store, &tag, now()).await
+        }
+        Backend::Kv(kv) => {
+            let store = kv.with_prefix(format!("{tag}/"));
+            crate::conformance::run(&store, &tag, now()).await
+        }
+    };
+    match result {
+        Ok(passed) => http::json(200, &json!({ "passed": passed })),
+        Err(f) => http::json(
+            500,
+            &json!({ "failed": { "check": f.check, "detail": f.detail } }),
+        ),
+    }
+    .map_err(internal)
+}
