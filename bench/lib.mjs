@@ -37,13 +37,14 @@ export async function interleaved(cases, { rounds = 7, cpuMs = 150 } = {}) {
   return Object.fromEntries(names.map((n) => [n, { ns: median(per[n]), rounds: per[n] }]));
 }
 
-/** The package's Node build (scripts/build-pkg.sh -> pkg/), or null when it is not built. */
+/** The package's Node build (scripts/build-pkg.sh -> pkg/, or $BENCH_PKG_NODE), or null when not built. */
 export function ourPackage() {
-  const dir = join(ROOT, 'pkg');
-  if (!existsSync(join(dir, 'package.json'))) return null;
+  const dir = process.env.BENCH_PKG_NODE || join(ROOT, 'pkg');
+  const entry = existsSync(join(dir, 'package.json')) ? dir : join(dir, 'edge_session.js');
+  if (!existsSync(entry)) return null;
   const require = createRequire(join(ROOT, 'bench', 'lib.mjs'));
   try {
-    return require(dir);
+    return require(entry);
   } catch (e) {
     console.error(`[bench] pkg/ exists but does not load in Node: ${e.message}`);
     return null;

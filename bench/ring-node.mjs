@@ -97,7 +97,7 @@ for (const n of [16, 64, 256]) {
     const shares = r.shares().map((s) => Number(BigInt(s.owned)) / 2 ** 64);
     const ra = newOurs(names); ra.add({ name: name(n), weight: 1 });
     const rr = newOurs(names); rr.remove(names[mid]);
-    const frac = (x) => Number(BigInt(x)) / 2 ** 64;
+    const frac = (x) => (typeof x === 'number' ? x : Number(BigInt(x)) / 2 ** 64);
     algos.ours = {
       max_over_mean: maxOverMean(shares), balance_exact: true,
       add_moved: frac(OurRing.movedFraction(r, ra)), remove_moved: frac(OurRing.movedFraction(r, rr)),

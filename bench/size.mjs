@@ -25,8 +25,9 @@ function walk(d) {
 
 const rows = [];
 // Our npm package: every .js/.mjs/.cjs/.wasm file of each build under pkg/ (types and docs excluded).
-if (existsSync(join(ROOT, 'pkg'))) {
-  const files = walk(join(ROOT, 'pkg')).filter((f) => /\.(m?js|cjs|wasm)$/.test(f) && !f.includes('node_modules'));
+const PKG = process.env.BENCH_PKG_ROOT || join(ROOT, 'pkg');
+if (existsSync(PKG)) {
+  const files = walk(PKG).filter((f) => /\.(m?js|cjs|wasm)$/.test(f) && !f.includes('node_modules'));
   const byDir = new Map();
   for (const f of files) {
     const d = relative(ROOT, join(f, '..'));
@@ -71,7 +72,7 @@ for (const [name, src, platform] of PEERS) {
 // compile nor instantiate calls them), median over rounds.
 const startup = [];
 const wasmFiles = [
-  ...(existsSync(join(ROOT, 'pkg')) ? walk(join(ROOT, 'pkg')).filter((f) => f.endsWith('.wasm')) : []),
+  ...(existsSync(PKG) ? walk(PKG).filter((f) => f.endsWith('.wasm')) : []),
   ...(uploadDir && existsSync(uploadDir) ? walk(uploadDir).filter((f) => f.endsWith('.wasm')) : []),
 ];
 for (const f of wasmFiles) {

@@ -19,7 +19,7 @@ const basic = vectors.valid.find((v) => v.name === 'basic');
 const secret = Buffer.from(vectors.keyring.find((k) => k.kid === basic.kid).secret, 'base64').toString('base64url');
 
 // Our package's web build (wasm-bindgen --target web: exports initSync), if pkg/ has one.
-function findWebBuild(d = join(ROOT, 'pkg'), depth = 0) {
+function findWebBuild(d = process.env.BENCH_PKG_WEB || join(ROOT, 'pkg'), depth = 0) {
   if (!existsSync(d) || depth > 2) return null;
   for (const f of readdirSync(d, { withFileTypes: true })) {
     const p = join(d, f.name);

@@ -33,7 +33,13 @@ if [ -f scripts/build-pkg.sh ]; then
   say "building the npm package (scripts/build-pkg.sh)"
   bash scripts/build-pkg.sh >&2
 else
-  say "scripts/build-pkg.sh not present: rows of our npm package will be reported missing"
+  # Until the package script lands: the same two wasm-pack builds the package is made of.
+  say "scripts/build-pkg.sh not present: wasm-pack builds (nodejs, web) into target/bench-pkg"
+  for t in nodejs web; do
+    wasm-pack build --release --target "$t" --out-dir "$ROOT/target/bench-pkg/$t" --no-pack -- --features js >&2
+  done
+  export BENCH_PKG_NODE="$ROOT/target/bench-pkg/nodejs" BENCH_PKG_WEB="$ROOT/target/bench-pkg/web" \
+    BENCH_PKG_ROOT="$ROOT/target/bench-pkg"
 fi
 say "building the worker and its upload (wrangler deploy --dry-run)"
 bash scripts/build-worker.sh >&2
