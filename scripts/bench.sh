@@ -17,7 +17,9 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 NODE="$ROOT/node_modules/.bin/node"
 
 # ---- set-up (idempotent) ----
-bash scripts/setup.sh >&2
+if [ ! -x "$TOOLS/bin/worker-build" ] || [ ! -x "$TOOLS/bin/wasm-pack" ] || [ ! -x node_modules/.bin/wrangler ]; then
+  bash scripts/setup.sh >&2
+fi
 if [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package.json -nt bench/node_modules/.package-lock.json ]; then
   say "npm install (bench peers)"
   (cd bench && npm install --no-audit --no-fund --loglevel=error) >&2
