@@ -26,7 +26,7 @@ function findWebBuild(d = process.env.BENCH_PKG_WEB || join(ROOT, 'pkg'), depth 
     if (f.isDirectory()) { const r = findWebBuild(p, depth + 1); if (r) return r; }
     else if (f.name.endsWith('_bg.wasm')) {
       const js = p.replace(/_bg\.wasm$/, '.js');
-      if (existsSync(js) && /export function initSync/.test(readFileSync(js, 'utf8'))) return { wasm: p, js };
+      if (existsSync(js) && /\binitSync\b/.test(readFileSync(js, 'utf8'))) return { wasm: p, js };
     }
   }
   return null;
