@@ -58,11 +58,17 @@ function ping(port) {
   });
 }
 
+// Servers still running when this process exits (a timeout, a crash) are killed with it.
+const running = new Set();
+process.on('exit', () => { for (const p of running) p.kill('SIGKILL'); });
+
 /** A redis-server on a free loopback port, no persistence; stopped by `stop()` or at test end. */
 export async function startRedis(t) {
   const port = await freePort();
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
     '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
   const server = {
     port,
     url: `redis://127.0.0.1:${port}`,

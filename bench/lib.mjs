@@ -1,0 +1,57 @@
+// Shared helpers for the Node benchmarks: interleaved rounds, medians, our package if built.
+import { measure, do_not_optimize } from 'mitata';
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { do_not_optimize };
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function arg(name, dflt) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+/**
+ * Runs every case once per round, in an order rotated each round, `rounds` times; each
+ * measurement is mitata's mean ns/op over at least `cpuMs` of batches. Returns
+ * { name: { ns: median over rounds, rounds: [...] } }.
+ */
+export async function interleaved(cases, { rounds = 7, cpuMs = 150 } = {}) {
+  const names = Object.keys(cases);
+  const per = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(j + r) % names.length];
+      const stats = await measure(cases[name], { min_cpu_time: cpuMs * 1e6 });
+      per[name].push(stats.avg);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, { ns: median(per[n]), rounds: per[n] }]));
+}
+
+/** The package's Node build (scripts/build-pkg.sh -> pkg/, or $BENCH_PKG_NODE), or null when not built. */
+export function ourPackage() {
+  const dir = process.env.BENCH_PKG_NODE || join(ROOT, 'pkg');
+  const entry = existsSync(join(dir, 'package.json')) ? dir : join(dir, 'edge_session.js');
+  if (!existsSync(entry)) return null;
+  const require = createRequire(join(ROOT, 'bench', 'lib.mjs'));
+  try {
+    return require(entry);
+  } catch (e) {
+    console.error(`[bench] pkg/ exists but does not load in Node: ${e.message}`);
+    return null;
+  }
+}
+
+export function pkgVersion(name) {
+  const p = join(ROOT, 'bench', 'node_modules', name, 'package.json');
+  return JSON.parse(readFileSync(p, 'utf8')).version;
+}
