@@ -2,7 +2,7 @@
 //!
 //! Layout: the record JSON under `s:<id_hash>`; a user index entry `u:<base64url(user)>:<id_hash>`
 //! (empty value) for listing by prefix. Both carry a KV `expiration` at the record's expiry, or
-//! 60 s from now if that is sooner (KV's minimum); reads filter expired records anyway, so
+//! 90 s from now if that is later (KV refuses less than 60 s; the margin absorbs delay under load); reads filter expired records anyway, so
 //! `expire` has nothing to do (KV purges natively).
 //!
 //! **Not atomic.** KV has no transactions: compare-and-set, touch and replace are
@@ -22,8 +22,10 @@ use crate::id::IdHash;
 use crate::session::SessionRecord;
 use crate::store::{SessionStore, ShardRouter, MAX_SESSIONS_PER_USER};
 
-/// KV refuses an `expiration` less than this many seconds ahead.
-const KV_MIN_TTL: u64 = 60;
+/// KV refuses an `expiration` less than 60 s ahead *when the write reaches it*; a floor of
+/// exactly 60 races the clock under load (a put computed at second t and received at t+1 is
+/// refused). Reads filter expired records, so keeping a short-lived record longer is harmless.
+const KV_MIN_TTL: u64 = 90;
 /// Index entries listed per user (KV lists at most 1000 keys per call).
 const LIST_LIMIT: u64 = 1000;
 
