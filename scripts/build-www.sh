@@ -10,7 +10,7 @@ cd "$ROOT"
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 web=build/wasm-web
 out=www/pkg
-newer_src() { [ -n "$(find src Cargo.toml Cargo.lock -newer "$1" -print -quit)" ]; }
+newer_src() { [ -n "$(find src Cargo.toml Cargo.lock .cargo js/patch.mjs js/errors.mjs -newer "$1" -print -quit)" ]; }
 
 if [ ! -d src/js ]; then
   echo "[build-www] src/js (the wasm-bindgen surface of feature js) is missing: nothing to build" >&2
@@ -26,6 +26,8 @@ if [ ! -f "$web/edge_session_bg.wasm" ] || newer_src "$web/edge_session_bg.wasm"
 fi
 rm -rf "$out" && mkdir -p "$out"
 cp "$web/edge_session.js" "$web/edge_session_bg.wasm" "$out/"
+# The package's shaping of the hot paths (Ring.locate, Keyring.verify): www/core.js applies it.
+cp js/patch.mjs js/errors.mjs "$out/"
 # For Node (tests load this build outside the page): the glue is an ES module.
 echo '{"type": "module"}' >"$out/package.json"
 touch "$out/.built"

@@ -54,11 +54,11 @@ if [ -f tests/wasm.rs ]; then
     --chromedriver /usr/bin/chromedriver --test wasm
 fi
 if [ -f scripts/build-pkg.sh ]; then
-  tier build-pkg 0 bash scripts/stamped.sh pkg pkg/package.json src Cargo.toml Cargo.lock js scripts/build-pkg.sh \
+  tier build-pkg 0 bash scripts/stamped.sh pkg pkg/package.json src Cargo.toml Cargo.lock .cargo js scripts/build-pkg.sh \
     -- bash scripts/build-pkg.sh
   tier js-package 1 node --test --test-reporter=tap tests/js/*.test.mjs
 fi
-tier build-worker 0 bash scripts/stamped.sh worker build/worker/shim.mjs src Cargo.toml Cargo.lock \
+tier build-worker 0 bash scripts/stamped.sh worker build/worker/shim.mjs src Cargo.toml Cargo.lock .cargo \
   scripts/build-worker.sh -- bash scripts/build-worker.sh
 tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/e2e/*.test.mjs
 if compgen -G "tests/browser/*.test.mjs" >/dev/null; then

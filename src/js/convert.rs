@@ -31,7 +31,11 @@ pub fn string_arg(v: &JsValue, what: &str, max: usize) -> Result<String, JsValue
 
 /// A whole number in `0..=MAX_SAFE_INTEGER`, if `v` is one.
 pub fn safe_u64(v: &JsValue) -> Option<u64> {
-    let f = v.as_f64()?;
+    safe_u64_of(v.as_f64()?)
+}
+
+/// `f` as a whole number in `0..=MAX_SAFE_INTEGER`, if it is one.
+pub fn safe_u64_of(f: f64) -> Option<u64> {
     let ok = f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= MAX_SAFE_INTEGER as f64;
     ok.then_some(f as u64)
 }

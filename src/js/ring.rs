@@ -1,5 +1,7 @@
 //! `Ring`: the consistent-hash ring from JavaScript.
 
+use std::cell::OnceCell;
+
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -55,12 +57,32 @@ struct JsArc {
 #[wasm_bindgen(js_name = Ring)]
 pub struct JsRing {
     inner: Ring,
+    /// The shard names as JavaScript strings, indexed like `inner.shards()`; made on the first
+    /// `locate` after a change, so a lookup returns a cached string instead of decoding one.
+    names: OnceCell<Vec<JsValue>>,
 }
 
 impl JsRing {
+    fn wrap(inner: Ring) -> JsRing {
+        JsRing {
+            inner,
+            names: OnceCell::new(),
+        }
+    }
+
     /// The core ring.
     pub fn ring(&self) -> &Ring {
         &self.inner
+    }
+
+    /// Applies a change to the core ring and drops the cached names.
+    fn change(
+        &mut self,
+        f: impl FnOnce(&mut Ring) -> Result<(), RingError>,
+    ) -> Result<(), JsValue> {
+        let out = f(&mut self.inner).map_err(ring_err);
+        self.names = OnceCell::new();
+        out
     }
 }
 
@@ -75,17 +97,13 @@ impl JsRing {
                 "new Ring() takes [{name, weight?}]",
             ));
         }
-        Ok(JsRing {
-            inner: ring_from_value(&shards)?,
-        })
+        Ok(JsRing::wrap(ring_from_value(&shards)?))
     }
 
     /// `Ring.fromJSON(json)`: JSON text or an object `{epoch, steps}` (or `{shards}`).
     #[wasm_bindgen(js_name = fromJSON)]
     pub fn from_json(json: JsValue) -> Result<JsRing, JsValue> {
-        Ok(JsRing {
-            inner: ring_from_value(&json)?,
-        })
+        Ok(JsRing::wrap(ring_from_value(&json)?))
     }
 
     /// The configuration `{epoch, steps}` that rebuilds this ring (so `JSON.stringify(ring)` works).
@@ -97,13 +115,13 @@ impl JsRing {
     /// Adds a shard `{name, weight?}` (epoch + 1).
     pub fn add(&mut self, shard: JsValue) -> Result<(), JsValue> {
         let s = spec(&shard)?;
-        self.inner.add(s).map_err(ring_err)
+        self.change(|r| r.add(s))
     }
 
     /// Removes a shard by name (epoch + 1).
     pub fn remove(&mut self, name: JsValue) -> Result<(), JsValue> {
         let name = string_arg(&name, "name", 64)?;
-        self.inner.remove(&name).map_err(ring_err)
+        self.change(|r| r.remove(&name))
     }
 
     /// Changes a shard's weight (epoch + 1).
@@ -112,7 +130,7 @@ impl JsRing {
         let name = string_arg(&name, "name", 64)?;
         let w = u64_arg(&weight, "weight")?;
         let w = u32::try_from(w).map_err(|_| ring_err(RingError::BadWeight(u32::MAX)))?;
-        self.inner.set_weight(&name, w).map_err(ring_err)
+        self.change(|r| r.set_weight(&name, w))
     }
 
     /// Number of steps applied (`init` is epoch 1).
@@ -127,10 +145,20 @@ impl JsRing {
         to_js(&self.inner.shards())
     }
 
-    /// The shard owning `key` (a string, hashed as UTF-8).
-    pub fn locate(&self, key: JsValue) -> Result<String, JsValue> {
-        let key = string_arg(&key, "key", MAX_KEY_LEN)?;
-        Ok(self.inner.locate(key.as_bytes()).to_owned())
+    /// The shard owning `key` (hashed as UTF-8), as a cached string.
+    ///
+    /// Internal: `locate` (js/patch.mjs) checks that `key` is a string within
+    /// [`MAX_KEY_LEN`] before calling this, so the glue copies it straight into wasm memory
+    /// (three fewer boundary calls than a checked `JsValue`: most of a lookup's cost).
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = locateKey, skip_typescript)]
+    pub fn locate_key(&self, key: &str) -> JsValue {
+        let names = self.names.get_or_init(|| {
+            let shards = self.inner.shards();
+            shards.iter().map(|s| JsValue::from_str(&s.name)).collect()
+        });
+        let i = self.inner.locate_index(key.as_bytes());
+        names.get(i).cloned().unwrap_or(JsValue::UNDEFINED)
     }
 
     /// The key's point in the hash space, `xxh3_64(key)`, as a decimal string.
@@ -190,9 +218,7 @@ impl JsRing {
     /// An independent copy.
     #[wasm_bindgen(js_name = clone)]
     pub fn duplicate(&self) -> JsRing {
-        JsRing {
-            inner: self.inner.clone(),
-        }
+        JsRing::wrap(self.inner.clone())
     }
 
     /// The ring as it was at `epoch`.
@@ -200,9 +226,7 @@ impl JsRing {
     pub fn at_epoch(&self, epoch: JsValue) -> Result<JsRing, JsValue> {
         let e = u64_arg(&epoch, "epoch")?;
         let e = u32::try_from(e).map_err(|_| invalid_input("epoch is out of range"))?;
-        Ok(JsRing {
-            inner: self.inner.at_epoch(e).map_err(ring_err)?,
-        })
+        Ok(JsRing::wrap(self.inner.at_epoch(e).map_err(ring_err)?))
     }
 
     /// Fraction of the hash space whose owner differs between `a` and `b` (0..=1).

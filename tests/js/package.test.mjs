@@ -77,6 +77,8 @@ test('TypeScript: the declarations type-check a typical program (tsc --noEmit)',
       edgeSession({ manager: m, cookie: { sameSite: 'Strict' } });
       setCookie(token, maxAge);
       Keyring.fromJSON('[]').verify(token).kid.toUpperCase();
+      const maybe = Keyring.fromJSON('[]').tryVerify(token, 1_800_000_000);
+      if (maybe !== null) maybe.shard.toUpperCase();
       return next.version + ring.shares()[0].fraction;
     }
     void f;`);

@@ -18,6 +18,7 @@ test('token vectors: valid ones verify with their claims and re-sign to the same
   for (const c of doc.valid) {
     const got = ring.verify(c.token, doc.now);
     assert.deepEqual(got, { kid: c.kid, ...toJs(c.claims) }, c.name);
+    assert.deepEqual(ring.tryVerify(c.token, doc.now), got, c.name);
     const promoted = doc.keyring.map((k) => ({
       ...k,
       state: k.kid === c.kid ? 'primary' : k.state === 'primary' ? 'verify' : k.state,
@@ -32,6 +33,17 @@ test('token vectors: invalid ones throw invalid_token', async () => {
   assert.ok(doc.invalid.length > 0);
   for (const c of doc.invalid) {
     assert.throws(() => ring.verify(c.token, doc.now), { code: 'invalid_token' }, c.name);
+    assert.equal(ring.tryVerify(c.token, doc.now), null, c.name);
+  }
+  // Not a string, or too long to be a token: invalid, without copying it into wasm.
+  for (const t of [undefined, null, 42, {}, ['x'], 'A'.repeat(1 << 20)]) {
+    assert.equal(ring.tryVerify(t, doc.now), null);
+    assert.throws(() => ring.verify(t, doc.now), { code: 'invalid_token' });
+  }
+  // A bad clock is the caller's mistake, not an invalid token.
+  const good = doc.valid[0].token;
+  for (const now of ['5', -1, 1.5, NaN, 2 ** 60]) {
+    assert.throws(() => ring.tryVerify(good, now), { code: 'invalid_input' }, String(now));
   }
 });
 
@@ -70,4 +82,29 @@ test('ring API: add/remove/setWeight, clone, movedFraction, JSON round trip', as
   assert.throws(() => new Ring([]), { code: 'ring_empty' });
   assert.throws(() => new Ring('nope'), { code: 'ring_bad_config' });
   assert.equal(before.epoch, 1, 'clone is independent');
+});
+
+test('ring lookups follow every change (the cached shard names are refreshed)', async () => {
+  const keys = Array.from({ length: 300 }, (_, i) => `user-${i}`);
+  const r = new Ring([{ name: 'a' }, { name: 'b' }]);
+  const fresh = () => Ring.fromJSON(JSON.stringify(r));
+  const same = (what) => {
+    const f = fresh();
+    assert.deepEqual(keys.map((k) => r.locate(k)), keys.map((k) => f.locate(k)), what);
+  };
+  same('initial');
+  r.add({ name: 'c', weight: 3 });
+  same('after add');
+  assert.ok(keys.some((k) => r.locate(k) === 'c'));
+  r.remove('a');
+  same('after remove');
+  assert.ok(keys.every((k) => r.locate(k) !== 'a'));
+  r.setWeight('b', 5);
+  same('after setWeight');
+  assert.throws(() => r.remove('zzz'), { code: 'ring_unknown_shard' });
+  same('after a refused change');
+  const c = r.clone();
+  c.remove('b');
+  assert.ok(keys.every((k) => c.locate(k) === 'c'));
+  same('original untouched by its clone');
 });
