@@ -34,13 +34,16 @@ function findWebBuild(d = process.env.BENCH_PKG_WEB || join(ROOT, 'pkg'), depth 
 const web = findWebBuild();
 writeFileSync(join(dir, 'gen/ours.mjs'), web ? `// Written by bench/workerd-run.mjs: our package's web build.
 import wasm from ${JSON.stringify(web.wasm)};
-import { initSync, Keyring } from ${JSON.stringify(web.js)};
+import * as core from ${JSON.stringify(web.js)};
+import { patchCore } from ${JSON.stringify(join(ROOT, 'js/patch.mjs'))};
 const stubs = {};
 for (const i of WebAssembly.Module.imports(wasm)) (stubs[i.module] ??= {})[i.name] = () => {};
 export async function makeOurs(cfg) {
-  initSync({ module: wasm });
+  core.initSync({ module: wasm });
+  const { Keyring } = patchCore({ ...core });
   const kr = Keyring.fromJSON(cfg.keyring);
-  return { verify: (t, now) => kr.verify(t, now), instantiate: async () => (new WebAssembly.Instance(wasm, stubs), 1) };
+  return { verify: (t, now) => kr.verify(t, now), tryVerify: (t, now) => kr.tryVerify(t, now),
+    instantiate: async () => (new WebAssembly.Instance(wasm, stubs), 1) };
 }
 ` : `// Written by bench/workerd-run.mjs: our package's web build when pkg/ is built, else nothing.
 export async function makeOurs() { return null; }
