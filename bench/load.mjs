@@ -24,7 +24,7 @@ const quick = process.argv.includes('--quick') || !!process.env.BENCH_QUICK;
 const rounds = arg('--rounds', quick ? 2 : 5);
 const seconds = arg('--seconds', quick ? 1 : 4);
 const connections = arg('--connections', 8);
-const warmupSeconds = 1;
+const warmupSeconds = quick ? 1 : 2;
 const READ_SESSIONS = 64;
 const outIdx = process.argv.indexOf('--out');
 const out = join(outIdx >= 0 ? process.argv[outIdx + 1] : join(ROOT, 'target/bench'), 'load');
