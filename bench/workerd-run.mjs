@@ -5,7 +5,7 @@
 // iterations, timed by the client; the median time of an empty request (iters = 0) is
 // subtracted. Samples are sized to ~150 ms; rounds interleave the cases.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, readdirSync, existsSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync, existsSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { freePort } from '../tests/e2e/harness.mjs';
@@ -32,6 +32,7 @@ function findWebBuild(d = process.env.BENCH_PKG_WEB || join(ROOT, 'pkg'), depth 
   return null;
 }
 const web = findWebBuild();
+mkdirSync(join(dir, 'gen'), { recursive: true }); // git-ignored: absent in a fresh clone
 writeFileSync(join(dir, 'gen/ours.mjs'), web ? `// Written by bench/workerd-run.mjs: our package's web build.
 import wasm from ${JSON.stringify(web.wasm)};
 import * as core from ${JSON.stringify(web.js)};

@@ -96,12 +96,9 @@ say "C: sizes and start-up"
 "$NODE" bench/size.mjs --rounds "$ROUNDS" --upload "$OUT/upload" > "$OUT/size.json"
 
 # ---- D. worker under load ----
-say "D: worker under load"
-if [ -f bench/load.mjs ]; then
-  "$NODE" bench/load.mjs --out "$OUT" > "$OUT/load.json"
-else
-  echo '{"missing": "not built in this session: the reference JS worker and the wrk driver are not written yet (time); the worker routes landed only at the end"}' > "$OUT/load.json"
-fi
+# bench/load.mjs bounds itself (5 rounds x 4 mixes x 2 workers x 4 s; BENCH_QUICK: 2 x 1 s).
+say "D: worker under load (wrk against our worker and bench/ref-worker)"
+"$NODE" bench/load.mjs --out "$OUT" ${BENCH_QUICK:+--quick} > "$OUT/load.json"
 
 # ---- report ----
 [ -f bench/analysis.md ] && cp bench/analysis.md "$OUT/analysis.md"

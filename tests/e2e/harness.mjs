@@ -42,16 +42,17 @@ function envQuote(v) {
 }
 
 /**
- * Start the worker. `vars` become an env file (secrets and vars alike).
- * Returns { url, persistDir, stop(), logs() }.
+ * Start the worker. `vars` become an env file (secrets and vars alike). `config` serves another
+ * wrangler config instead of the repo's worker (bench/load.mjs starts its reference worker so).
+ * Returns { url, persistDir, pid (wrangler's, also its process group), stop(), logs() }.
  */
-export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000 } = {}) {
+export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000, config } = {}) {
   const port = await freePort();
   const inspector = await freePort();
   persistDir ??= mkdtempSync(join(tmpdir(), 'edge-session-e2e-'));
   const envFile = join(mkdtempSync(join(tmpdir(), 'edge-session-env-')), '.env');
   writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${envQuote(String(v))}`).join('\n') + '\n');
-  const args = ['dev', '--config', testConfig(), '--ip', '127.0.0.1', '--port', String(port),
+  const args = ['dev', '--config', config ?? testConfig(), '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspector), '--persist-to', persistDir, '--env-file', envFile,
     '--show-interactive-dev-session=false', '--log-level', 'warn'];
   const child = spawn(WRANGLER, args, {
@@ -82,7 +83,7 @@ export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000 } 
       const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
       // 200, or a JSON 500 naming a bad setting (tests of configuration errors want that too).
       if (r.status === 200 || (r.status === 500 && /config_invalid/.test(await r.text()))) {
-        return { url, persistDir, stop, logs: () => output };
+        return { url, persistDir, pid: child.pid, stop, logs: () => output };
       }
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 250));

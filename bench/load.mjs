@@ -1,0 +1,171 @@
+// D. The worker under load: wrk on 127.0.0.1 against the Rust worker (build/worker, started as
+// the e2e tests start it) and the reference JS worker (bench/ref-worker), both on local
+// wrangler/workerd with SQLite-backed Durable Objects, in interleaved rounds. Prints JSON.
+//
+//   node bench/load.mjs --out DIR [--rounds 5] [--seconds 4] [--connections 8] [--quick]
+//
+// Mixes: GET /healthz (no crypto, no storage: the fixed cost of a request), authenticated
+// reads, updates with If-Match (each connection updates its own session: no 412 is expected)
+// and sign-ins (a new user each). Every round runs every mix on both workers, ours first on
+// even rounds and the peer first on odd ones; the table reports medians over rounds. Both
+// workers get the same vars (keyring, a policy whose touch interval keeps reads read-only).
+// Server CPU per request is read from /proc for each worker's process group.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { startWorker } from '../tests/e2e/harness.mjs';
+import { TEST_KEYS, client } from '../tests/e2e/helpers.mjs';
+import { ROOT, arg, median } from './lib.mjs';
+import { runWrk } from './load/wrk.mjs';
+import { groupCpu } from './load/cpu.mjs';
+
+const quick = process.argv.includes('--quick') || !!process.env.BENCH_QUICK;
+const rounds = arg('--rounds', quick ? 2 : 5);
+const seconds = arg('--seconds', quick ? 1 : 4);
+const connections = arg('--connections', 8);
+const warmupSeconds = quick ? 1 : 2;
+const READ_SESSIONS = 64;
+const outIdx = process.argv.indexOf('--out');
+const out = join(outIdx >= 0 ? process.argv[outIdx + 1] : join(ROOT, 'target/bench'), 'load');
+mkdirSync(out, { recursive: true });
+const say = (s) => process.stderr.write(`[bench] D: ${s}\n`);
+
+const MIXES = {
+  healthz: 'GET /healthz (baseline: no crypto, no storage)',
+  read: 'GET /api/session (half Cookie, half Bearer)',
+  update: 'PUT /api/session with If-Match (own session per connection)',
+  signin: 'POST /api/sessions (new user each)',
+};
+const VARS = {
+  SESSION_KEYS: TEST_KEYS,
+  STORE: 'do',
+  // Reads never write back during the run (touch_interval far above its length), in both workers.
+  POLICY: JSON.stringify({ idle_timeout: 7200, absolute_lifetime: 43200, touch_interval: 3600 }),
+};
+const WORKERS = {
+  ours: { label: 'edge-session (Rust/wasm)', config: undefined },
+  peer: { label: 'reference JS worker (bench/ref-worker)', config: join(ROOT, 'bench/ref-worker/wrangler.toml') },
+};
+
+function need() {
+  if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (scripts/bench.sh installs it from apt)');
+  if (!existsSync(join(ROOT, 'build/worker/shim.mjs'))) {
+    throw new Error('build/worker/shim.mjs is missing: build the worker first (bash scripts/build-worker.sh)');
+  }
+  if (!existsSync(join(ROOT, 'node_modules/.bin/wrangler'))) throw new Error('node_modules/.bin/wrangler is missing (scripts/setup.sh)');
+}
+
+const tail = (text, n = 40) => text.trimEnd().split('\n').slice(-n).join('\n');
+
+async function start(name) {
+  try {
+    const w = await startWorker({ vars: VARS, config: WORKERS[name].config });
+    return { name, ...w };
+  } catch (e) {
+    throw new Error(`${WORKERS[name].label} did not start; the end of its log:\n${tail(e.message)}`);
+  }
+}
+
+/** Checks the routes answer as the load test expects; returns what the report shows about shapes. */
+async function smoke(w) {
+  const { api, signIn } = client(w.url);
+  const fail = (what, r) => { throw new Error(`${WORKERS[w.name].label}: ${what}: ${r.status} ${r.text}\n${tail(w.logs())}`); };
+  const { token, view } = await signIn('smoke-user', { data: { theme: 'dark' } });
+  const byCookie = await api('GET', '/api/session', { token, viaCookie: true });
+  if (byCookie.status !== 200 || byCookie.json.id !== view.id) fail('read by cookie', byCookie);
+  const byBearer = await api('GET', '/api/session', { token });
+  if (byBearer.status !== 200) fail('read by bearer', byBearer);
+  const up = await api('PUT', '/api/session', { token, body: { data: { theme: 'light' } }, headers: { 'if-match': '"1"' } });
+  if (up.status !== 200 || up.json.version !== 2 || up.headers.get('etag') !== '"2"') fail('update', up);
+  const stale = await api('PUT', '/api/session', { token, body: { data: {} }, headers: { 'if-match': '"1"' } });
+  if (stale.status !== 412 || stale.json.error.current_version !== 2) fail('stale update', stale);
+  return { token_chars: token.length, view_keys: Object.keys(view).sort(), read_bytes: byBearer.text.length };
+}
+
+/** `n` fresh sessions; writes "<token> <version>" lines to a file and returns its path. */
+async function sessions(w, n, prefix) {
+  const { signIn } = client(w.url);
+  const lines = [];
+  for (let i = 0; i < n; i++) lines.push(`${(await signIn(`${prefix}-${i}`, { data: { theme: 'dark' } })).token} 1`);
+  const file = join(out, `${w.name}-${prefix}.txt`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+async function measure(w, mix, round, secs) {
+  const file = mix === 'read' ? w.readFile : mix === 'update' ? await sessions(w, connections, `upd-${round}`) : undefined;
+  const before = groupCpu(w.pid);
+  const r = await runWrk({ url: w.url, mode: mix, tag: round, sessions: file, connections, seconds: secs });
+  const after = groupCpu(w.pid);
+  r.cpu_us_per_req = ((after.total - before.total) * 1e6) / Math.max(1, r.requests);
+  r.workerd_cpu_us_per_req = ((after.workerd - before.workerd) * 1e6) / Math.max(1, r.requests);
+  return { worker: w.name, mix, round, ...r };
+}
+
+need();
+const loadStart = loadavg();
+const started = Date.now();
+say(`starting both workers (rounds ${rounds}, ${seconds} s per run, ${connections} connections)`);
+const running = [];
+const stopAll = () => Promise.all(running.map((w) => w.stop()));
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => stopAll().then(() => process.exit(130)));
+try {
+  const results = await Promise.allSettled(['ours', 'peer'].map((n) => start(n).then((w) => (running.push(w), w))));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const workers = Object.fromEntries(results.map((r) => [r.value.name, r.value]));
+  const shapes = {};
+  for (const w of Object.values(workers)) {
+    shapes[w.name] = await smoke(w);
+    w.readFile = await sessions(w, READ_SESSIONS, 'read');
+  }
+  const mixes = Object.keys(MIXES);
+  say('warm-up');
+  for (const mix of mixes) for (const w of Object.values(workers)) await measure(w, mix, 0, warmupSeconds);
+  const runs = [];
+  for (let r = 1; r <= rounds; r++) {
+    say(`round ${r}/${rounds}`);
+    for (let j = 0; j < mixes.length; j++) {
+      const mix = mixes[(j + r) % mixes.length];
+      const order = r % 2 ? ['ours', 'peer'] : ['peer', 'ours'];
+      for (const name of order) runs.push(await measure(workers[name], mix, r, seconds));
+    }
+  }
+  for (const w of Object.values(workers)) writeFileSync(join(out, `${w.name}.log`), w.logs());
+
+  const rows = [];
+  for (const mix of mixes) {
+    for (const name of ['ours', 'peer']) {
+      const rs = runs.filter((x) => x.worker === name && x.mix === mix);
+      rows.push({
+        worker: name, label: WORKERS[name].label, mix, what: MIXES[mix],
+        rps: median(rs.map((x) => x.rps)),
+        p50_ms: median(rs.map((x) => x.latency_us.p50)) / 1e3,
+        p99_ms: median(rs.map((x) => x.latency_us.p99)) / 1e3,
+        requests: rs.reduce((a, x) => a + x.requests, 0),
+        non2xx: rs.reduce((a, x) => a + x.non2xx, 0),
+        socket_errors: rs.reduce((a, x) => a + x.socket_errors, 0),
+        statuses: rs.reduce((a, x) => { for (const [s, c] of Object.entries(x.statuses)) a[s] = (a[s] || 0) + c; return a; }, {}),
+        cpu_us_per_req: median(rs.map((x) => x.cpu_us_per_req)),
+        workerd_cpu_us_per_req: median(rs.map((x) => x.workerd_cpu_us_per_req)),
+        resp_bytes: median(rs.map((x) => x.bytes / Math.max(1, x.requests))),
+      });
+    }
+  }
+  const row = (name, mix) => rows.find((x) => x.worker === name && x.mix === mix);
+  const ratios = Object.fromEntries(mixes.map((mix) => {
+    const o = row('ours', mix);
+    const p = row('peer', mix);
+    return [mix, { rps: o.rps / p.rps, p99: o.p99_ms / p.p99_ms, cpu: o.cpu_us_per_req / p.cpu_us_per_req }];
+  }));
+  console.log(JSON.stringify({
+    wrk: spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0].trim(),
+    rounds, seconds, connections, threads: connections, quick, mixes: MIXES, vars: { POLICY: VARS.POLICY, STORE: VARS.STORE },
+    loadavg_start: loadStart, loadavg_end: loadavg(), wall_s: (Date.now() - started) / 1000,
+    shapes, rows, ratios, goal_mixes: ['read', 'update', 'signin'], runs,
+  }, null, 1));
+} finally {
+  await stopAll();
+}
+process.exit(0);
