@@ -122,6 +122,19 @@ if (tokWd) {
   }
 }
 
+if (existsSync(join(dir, 'profile-token.txt'))) {
+  p('### Where a verification goes (callgrind, `scripts/profile-token.sh`)');
+  p();
+  p('Instructions counted natively with sha2\'s portable SHA-256 (the algorithm wasm runs without SHA instructions);');
+  p('repeatable whatever the machine load. The three compressions (two for prefix + body, one for the outer hash) are');
+  p('the floor of this token format; wasm runs them with SIMD, natively the CPU\'s SHA extension does.');
+  p();
+  p('```text');
+  p(readFileSync(join(dir, 'profile-token.txt'), 'utf8').trim());
+  p('```');
+  p();
+}
+
 // ---------------- B. Ring ----------------
 p('## B. Ring');
 p();

@@ -81,6 +81,12 @@ const rows = ["sign", "verify_valid", "verify_bad_tag"].map((n) => {
 });
 console.log(JSON.stringify({ rows }, null, 1));' > "$OUT/token-native.json"
 
+# ---- A. where a verification's instructions go (callgrind; repeatable under load) ----
+say "A: token verify instruction profile (callgrind)"
+if command -v valgrind >/dev/null; then
+  bash scripts/profile-token.sh > "$OUT/profile-token.txt" || echo "profile failed" > "$OUT/profile-token.txt"
+fi
+
 # ---- A. tokens in Node; B. ring from JS ----
 say "A: tokens in Node"
 "$NODE" bench/token-node.mjs --rounds "$ROUNDS" --cpu-ms "$CPU_MS" > "$OUT/token-node.json"
