@@ -34,7 +34,14 @@ if (existsSync(PKG)) {
     if (!byDir.has(d)) byDir.set(d, []);
     byDir.get(d).push(sizes(readFileSync(f)));
   }
-  for (const [d, s] of byDir) rows.push({ what: `edge-session npm package: ${d}/ (wasm + glue)`, ours: true, ...sum(s) });
+  // A build is a folder holding a .wasm (pkg/node, pkg/web); the shared JS (pkg/, pkg/lib) has its own row.
+  const shared = [];
+  for (const [d, s] of byDir) {
+    const isBuild = files.some((f) => f.endsWith('.wasm') && relative(ROOT, join(f, '..')) === d);
+    if (isBuild) rows.push({ what: `edge-session npm package: ${d}/ (wasm + glue)`, ours: true, ...sum(s) });
+    else shared.push(...s);
+  }
+  if (shared.length) rows.push({ what: 'edge-session npm package: entries and JS stores (pkg/*.cjs, pkg/lib/)', ours: true, ...sum(shared) });
 }
 // The worker upload as wrangler would send it.
 if (uploadDir && existsSync(uploadDir)) {
