@@ -1,6 +1,7 @@
-//! One behaviour suite for every [`SessionStore`]: the memory store runs it in `cargo test`,
-//! the Durable Object and KV stores run it inside workerd, the JS adapter and the Redis store
-//! run it from Node through the wasm binding.
+//! One behaviour suite for every [`SessionStore`] (feature `conformance`; never in the deployed
+//! worker): the memory store runs it in `cargo test`, the Durable Object and KV stores run it
+//! inside workerd (test builds of the worker), the JS adapter and the Redis store run it from
+//! Node through the npm package's `runConformance`, which store authors use too.
 //!
 //! It returns the first broken rule instead of panicking, so any host can report it. Records
 //! are namespaced by `tag` (use a fresh one per run, e.g. a timestamp) so the suite can run
@@ -10,8 +11,9 @@ use sha2::{Digest, Sha256};
 
 use crate::error::StoreError;
 use crate::id::SessionId;
+use crate::limits::MAX_SESSIONS_PER_USER;
 use crate::session::SessionRecord;
-use crate::store::SessionStore;
+use crate::store::{decide, SessionStore};
 
 /// The first rule a store broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +49,7 @@ pub const CHECKS: &[&str] = &[
     "replace_rotates",
     "replace_stale_refused",
     "list_by_user_exact",
+    "list_by_user_ordered_and_bounded",
     "expired_not_returned",
     "delete_then_gone",
     "delete_by_user_counts",
@@ -244,9 +247,12 @@ pub async fn run<S: SessionStore>(
             .map_err(|e| fail("list_by_user_exact", e.to_string()))?;
     }
     let list = store
-        .list_by_user(&alice, now)
+        .list_by_user(&alice, now, MAX_SESSIONS_PER_USER)
         .await
         .map_err(|e| fail("list_by_user_exact", e.to_string()))?;
+    let ordered = list
+        .windows(2)
+        .all(|w| decide::list_order(&w[0], &w[1]).is_lt());
     let mut keys: Vec<_> = list.iter().map(|r| r.id_hash.clone()).collect();
     keys.sort_unstable();
     let mut want = vec![
@@ -262,10 +268,23 @@ pub async fn run<S: SessionStore>(
         keys.len()
     );
 
+    let mut want_order = vec![rotated.clone(), a4.clone(), dead.clone()];
+    want_order.sort_unstable_by(decide::list_order);
+    let first = store
+        .list_by_user(&alice, now, 1)
+        .await
+        .map_err(|e| fail("list_by_user_ordered_and_bounded", e.to_string()))?;
+    check!(
+        "list_by_user_ordered_and_bounded",
+        ordered && first.len() == 1 && first[0].id_hash == want_order[0].id_hash,
+        "ordered: {ordered}; limit 1 gave {} records",
+        first.len()
+    );
+
     let later = now + 5;
     let got = get(store, &dead, later, "expired_not_returned").await?;
     let list = store
-        .list_by_user(&alice, later)
+        .list_by_user(&alice, later, MAX_SESSIONS_PER_USER)
         .await
         .map_err(|e| fail("expired_not_returned", e.to_string()))?;
     check!(
@@ -295,7 +314,7 @@ pub async fn run<S: SessionStore>(
         .await
         .map_err(|e| fail("delete_by_user_counts", e.to_string()))?;
     let left = store
-        .list_by_user(&alice, now)
+        .list_by_user(&alice, now, MAX_SESSIONS_PER_USER)
         .await
         .map_err(|e| fail("delete_by_user_counts", e.to_string()))?;
     let bob_left = get(store, &b5, now, "delete_by_user_counts").await?;

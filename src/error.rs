@@ -3,11 +3,18 @@
 //! The worker answers `{"error": {"code", "message"}}` with [`SessionError::http_status`]; the
 //! JS binding throws an `Error` whose `code` property is [`SessionError::code`]. Messages never
 //! carry secrets, tokens, ids or store internals.
+//!
+//! Both enums (de)serialise themselves (`{"kind": "conflict", "detail": {...}}`), so a
+//! Durable Object shard can return them to the worker unchanged.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// What a storage backend can say. Backends map their own failures onto these.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum StoreError {
     /// No live record under that key.
     NotFound,
@@ -54,7 +61,8 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {}
 
 /// Everything a session operation can fail with.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum SessionError {
     /// The token is missing, malformed, forged, expired or signed by a retired key (one opaque
     /// answer: no oracle).
@@ -69,13 +77,15 @@ pub enum SessionError {
         current_version: u64,
     },
     /// Input rejected; the text says which rule (never echoes the input).
-    InvalidInput(&'static str),
+    InvalidInput(Cow<'static, str>),
     /// Session data larger than the policy allows.
     DataTooLarge {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// The store failed.
+    /// The store failed. Never [`StoreError::NotFound`] or [`StoreError::Conflict`]: the
+    /// `From<StoreError>` conversion, the only way stores' errors become session errors, maps
+    /// those to [`SessionError::NotFound`] and [`SessionError::Conflict`].
     Store(StoreError),
     /// A server-side misconfiguration (keys, ring, policy); the text names the setting.
     Config(String),
@@ -103,8 +113,6 @@ impl SessionError {
             SessionError::Conflict { .. } => 412,
             SessionError::InvalidInput(_) => 400,
             SessionError::DataTooLarge { .. } => 413,
-            SessionError::Store(StoreError::NotFound) => 401,
-            SessionError::Store(StoreError::Conflict { .. }) => 412,
             SessionError::Store(StoreError::AlreadyExists) => 409,
             SessionError::Store(_) => 503,
             SessionError::Config(_) => 500,
@@ -114,10 +122,7 @@ impl SessionError {
     /// The current version carried by a conflict, if this is one.
     pub fn current_version(&self) -> Option<u64> {
         match self {
-            SessionError::Conflict { current_version }
-            | SessionError::Store(StoreError::Conflict { current_version }) => {
-                Some(*current_version)
-            }
+            SessionError::Conflict { current_version } => Some(*current_version),
             _ => None,
         }
     }
@@ -150,6 +155,13 @@ impl fmt::Display for SessionError {
 }
 
 impl std::error::Error for SessionError {}
+
+impl SessionError {
+    /// [`SessionError::InvalidInput`] with a fixed message.
+    pub const fn invalid(why: &'static str) -> SessionError {
+        SessionError::InvalidInput(Cow::Borrowed(why))
+    }
+}
 
 impl From<StoreError> for SessionError {
     fn from(e: StoreError) -> Self {

@@ -2,18 +2,23 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod cookie;
 pub mod error;
 pub mod id;
 pub mod keyring;
+pub mod limits;
 pub mod manager;
 pub mod memory;
 pub mod policy;
+pub mod record;
 pub mod ring;
 pub mod session;
+pub mod shard;
 pub mod store;
 pub mod token;
+pub mod view;
 
 pub use cookie::{CookieConfig, CookieError, SameSite};
 pub use error::{SessionError, StoreError};
@@ -22,9 +27,12 @@ pub use keyring::{KeyState, Keyring, KeyringError};
 pub use manager::{Authenticated, Issued, SessionManager};
 pub use memory::{MemoryShards, MemoryStore};
 pub use policy::Policy;
-pub use session::{NewSession, Placement, SessionRecord};
+pub use record::SessionRecord;
+pub use session::{NewSession, Placement};
+pub use shard::{Reply, Shard, ShardOp};
 pub use store::{SessionStore, ShardRouter};
 pub use token::{Claims, InvalidToken, TokenError, Verified, MAX_PAYLOAD_LEN, MAX_TOKEN_LEN};
+pub use view::{SessionSummary, SessionView};
 
 #[cfg(feature = "js")]
 pub mod js;

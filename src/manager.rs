@@ -1,21 +1,22 @@
-//! The session manager: the lifecycle rules of [`crate::session`] applied over a sharded store.
+//! The session manager: token verification and shard placement in front of the shard
+//! operations of [`crate::shard`].
 //!
 //! It verifies tokens with the [`Keyring`], places new sessions with the [`Ring`] (by user id,
 //! so one user's sessions share a shard), routes existing ones by the shard written into their
-//! verified token (a ring change never strands a session), and refuses stale writes. Time and
-//! fresh ids come in as arguments; the worker and the JS binding supply them.
+//! verified token (a ring change never strands a session), and sends each route to that shard
+//! as one [`ShardOp`]. A bad or expired token never reaches a shard. Time and fresh ids come in
+//! as arguments; the worker and the JS binding supply them.
 
-use crate::error::SessionError;
+use crate::error::{SessionError, StoreError};
 use crate::id::{IdHash, SessionId};
 use crate::keyring::Keyring;
+use crate::limits::MAX_HISTORY_EPOCHS;
 use crate::policy::Policy;
 use crate::ring::Ring;
 use crate::session::{self, NewSession, Placement, SessionRecord};
-use crate::store::{SessionStore, ShardRouter};
+use crate::shard::{unexpected, Reply, Revoked, Shard, ShardOp, Then};
+use crate::store::{decide, ShardRouter};
 use crate::token::Claims;
-
-/// How many recent ring epochs `list_user`/`revoke_user` look through for a user's shards.
-pub const MAX_HISTORY_EPOCHS: u32 = 64;
 
 /// A session just issued: the record stored and the token to hand out.
 #[derive(Clone, Debug)]
@@ -39,7 +40,7 @@ pub struct Authenticated {
     pub touched: bool,
 }
 
-/// Sessions over the stores of a [`ShardRouter`].
+/// Sessions over the shards of a [`ShardRouter`].
 pub struct SessionManager<R: ShardRouter> {
     keyring: Keyring,
     policy: Policy,
@@ -120,8 +121,19 @@ impl<R: ShardRouter> SessionManager<R> {
         out
     }
 
-    fn store(&self, shard: &str) -> Result<R::Store, SessionError> {
-        self.router.store(shard).map_err(SessionError::from)
+    async fn run(&self, shard: &str, op: ShardOp) -> Result<Reply, SessionError> {
+        self.router
+            .shard(shard)
+            .map_err(SessionError::from)?
+            .run(&self.policy, op)
+            .await
+    }
+
+    fn verify(&self, token: &str, now: u64) -> Result<Claims, SessionError> {
+        self.keyring
+            .verify(token, now)
+            .map(|v| v.claims)
+            .map_err(|_| SessionError::InvalidToken)
     }
 
     fn issue(
@@ -145,7 +157,7 @@ impl<R: ShardRouter> SessionManager<R> {
 
     /// Signs in: stores a new session for `new.user` under the fresh `id` and issues its token.
     /// If the user already holds `max_sessions_per_user` sessions on the shard, the least
-    /// recently used ones are ended first.
+    /// recently used ones are ended first (in the same shard call).
     pub async fn create(
         &self,
         id: SessionId,
@@ -155,40 +167,53 @@ impl<R: ShardRouter> SessionManager<R> {
         session::validate_user(&new.user)?;
         let placement = self.placement_for(&new.user);
         let record = session::create(&self.policy, &id, new, &placement, now)?;
-        let store = self.store(&placement.shard)?;
-        let live = store.list_by_user(&new.user, now).await?;
-        for key in session::sessions_to_evict(&self.policy, &live) {
-            store.delete(&key).await?;
+        let op = ShardOp::SignIn {
+            record: record.clone(),
+            now,
+        };
+        match self.run(&placement.shard, op).await? {
+            Reply::Done => self.issue(record, &id, now),
+            other => Err(unexpected(&other)),
         }
-        store.create(&record).await?;
-        self.issue(record, &id, now)
+    }
+
+    async fn authenticated(
+        &self,
+        token: &str,
+        now: u64,
+        then: Then,
+    ) -> Result<(Authenticated, Option<Reply>), SessionError> {
+        let claims = self.verify(token, now)?;
+        let key = claims.session_id.storage_key();
+        let op = ShardOp::Authenticate { key, now, then };
+        match self.run(&claims.shard, op).await? {
+            Reply::Session {
+                record,
+                touched,
+                then,
+            } => Ok((
+                Authenticated {
+                    record,
+                    claims,
+                    touched,
+                },
+                then.map(|b| *b),
+            )),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// Verifies `token`, loads its session from the shard the token names, checks expiry and
-    /// refreshes `last_seen` when the touch interval has passed.
+    /// refreshes `last_seen` when the touch interval has passed: one shard call.
     pub async fn authenticate(&self, token: &str, now: u64) -> Result<Authenticated, SessionError> {
-        let verified = self
-            .keyring
-            .verify(token, now)
-            .map_err(|_| SessionError::InvalidToken)?;
-        let claims = verified.claims;
-        let store = self.store(&claims.shard)?;
-        let key = claims.session_id.storage_key();
-        let mut record = store.get(&key, now).await?.ok_or(SessionError::NotFound)?;
-        session::check_alive(&record, &claims.session_id, now)?;
-        let mut touched = false;
-        if let Some(next) = session::touch(&self.policy, &record, now) {
-            store
-                .touch(&key, next.last_seen, next.idle_expires_at)
-                .await?;
-            record = next;
-            touched = true;
+        Ok(self.authenticated(token, now, Then::Nothing).await?.0)
+    }
+
+    fn session_reply(reply: Reply) -> Result<SessionRecord, SessionError> {
+        match reply {
+            Reply::Session { record, .. } => Ok(record),
+            other => Err(unexpected(&other)),
         }
-        Ok(Authenticated {
-            record,
-            claims,
-            touched,
-        })
     }
 
     /// Replaces the session's data if `expected_version` is current; returns the new record.
@@ -199,12 +224,14 @@ impl<R: ShardRouter> SessionManager<R> {
         data: &str,
         now: u64,
     ) -> Result<SessionRecord, SessionError> {
-        let auth = self.authenticate(token, now).await?;
-        let next = session::update(&self.policy, &auth.record, expected_version, data, now)?;
-        self.store(&auth.claims.shard)?
-            .compare_and_set(&next, expected_version)
-            .await?;
-        Ok(next)
+        let claims = self.verify(token, now)?;
+        let op = ShardOp::Update {
+            key: claims.session_id.storage_key(),
+            version: expected_version,
+            data: data.to_owned(),
+            now,
+        };
+        Self::session_reply(self.run(&claims.shard, op).await?)
     }
 
     /// Moves the session to the fresh `new_id` (data kept, old token dead) and issues its token.
@@ -214,51 +241,147 @@ impl<R: ShardRouter> SessionManager<R> {
         new_id: SessionId,
         now: u64,
     ) -> Result<Issued, SessionError> {
-        let auth = self.authenticate(token, now).await?;
-        let next = session::rotate(&self.policy, &auth.record, &new_id, now)?;
-        self.store(&auth.claims.shard)?
-            .replace(&auth.record.id_hash, auth.record.version, &next)
-            .await?;
-        self.issue(next, &new_id, now)
+        let claims = self.verify(token, now)?;
+        let op = ShardOp::Rotate {
+            key: claims.session_id.storage_key(),
+            new_key: new_id.storage_key(),
+            now,
+        };
+        let record = Self::session_reply(self.run(&claims.shard, op).await?)?;
+        self.issue(record, &new_id, now)
     }
 
     /// Signs out: deletes the token's session. Idempotent for an authentic token.
     pub async fn destroy(&self, token: &str, now: u64) -> Result<(), SessionError> {
-        let verified = self
-            .keyring
-            .verify(token, now)
-            .map_err(|_| SessionError::InvalidToken)?;
-        let claims = verified.claims;
-        self.store(&claims.shard)?
-            .delete(&claims.session_id.storage_key())
-            .await?;
-        Ok(())
+        let claims = self.verify(token, now)?;
+        let op = ShardOp::SignOut {
+            key: claims.session_id.storage_key(),
+        };
+        match self.run(&claims.shard, op).await? {
+            Reply::Deleted { .. } => Ok(()),
+            other => Err(unexpected(&other)),
+        }
     }
 
-    /// The live sessions of `user` on every shard of the recent epochs, oldest first.
+    fn records(reply: Reply) -> Result<Vec<SessionRecord>, SessionError> {
+        match reply {
+            Reply::Records { records } => Ok(records),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    fn count(reply: Reply) -> Result<u64, SessionError> {
+        match reply {
+            Reply::Count { n } => Ok(n),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The shards of `user` other than `done`, for the epoch fan-out.
+    fn other_shards(&self, user: &str, done: &str) -> Vec<String> {
+        let mut shards = self.user_shards(user);
+        shards.retain(|s| s != done);
+        shards
+    }
+
+    async fn list_shards(
+        &self,
+        user: &str,
+        shards: Vec<String>,
+        now: u64,
+        mut out: Vec<SessionRecord>,
+    ) -> Result<Vec<SessionRecord>, SessionError> {
+        for shard in shards {
+            let op = ShardOp::List {
+                user: user.to_owned(),
+                now,
+            };
+            out.extend(Self::records(self.run(&shard, op).await?)?);
+        }
+        Ok(decide::list(out, user, now, usize::MAX))
+    }
+
+    /// The live sessions of `user` on every shard of the recent epochs, in
+    /// [`decide::list_order`]: one call per shard.
     pub async fn list_user(
         &self,
         user: &str,
         now: u64,
     ) -> Result<Vec<SessionRecord>, SessionError> {
         session::validate_user(user)?;
-        let mut out = Vec::new();
-        for shard in self.user_shards(user) {
-            out.extend(self.store(&shard)?.list_by_user(user, now).await?);
+        self.list_shards(user, self.user_shards(user), now, Vec::new())
+            .await
+    }
+
+    /// The token's session and all sessions of its user: one call to the token's shard, plus
+    /// one per other shard the user had in the recent epochs.
+    pub async fn list_own(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<(Authenticated, Vec<SessionRecord>), SessionError> {
+        let (auth, then) = self.authenticated(token, now, Then::List).await?;
+        let first = Self::records(then.ok_or_else(missing_then)?)?;
+        let user = auth.record.user.clone();
+        let others = self.other_shards(&user, &auth.claims.shard);
+        let all = self.list_shards(&user, others, now, first).await?;
+        Ok((auth, all))
+    }
+
+    async fn revoke_shards(&self, user: &str, shards: Vec<String>) -> Result<u64, SessionError> {
+        let mut n = 0;
+        for shard in shards {
+            let op = ShardOp::RevokeUser {
+                user: user.to_owned(),
+            };
+            n += Self::count(self.run(&shard, op).await?)?;
         }
-        out.sort_unstable_by(|a, b| (a.created_at, &a.id_hash).cmp(&(b.created_at, &b.id_hash)));
-        out.dedup_by(|a, b| a.id_hash == b.id_hash);
-        Ok(out)
+        Ok(n)
     }
 
     /// Signs `user` out everywhere; returns how many sessions were deleted.
     pub async fn revoke_user(&self, user: &str) -> Result<u64, SessionError> {
         session::validate_user(user)?;
-        let mut n = 0;
-        for shard in self.user_shards(user) {
-            n += self.store(&shard)?.delete_by_user(user).await?;
+        self.revoke_shards(user, self.user_shards(user)).await
+    }
+
+    /// Signs the token's user out everywhere: one call to the token's shard, plus one per other
+    /// shard of the recent epochs. Returns the session that asked and the count.
+    pub async fn revoke_own_user(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<(Authenticated, u64), SessionError> {
+        let (auth, then) = self.authenticated(token, now, Then::RevokeUser).await?;
+        let first = Self::count(then.ok_or_else(missing_then)?)?;
+        let user = auth.record.user.clone();
+        let others = self.other_shards(&user, &auth.claims.shard);
+        let rest = self.revoke_shards(&user, others).await?;
+        Ok((auth, first + rest))
+    }
+
+    async fn revoke_on(
+        &self,
+        user: &str,
+        id_hash: &IdHash,
+        shards: Vec<String>,
+        now: u64,
+    ) -> Result<bool, SessionError> {
+        for shard in shards {
+            let op = ShardOp::Revoke {
+                user: user.to_owned(),
+                key: id_hash.clone(),
+                now,
+            };
+            match self.run(&shard, op).await? {
+                Reply::Revoked {
+                    outcome: Revoked::Absent,
+                } => continue,
+                Reply::Revoked { outcome } => return Ok(outcome == Revoked::Deleted),
+                other => return Err(unexpected(&other)),
+            }
         }
-        Ok(n)
+        Ok(false)
     }
 
     /// Deletes one session of `user` by its id hash (as listed); `false` if there is none.
@@ -269,15 +392,38 @@ impl<R: ShardRouter> SessionManager<R> {
         now: u64,
     ) -> Result<bool, SessionError> {
         session::validate_user(user)?;
-        for shard in self.user_shards(user) {
-            let store = self.store(&shard)?;
-            if let Some(r) = store.get(id_hash, now).await? {
-                if r.user == user {
-                    return Ok(store.delete(id_hash).await?);
-                }
-                return Ok(false);
-            }
-        }
-        Ok(false)
+        self.revoke_on(user, id_hash, self.user_shards(user), now)
+            .await
     }
+
+    /// Ends one session of the token's user by its id hash: one call to the token's shard
+    /// (where the user's sessions usually are), then the other shards of the recent epochs
+    /// until one holds it. Returns the session that asked and whether one was ended.
+    pub async fn revoke_own(
+        &self,
+        token: &str,
+        id_hash: &IdHash,
+        now: u64,
+    ) -> Result<(Authenticated, bool), SessionError> {
+        let then = Then::Revoke {
+            key: id_hash.clone(),
+        };
+        let (auth, reply) = self.authenticated(token, now, then).await?;
+        let found = match reply.ok_or_else(missing_then)? {
+            Reply::Revoked {
+                outcome: Revoked::Absent,
+            } => {
+                let user = auth.record.user.clone();
+                let others = self.other_shards(&user, &auth.claims.shard);
+                self.revoke_on(&user, id_hash, others, now).await?
+            }
+            Reply::Revoked { outcome } => outcome == Revoked::Deleted,
+            other => return Err(unexpected(&other)),
+        };
+        Ok((auth, found))
+    }
+}
+
+fn missing_then() -> SessionError {
+    SessionError::Store(StoreError::Corrupt("shard reply lacks `then`".into()))
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use crate::error::StoreError;
 use crate::id::IdHash;
 use crate::session::SessionRecord;
-use crate::store::{SessionStore, ShardRouter, MAX_SESSIONS_PER_USER};
+use crate::store::{decide, SessionStore, ShardRouter};
 
 /// In-memory store (single-threaded, like the wasm runtimes it serves).
 #[derive(Clone, Default, Debug)]
@@ -35,19 +35,15 @@ impl MemoryStore {
 
 impl SessionStore for MemoryStore {
     async fn get(&self, key: &IdHash, now: u64) -> Result<Option<SessionRecord>, StoreError> {
-        Ok(self
-            .records
-            .borrow()
-            .get(key)
-            .filter(|r| r.is_alive(now))
-            .cloned())
+        Ok(decide::visible(
+            self.records.borrow().get(key).cloned(),
+            now,
+        ))
     }
 
     async fn create(&self, record: &SessionRecord) -> Result<(), StoreError> {
         let mut map = self.records.borrow_mut();
-        if map.contains_key(&record.id_hash) {
-            return Err(StoreError::AlreadyExists);
-        }
+        decide::create(map.get(&record.id_hash))?;
         map.insert(record.id_hash.clone(), record.clone());
         Ok(())
     }
@@ -58,13 +54,8 @@ impl SessionStore for MemoryStore {
         expected_version: u64,
     ) -> Result<(), StoreError> {
         let mut map = self.records.borrow_mut();
-        let current = map.get_mut(&record.id_hash).ok_or(StoreError::NotFound)?;
-        if current.version != expected_version {
-            return Err(StoreError::Conflict {
-                current_version: current.version,
-            });
-        }
-        *current = record.clone();
+        decide::compare_and_set(map.get(&record.id_hash), expected_version)?;
+        map.insert(record.id_hash.clone(), record.clone());
         Ok(())
     }
 
@@ -75,9 +66,8 @@ impl SessionStore for MemoryStore {
         idle_expires_at: u64,
     ) -> Result<(), StoreError> {
         let mut map = self.records.borrow_mut();
-        let current = map.get_mut(key).ok_or(StoreError::NotFound)?;
-        current.last_seen = current.last_seen.max(last_seen);
-        current.idle_expires_at = current.idle_expires_at.max(idle_expires_at);
+        let next = decide::touch(map.get(key), last_seen, idle_expires_at)?;
+        map.insert(key.clone(), next);
         Ok(())
     }
 
@@ -88,15 +78,8 @@ impl SessionStore for MemoryStore {
         record: &SessionRecord,
     ) -> Result<(), StoreError> {
         let mut map = self.records.borrow_mut();
-        let current = map.get(old).ok_or(StoreError::NotFound)?;
-        if current.version != expected_version {
-            return Err(StoreError::Conflict {
-                current_version: current.version,
-            });
-        }
-        if old != &record.id_hash && map.contains_key(&record.id_hash) {
-            return Err(StoreError::AlreadyExists);
-        }
+        let taken = map.contains_key(&record.id_hash);
+        decide::replace(map.get(old), expected_version, old, record, taken)?;
         map.remove(old);
         map.insert(record.id_hash.clone(), record.clone());
         Ok(())
@@ -106,16 +89,15 @@ impl SessionStore for MemoryStore {
         Ok(self.records.borrow_mut().remove(key).is_some())
     }
 
-    async fn list_by_user(&self, user: &str, now: u64) -> Result<Vec<SessionRecord>, StoreError> {
+    async fn list_by_user(
+        &self,
+        user: &str,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
         let map = self.records.borrow();
-        let mut out: Vec<SessionRecord> = map
-            .values()
-            .filter(|r| r.user == user && r.is_alive(now))
-            .cloned()
-            .collect();
-        out.sort_unstable_by(|a, b| (a.created_at, &a.id_hash).cmp(&(b.created_at, &b.id_hash)));
-        out.truncate(MAX_SESSIONS_PER_USER);
-        Ok(out)
+        let found = map.values().filter(|r| r.user == user).cloned();
+        Ok(decide::list(found, user, now, limit))
     }
 
     async fn delete_by_user(&self, user: &str) -> Result<u64, StoreError> {
@@ -128,7 +110,7 @@ impl SessionStore for MemoryStore {
     async fn expire(&self, now: u64) -> Result<u64, StoreError> {
         let mut map = self.records.borrow_mut();
         let before = map.len();
-        map.retain(|_, r| r.is_alive(now));
+        map.retain(|_, r| !decide::purge(r, now));
         Ok((before - map.len()) as u64)
     }
 }
@@ -157,8 +139,8 @@ impl MemoryShards {
 }
 
 impl ShardRouter for MemoryShards {
-    type Store = MemoryStore;
-    fn store(&self, shard: &str) -> Result<MemoryStore, StoreError> {
+    type Shard = MemoryStore;
+    fn shard(&self, shard: &str) -> Result<MemoryStore, StoreError> {
         Ok(self
             .shards
             .borrow_mut()
@@ -169,8 +151,8 @@ impl ShardRouter for MemoryShards {
 }
 
 impl ShardRouter for MemoryStore {
-    type Store = MemoryStore;
-    fn store(&self, _shard: &str) -> Result<MemoryStore, StoreError> {
+    type Shard = MemoryStore;
+    fn shard(&self, _shard: &str) -> Result<MemoryStore, StoreError> {
         Ok(self.clone())
     }
 }

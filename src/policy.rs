@@ -2,13 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Upper bound on [`Policy::max_data_bytes`] (a session's data must fit a Durable Object row,
-/// a KV value and a Redis string comfortably).
-pub const MAX_DATA_BYTES_LIMIT: usize = 64 * 1024;
-/// Longest accepted user id, in bytes.
-pub const MAX_USER_LEN: usize = 128;
-/// Longest accepted device label, in bytes.
-pub const MAX_DEVICE_LEN: usize = 64;
+use crate::limits::{MAX_DATA_BYTES_LIMIT, MAX_DURATION, MAX_POLICY_JSON, MAX_SESSIONS_PER_USER};
 
 /// How long sessions live and how often storage is refreshed. All durations are seconds.
 ///
@@ -63,9 +57,6 @@ impl std::fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-/// Ten years: no timeout may exceed it (keeps every `now + d` far from overflow).
-const MAX_DURATION: u64 = 10 * 365 * 24 * 60 * 60;
-
 impl Policy {
     /// Checks the policy is coherent.
     pub fn validate(&self) -> Result<(), PolicyError> {
@@ -83,9 +74,7 @@ impl Policy {
         if self.max_data_bytes < 2 || self.max_data_bytes > MAX_DATA_BYTES_LIMIT {
             return Err(PolicyError("max_data_bytes must be 2 .. 65536"));
         }
-        if self.max_sessions_per_user == 0
-            || self.max_sessions_per_user > crate::store::MAX_SESSIONS_PER_USER
-        {
+        if self.max_sessions_per_user == 0 || self.max_sessions_per_user > MAX_SESSIONS_PER_USER {
             return Err(PolicyError("max_sessions_per_user must be 1 .. 256"));
         }
         Ok(())
@@ -93,7 +82,7 @@ impl Policy {
 
     /// Parses and validates a policy from JSON (missing fields take their defaults).
     pub fn from_json(json: &str) -> Result<Policy, PolicyError> {
-        if json.len() > 4096 {
+        if json.len() > MAX_POLICY_JSON {
             return Err(PolicyError("policy JSON is too long"));
         }
         let p: Policy =

@@ -9,51 +9,12 @@
 //! Storage is refreshed by reads at most every `touch_interval` ([`touch`]); writes
 //! ([`update`], [`rotate`]) always refresh it.
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::SessionError;
 use crate::id::{IdHash, SessionId};
-use crate::policy::{Policy, MAX_DEVICE_LEN, MAX_USER_LEN};
+use crate::limits::{MAX_DEVICE_LEN, MAX_USER_LEN};
+use crate::policy::Policy;
+pub use crate::record::SessionRecord;
 use crate::token::Claims;
-
-/// A session as stored. The raw session id is never part of it: only its hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionRecord {
-    /// Storage key: the hash of the session id.
-    pub id_hash: IdHash,
-    /// The user the session belongs to.
-    pub user: String,
-    /// A label for the device or client (may be empty).
-    pub device: String,
-    /// Application data: a JSON object, as text.
-    pub data: String,
-    /// Bumped by every data change and rotation; writes must carry the version they read.
-    pub version: u64,
-    /// When the session was created (unix seconds); rotation keeps it.
-    pub created_at: u64,
-    /// Last use that reached storage.
-    pub last_seen: u64,
-    /// Idle deadline: `last_seen + idle_timeout`, capped by the absolute deadline.
-    pub idle_expires_at: u64,
-    /// Hard deadline: `created_at + absolute_lifetime`.
-    pub absolute_expires_at: u64,
-    /// Shard the session lives on (also written into its token).
-    pub shard: String,
-    /// Ring epoch the shard was chosen in.
-    pub epoch: u32,
-}
-
-impl SessionRecord {
-    /// When the record stops being valid: the earlier of the two deadlines.
-    pub fn expires_at(&self) -> u64 {
-        self.idle_expires_at.min(self.absolute_expires_at)
-    }
-
-    /// Whether the session is still alive at `now`.
-    pub fn is_alive(&self, now: u64) -> bool {
-        now < self.expires_at()
-    }
-}
 
 /// What a sign-in provides.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +39,7 @@ pub struct Placement {
 /// Checks a user id.
 pub fn validate_user(user: &str) -> Result<(), SessionError> {
     if user.is_empty() || user.len() > MAX_USER_LEN || user.chars().any(char::is_control) {
-        return Err(SessionError::InvalidInput(
+        return Err(SessionError::invalid(
             "user must be 1..=128 bytes without control characters",
         ));
     }
@@ -87,7 +48,7 @@ pub fn validate_user(user: &str) -> Result<(), SessionError> {
 
 fn validate_device(device: &str) -> Result<(), SessionError> {
     if device.len() > MAX_DEVICE_LEN || device.chars().any(char::is_control) {
-        return Err(SessionError::InvalidInput(
+        return Err(SessionError::invalid(
             "device must be at most 64 bytes without control characters",
         ));
     }
@@ -103,7 +64,7 @@ pub fn validate_data(policy: &Policy, data: &str) -> Result<(), SessionError> {
     }
     match serde_json::from_str::<serde_json::Value>(data) {
         Ok(serde_json::Value::Object(_)) => Ok(()),
-        _ => Err(SessionError::InvalidInput("data must be a JSON object")),
+        _ => Err(SessionError::invalid("data must be a JSON object")),
     }
 }
 
@@ -170,8 +131,8 @@ pub fn sessions_to_evict(policy: &Policy, live: &[SessionRecord]) -> Vec<IdHash>
 }
 
 /// Checks that a loaded record is alive at `now` (and is the one the token names).
-pub fn check_alive(record: &SessionRecord, id: &SessionId, now: u64) -> Result<(), SessionError> {
-    if record.id_hash != id.storage_key() {
+pub fn check_alive(record: &SessionRecord, key: &IdHash, now: u64) -> Result<(), SessionError> {
+    if record.id_hash != *key {
         return Err(SessionError::NotFound);
     }
     if !record.is_alive(now) {
@@ -221,22 +182,20 @@ pub fn update(
     Ok(next)
 }
 
-/// The record under a fresh id: same data, user, creation time and hard cap; version bumped.
-/// The caller stores it in place of the old one atomically (`SessionStore::replace`), which
-/// kills the old id (session fixation defence).
+/// The record under a fresh id (given by its storage key): same data, user, creation time and
+/// hard cap; version bumped. The caller stores it in place of the old one atomically
+/// (`SessionStore::replace`), which kills the old id (session fixation defence).
 pub fn rotate(
     policy: &Policy,
     record: &SessionRecord,
-    new_id: &SessionId,
+    new_key: &IdHash,
     now: u64,
 ) -> Result<SessionRecord, SessionError> {
-    if new_id.storage_key() == record.id_hash {
-        return Err(SessionError::InvalidInput(
-            "rotation needs a fresh session id",
-        ));
+    if *new_key == record.id_hash {
+        return Err(SessionError::invalid("rotation needs a fresh session id"));
     }
     let mut next = record.clone();
-    next.id_hash = new_id.storage_key();
+    next.id_hash = new_key.clone();
     next.version = record.version.saturating_add(1);
     slide(policy, &mut next, now);
     Ok(next)
@@ -342,7 +301,7 @@ mod tests {
     fn rotate_keeps_data_and_cap_and_changes_the_key() {
         let p = policy();
         let r = create(&p, &id(1), &new_session(), &place(), 1000).unwrap();
-        let n = rotate(&p, &r, &id(2), 1100).unwrap();
+        let n = rotate(&p, &r, &id(2).storage_key(), 1100).unwrap();
         assert_eq!(n.id_hash, id(2).storage_key());
         assert_ne!(n.id_hash, r.id_hash);
         assert_eq!(
@@ -350,9 +309,12 @@ mod tests {
             (r.data.as_str(), 1000, 1250)
         );
         assert_eq!(n.version, 2);
-        assert!(rotate(&p, &r, &id(1), 1100).is_err());
-        assert_eq!(check_alive(&n, &id(1), 1100), Err(SessionError::NotFound));
-        assert_eq!(check_alive(&n, &id(2), 1100), Ok(()));
+        assert!(rotate(&p, &r, &id(1).storage_key(), 1100).is_err());
+        assert_eq!(
+            check_alive(&n, &id(1).storage_key(), 1100),
+            Err(SessionError::NotFound)
+        );
+        assert_eq!(check_alive(&n, &id(2).storage_key(), 1100), Ok(()));
     }
 
     #[test]
@@ -380,7 +342,10 @@ mod tests {
     fn expired_records_are_refused() {
         let p = policy();
         let r = create(&p, &id(1), &new_session(), &place(), 1000).unwrap();
-        assert_eq!(check_alive(&r, &id(1), 1100), Err(SessionError::Expired));
+        assert_eq!(
+            check_alive(&r, &id(1).storage_key(), 1100),
+            Err(SessionError::Expired)
+        );
         assert_eq!(cookie_max_age(&r, 1000), 250);
         assert_eq!(cookie_max_age(&r, 2000), 0);
     }

@@ -1,16 +1,16 @@
 //! The storage contract every backend implements (memory, Durable Object shard, Workers KV,
-//! the JS store adapter, Redis), checked by one suite: [`crate::conformance`].
+//! the JS store adapter, Redis), checked by one suite (`conformance`, feature `conformance`).
 //!
 //! Async without a `Send` bound: wasm runtimes are single-threaded. Keys are [`IdHash`]es,
 //! never raw session ids. A store never returns a record that is expired at the `now` it is
-//! given; `expire` is housekeeping (a backend with native TTLs may purge lazily).
+//! given; `expire` is housekeeping (a backend with native TTLs may purge lazily). Whether a
+//! write applies, and what it writes, is decided by [`decide`], never by the backend.
+
+pub mod decide;
 
 use crate::error::StoreError;
 use crate::id::IdHash;
 use crate::session::SessionRecord;
-
-/// Most sessions one user may hold on one shard; `list_by_user` returns at most this many.
-pub const MAX_SESSIONS_PER_USER: usize = 256;
 
 /// A session store holding the records of one shard (or of all, for unsharded backends).
 #[allow(async_fn_in_trait)] // Send is not needed: wasm is single-threaded.
@@ -50,8 +50,14 @@ pub trait SessionStore {
     /// Deletes the record under `key`; `true` if there was one.
     async fn delete(&self, key: &IdHash) -> Result<bool, StoreError>;
 
-    /// The live records of `user` (at most [`MAX_SESSIONS_PER_USER`]).
-    async fn list_by_user(&self, user: &str, now: u64) -> Result<Vec<SessionRecord>, StoreError>;
+    /// The live records of `user`, at most `limit`, in [`decide::list_order`] (the oldest
+    /// `limit` when there are more).
+    async fn list_by_user(
+        &self,
+        user: &str,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<SessionRecord>, StoreError>;
 
     /// Deletes every record of `user`; returns how many.
     async fn delete_by_user(&self, user: &str) -> Result<u64, StoreError>;
@@ -60,10 +66,13 @@ pub trait SessionStore {
     async fn expire(&self, now: u64) -> Result<u64, StoreError>;
 }
 
-/// Picks the store for a shard. Unsharded backends return the same store for every name.
+/// Picks the shard for a name: a store the manager's operations run over in this process
+/// (every [`SessionStore`] is a [`Shard`](crate::shard::Shard)), or a client of a shard that
+/// runs them where its data is (a Durable Object). Unsharded backends return the same store
+/// for every name.
 pub trait ShardRouter {
-    /// The store type.
-    type Store: SessionStore;
-    /// The store holding shard `shard`.
-    fn store(&self, shard: &str) -> Result<Self::Store, StoreError>;
+    /// The shard type.
+    type Shard: crate::shard::Shard;
+    /// The shard named `shard`.
+    fn shard(&self, shard: &str) -> Result<Self::Shard, StoreError>;
 }

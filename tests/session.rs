@@ -1,13 +1,11 @@
 //! The session manager over the memory stores: the whole lifecycle, expiry, placement across
-//! ring changes, key rotation, revocation; and the store conformance suite (which must also
-//! catch a broken store).
+//! ring changes, key rotation, revocation. The store conformance suite is in
+//! tests/conformance.rs.
 
-use edge_session::conformance;
-use edge_session::error::{SessionError, StoreError};
+use edge_session::error::SessionError;
 use edge_session::ring::{Ring, ShardSpec};
 use edge_session::{
-    IdHash, KeyState, Keyring, MemoryShards, MemoryStore, NewSession, Policy, SessionId,
-    SessionManager, SessionRecord, SessionStore,
+    KeyState, Keyring, MemoryShards, NewSession, Policy, SessionId, SessionManager,
 };
 use futures_executor::block_on;
 
@@ -66,64 +64,6 @@ fn manager(shards: MemoryShards) -> SessionManager<MemoryShards> {
         shards,
     )
     .unwrap()
-}
-
-#[test]
-fn memory_store_passes_the_conformance_suite() {
-    let store = MemoryStore::new();
-    assert_eq!(
-        block_on(conformance::run(&store, "mem", T0)),
-        Ok(conformance::CHECKS.len())
-    );
-    // and again on the same store (a second run must not trip over the first one's leftovers)
-    assert_eq!(
-        block_on(conformance::run(&store, "mem2", T0)),
-        Ok(conformance::CHECKS.len())
-    );
-}
-
-/// A store whose compare-and-set ignores the version: the suite must catch it.
-struct LostWrites(MemoryStore);
-
-impl SessionStore for LostWrites {
-    async fn get(&self, k: &IdHash, now: u64) -> Result<Option<SessionRecord>, StoreError> {
-        self.0.get(k, now).await
-    }
-    async fn create(&self, r: &SessionRecord) -> Result<(), StoreError> {
-        self.0.create(r).await
-    }
-    async fn compare_and_set(&self, r: &SessionRecord, _v: u64) -> Result<(), StoreError> {
-        let cur = self
-            .0
-            .get(&r.id_hash, 0)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        self.0.compare_and_set(r, cur.version).await
-    }
-    async fn touch(&self, k: &IdHash, l: u64, i: u64) -> Result<(), StoreError> {
-        self.0.touch(k, l, i).await
-    }
-    async fn replace(&self, o: &IdHash, v: u64, r: &SessionRecord) -> Result<(), StoreError> {
-        self.0.replace(o, v, r).await
-    }
-    async fn delete(&self, k: &IdHash) -> Result<bool, StoreError> {
-        self.0.delete(k).await
-    }
-    async fn list_by_user(&self, u: &str, now: u64) -> Result<Vec<SessionRecord>, StoreError> {
-        self.0.list_by_user(u, now).await
-    }
-    async fn delete_by_user(&self, u: &str) -> Result<u64, StoreError> {
-        self.0.delete_by_user(u).await
-    }
-    async fn expire(&self, now: u64) -> Result<u64, StoreError> {
-        self.0.expire(now).await
-    }
-}
-
-#[test]
-fn the_conformance_suite_catches_lost_writes() {
-    let err = block_on(conformance::run(&LostWrites(MemoryStore::new()), "bad", T0)).unwrap_err();
-    assert_eq!(err.check, "cas_stale_version_refused");
 }
 
 #[test]
