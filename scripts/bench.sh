@@ -38,7 +38,7 @@ else
   # Until the package script lands: the same two wasm-pack builds the package is made of.
   say "scripts/build-pkg.sh not present: wasm-pack builds (nodejs, web) into target/bench-pkg"
   for t in nodejs web; do
-    wasm-pack build --release --target "$t" --out-dir "$ROOT/target/bench-pkg/$t" --no-pack -- --features js >&2
+    wasm-pack build --release --target "$t" --out-dir "$ROOT/target/bench-pkg/$t" --no-pack -- --features js,conformance >&2
   done
   export BENCH_PKG_NODE="$ROOT/target/bench-pkg/nodejs" BENCH_PKG_WEB="$ROOT/target/bench-pkg/web" \
     BENCH_PKG_ROOT="$ROOT/target/bench-pkg"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the npm package `edge-session` into pkg/ (git-ignored) and packs it as
-# ./edge-session-<version>.tgz. Two wasm-pack builds of the same core (`--features js`):
+# ./edge-session-<version>.tgz. Two wasm-pack builds of the same core (`--features js,conformance`: runConformance is public, for store authors):
 #   --target nodejs -> pkg/node/ (CommonJS, loads the wasm synchronously: no init call)
 #   --target web    -> pkg/web/  (ESM; `await init()` or the `edge-session/auto` entry)
 # plus the JS parts from js/ (ESM sources, and CommonJS copies made by esbuild).
@@ -13,7 +13,7 @@ export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 for target in nodejs web; do
   wasm-pack --quiet build --release --target "$target" --out-dir "build/wasm-$target" \
-    --out-name edge_session --no-pack -- --features js
+    --out-name edge_session --no-pack -- --features js,conformance
 done
 
 rm -rf pkg && mkdir -p pkg/node pkg/web pkg/lib

@@ -22,7 +22,7 @@ fi
 if [ ! -f "$web/edge_session_bg.wasm" ] || newer_src "$web/edge_session_bg.wasm"; then
   echo "[build-www] wasm-pack build --target web -> $web" >&2
   wasm-pack --quiet build --release --target web --out-dir "$web" --out-name edge_session --no-pack \
-    -- --features js
+    -- --features js,conformance
 fi
 rm -rf "$out" && mkdir -p "$out"
 cp "$web/edge_session.js" "$web/edge_session_bg.wasm" "$out/"

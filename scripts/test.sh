@@ -40,14 +40,15 @@ tier() {
 }
 
 tier fmt 0 cargo fmt --all -- --check
-tier clippy-native 0 cargo clippy --all-targets -- -D warnings
-tier clippy-native-js 0 cargo clippy --lib --features js -- -D warnings
+tier clippy-native 0 cargo clippy --all-targets --features conformance -- -D warnings
+tier clippy-native-js 0 cargo clippy --lib --features js,conformance -- -D warnings
 tier clippy-native-worker 0 cargo clippy --lib --features worker -- -D warnings
 tier clippy-wasm-core 0 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
-tier clippy-wasm-js 0 cargo clippy --target wasm32-unknown-unknown --lib --features js -- -D warnings
+tier clippy-wasm-js 0 cargo clippy --target wasm32-unknown-unknown --lib --features js,conformance -- -D warnings
 tier clippy-wasm-worker 0 cargo clippy --target wasm32-unknown-unknown --lib --features worker -- -D warnings
-tier docs 0 env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
-tier cargo-test 1 cargo test --no-fail-fast
+tier clippy-wasm-worker-test 0 cargo clippy --target wasm32-unknown-unknown --lib --features worker,conformance -- -D warnings
+tier docs 0 env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features conformance
+tier cargo-test 1 cargo test --no-fail-fast --features conformance
 if [ -f tests/wasm.rs ]; then
   tier wasm-node 1 wasm-pack test --node --test wasm
   tier wasm-chromium 1 env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome \
@@ -60,6 +61,9 @@ if [ -f scripts/build-pkg.sh ]; then
 fi
 tier build-worker 0 bash scripts/stamped.sh worker build/worker/shim.mjs src Cargo.toml Cargo.lock .cargo \
   scripts/build-worker.sh -- bash scripts/build-worker.sh
+tier deploy-check 0 bash scripts/check-deploy.sh
+tier build-worker-test 0 bash scripts/stamped.sh worker-test build/test/worker/shim.mjs src Cargo.toml Cargo.lock \
+  .cargo scripts/build-worker.sh -- bash scripts/build-worker.sh --test
 tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/e2e/*.test.mjs
 if compgen -G "tests/browser/*.test.mjs" >/dev/null; then
   tier build-www 0 bash scripts/build-www.sh

@@ -268,7 +268,7 @@ pub async fn run<S: SessionStore>(
         keys.len()
     );
 
-    let mut want_order = vec![rotated.clone(), a4.clone(), dead.clone()];
+    let mut want_order = [rotated.clone(), a4.clone(), dead.clone()];
     want_order.sort_unstable_by(decide::list_order);
     let first = store
         .list_by_user(&alice, now, 1)

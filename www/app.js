@@ -81,11 +81,11 @@ function showSession(view, { replaceData = true } = {}) {
   $('s-version').textContent = String(view.version);
   $('s-shard').textContent = view.shard;
   $('s-epoch').textContent = String(view.epoch);
-  $('s-created').textContent = clock(view.created);
-  $('s-idle').dateTime = iso(view.idle_expires);
-  $('s-idle').title = clock(view.idle_expires);
-  $('s-absolute').dateTime = iso(view.absolute_expires);
-  $('s-absolute').title = clock(view.absolute_expires);
+  $('s-created').textContent = clock(view.created_at);
+  $('s-idle').dateTime = iso(view.idle_expires_at);
+  $('s-idle').title = clock(view.idle_expires_at);
+  $('s-absolute').dateTime = iso(view.absolute_expires_at);
+  $('s-absolute').title = clock(view.absolute_expires_at);
   const text = JSON.stringify(view.data ?? {}, null, 2);
   const editor = $('data');
   if (replaceData || editor.value === state.loadedData) editor.value = text;
@@ -101,10 +101,10 @@ function tick() {
   const v = state.session;
   if (!v) return;
   const now = api.serverNow();
-  $('s-idle').textContent = countdown(v.idle_expires - now);
-  $('s-absolute').textContent = `${countdown(v.absolute_expires - now)} (${clock(v.absolute_expires)})`;
+  $('s-idle').textContent = countdown(v.idle_expires_at - now);
+  $('s-absolute').textContent = `${countdown(v.absolute_expires_at - now)} (${clock(v.absolute_expires_at)})`;
   // At expiry ask the server once: it decides, the page only displays.
-  if (Math.min(v.idle_expires, v.absolute_expires) <= now && !expiryCheck) {
+  if (Math.min(v.idle_expires_at, v.absolute_expires_at) <= now && !expiryCheck) {
     expiryCheck = true;
     api.current().then((s) => showSession(s, { replaceData: false }))
       .catch((e) => handle(e, 'Checking the session'))
@@ -147,7 +147,7 @@ async function loadDevices() {
     device.append(document.createTextNode(s.device));
     if (s.current) device.append(' ', Object.assign(document.createElement('span'), { className: 'badge', textContent: 'this device' }));
     tr.append(device);
-    for (const v of [short(s.created), ago(s.last_seen), short(s.expires), s.shard]) {
+    for (const v of [short(s.created_at), ago(s.last_seen), short(s.expires_at), s.shard]) {
       tr.append(Object.assign(document.createElement('td'), { textContent: v }));
     }
     const action = document.createElement('td');

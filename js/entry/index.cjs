@@ -2,7 +2,6 @@
 // Node entry (require): the wasm core loads synchronously, no init call needed.
 const { patchCore } = require('./lib/patch.cjs');
 const core = patchCore(require('./node/edge_session.cjs'));
-const { MemoryStore } = require('./lib/memory-store.cjs');
 const { RedisStore } = require('./lib/redis-store.cjs');
 const { makeEdgeSession } = require('./lib/express.cjs');
 
@@ -15,7 +14,7 @@ module.exports = {
   readCookie: core.readCookie,
   runConformance: core.runConformance,
   version: core.version,
-  MemoryStore,
+  MemoryStore: core.MemoryStore,
   RedisStore,
   edgeSession: makeEdgeSession(core),
   /** Nothing to do in Node (the wasm is loaded already); kept so isomorphic code can call it. */

@@ -144,6 +144,8 @@ export interface StoreRecord {
   lastSeen: number;
   idleExpiresAt: number;
   absoluteExpiresAt: number;
+  /** The earlier of the two deadlines, written by the core: index, expire and filter by it. */
+  expiresAt: number;
   shard: string;
   epoch: number;
 }
@@ -167,8 +169,8 @@ export interface SessionStore {
   replace(oldIdHash: string, expectedVersion: number, record: StoreRecord): MaybePromise<void>;
   /** true if there was a record. */
   delete(idHash: string): MaybePromise<boolean>;
-  /** Live records of `user` (at most 256). */
-  listByUser(user: string, now: number): MaybePromise<StoreRecord[]>;
+  /** Live records of `user`: the oldest `limit` (by createdAt, then idHash). */
+  listByUser(user: string, now: number, limit: number): MaybePromise<StoreRecord[]>;
   /** Deletes every record of `user`; returns how many. */
   deleteByUser(user: string): MaybePromise<number>;
   /** Purges records expired at `now`; returns how many. */
@@ -252,7 +254,7 @@ export function version(): string;
 /** Loads the wasm (browsers); a no-op in Node. Idempotent. */
 export function init(input?: unknown): Promise<unknown>;
 
-/** The store interface over a Map. */
+/** The core's in-memory store, with the store interface (one process, one Map). */
 export class MemoryStore implements SessionStore {
   readonly size: number;
   get(idHash: string, now: number): Promise<StoreRecord | null>;
@@ -261,9 +263,11 @@ export class MemoryStore implements SessionStore {
   touch(idHash: string, lastSeen: number, idleExpiresAt: number): Promise<void>;
   replace(oldIdHash: string, expectedVersion: number, record: StoreRecord): Promise<void>;
   delete(idHash: string): Promise<boolean>;
-  listByUser(user: string, now: number): Promise<StoreRecord[]>;
+  listByUser(user: string, now: number, limit?: number): Promise<StoreRecord[]>;
   deleteByUser(user: string): Promise<number>;
   expire(now: number): Promise<number>;
+  /** Releases the wasm memory behind the store. */
+  free(): void;
 }
 
 export interface RedisStoreOptions {

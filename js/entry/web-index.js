@@ -1,8 +1,7 @@
 // Browser entry: call `await init()` once before using the classes (or import 'edge-session/auto').
-export { Keyring, Ring, SessionManager, setCookie, clearCookie, readCookie, runConformance, version, initSync }
-  from './edge_session.js';
+export { Keyring, Ring, SessionManager, MemoryStore, setCookie, clearCookie, readCookie, runConformance, version,
+  initSync } from './edge_session.js';
 export { default as init } from './edge_session.js';
-export { MemoryStore } from '../lib/memory-store.mjs';
 import * as core from './edge_session.js';
 import { patchCore } from '../lib/patch.mjs';
 

@@ -10,16 +10,13 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::convert::{bounded_string, is_nullish, prop, safe_u64, stringify};
+use super::convert::{bounded_string, is_nullish, prop, safe_u64};
 use super::error::reason_code;
-use super::record::StoreRecord;
+use super::record::{record_from_js, record_to_js};
 use crate::error::StoreError;
 use crate::id::IdHash;
 use crate::session::SessionRecord;
-use crate::store::{SessionStore, ShardRouter, MAX_SESSIONS_PER_USER};
-
-/// Longest JSON text of one record accepted from a store (UTF-16 units).
-const MAX_RECORD_JSON: usize = 1 << 20;
+use crate::store::{decide, SessionStore, ShardRouter};
 
 /// The methods every JS store has.
 pub const METHODS: [&str; 9] = [
@@ -67,17 +64,6 @@ pub fn store_error(e: &JsValue) -> StoreError {
 
 fn corrupt(why: &str) -> StoreError {
     StoreError::Corrupt(why.to_owned())
-}
-
-fn record_to_js(r: &SessionRecord) -> Result<JsValue, StoreError> {
-    let text = serde_json::to_string(&StoreRecord::from(r)).map_err(|_| corrupt("serialise"))?;
-    js_sys::JSON::parse(&text).map_err(|_| corrupt("serialise"))
-}
-
-fn record_from_js(v: &JsValue) -> Result<SessionRecord, StoreError> {
-    let text = stringify(v, MAX_RECORD_JSON).map_err(|_| corrupt("record is not JSON"))?;
-    let r: StoreRecord = serde_json::from_str(&text).map_err(|_| corrupt("bad record"))?;
-    Ok(r.into())
 }
 
 fn count(v: &JsValue) -> Result<u64, StoreError> {
@@ -169,16 +155,24 @@ impl SessionStore for JsStore {
         Ok(self.call("delete", &[key(k)]).await?.is_truthy())
     }
 
-    async fn list_by_user(&self, user: &str, now: u64) -> Result<Vec<SessionRecord>, StoreError> {
+    async fn list_by_user(
+        &self,
+        user: &str,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
         let v = self
-            .call("listByUser", &[JsValue::from_str(user), num(now)])
+            .call(
+                "listByUser",
+                &[JsValue::from_str(user), num(now), num(limit as u64)],
+            )
             .await?;
         let arr: Array = v.dyn_into().map_err(|_| corrupt("expected an array"))?;
-        let mut out = Vec::new();
-        for item in arr.iter().take(MAX_SESSIONS_PER_USER) {
-            out.push(record_from_js(&item)?);
+        let mut found = Vec::new();
+        for item in arr.iter().take(limit) {
+            found.push(record_from_js(&item)?);
         }
-        Ok(out)
+        Ok(decide::list(found, user, now, limit))
     }
 
     async fn delete_by_user(&self, user: &str) -> Result<u64, StoreError> {
@@ -205,9 +199,9 @@ pub enum JsRouter {
 }
 
 impl ShardRouter for JsRouter {
-    type Store = JsStore;
+    type Shard = JsStore;
 
-    fn store(&self, shard: &str) -> Result<JsStore, StoreError> {
+    fn shard(&self, shard: &str) -> Result<JsStore, StoreError> {
         match self {
             JsRouter::One(s) => Ok(s.clone()),
             JsRouter::Func(f) => {

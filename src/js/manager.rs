@@ -19,18 +19,18 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{
-    bounded_string, is_nullish, json_arg, parse, prop, safe_u64, string_arg, stringify, to_js,
-    u64_arg,
+    bounded_string, is_nullish, json_arg, parse, prop, safe_u64, string_arg, stringify, u64_arg,
 };
 use super::error::{coded, invalid_input, session_error};
 use super::js_store::{JsRouter, JsStore};
 use super::keyring::JsKeyring;
-use super::record::{session_to_js, session_value};
+use super::record::{session_json, session_to_js};
 use super::ring::ring_from_value;
 use crate::error::SessionError;
 use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
+use crate::limits::{MAX_DEVICE_LEN, MAX_USER_LEN};
 use crate::manager::{Issued, SessionManager};
-use crate::policy::{Policy, MAX_DEVICE_LEN, MAX_USER_LEN};
+use crate::policy::Policy;
 use crate::session::NewSession;
 use crate::token::MAX_TOKEN_LEN;
 
@@ -127,12 +127,13 @@ fn data_arg(v: &JsValue, limit: usize) -> Result<String, JsValue> {
 }
 
 fn issued(i: &Issued) -> Result<JsValue, JsValue> {
-    let v = serde_json::json!({
-        "token": i.token,
-        "maxAge": i.max_age,
-        "session": session_value(&i.record)?,
-    });
-    parse(&v.to_string())
+    // The token is base64url: it needs no escaping inside the JSON string.
+    parse(&format!(
+        r#"{{"token":"{}","maxAge":{},"session":{}}}"#,
+        i.token,
+        i.max_age,
+        session_json(&i.record)?
+    ))
 }
 
 impl JsSessionManager {
@@ -239,11 +240,11 @@ impl JsSessionManager {
                 .authenticate(&token, now)
                 .await
                 .map_err(|e| session_error(&e))?;
-            let v = serde_json::json!({
-                "session": session_value(&a.record)?,
-                "touched": a.touched,
-            });
-            parse(&v.to_string())
+            parse(&format!(
+                r#"{{"session":{},"touched":{}}}"#,
+                session_json(&a.record)?,
+                a.touched
+            ))
         })
     }
 
@@ -318,11 +319,11 @@ impl JsSessionManager {
                 .list_user(&user, now)
                 .await
                 .map_err(|e| session_error(&e))?;
-            let values = list
+            let views = list
                 .iter()
-                .map(session_value)
+                .map(session_json)
                 .collect::<Result<Vec<_>, _>>()?;
-            to_js(&values)
+            parse(&format!("[{}]", views.join(",")))
         })
     }
 

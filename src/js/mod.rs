@@ -11,6 +11,7 @@
 //! - Time is `Date.now() / 1000` unless a `now` option says otherwise; ids come from
 //!   `getrandom` (WebCrypto).
 
+#[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod convert;
 pub mod cookie;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod js_store;
 pub mod keyring;
 pub mod manager;
+pub mod memory_store;
 pub mod record;
 pub mod ring;
 

@@ -72,9 +72,15 @@ pub fn replace(
     Ok(())
 }
 
-/// The one order of every list of sessions: oldest first (`created_at`), ties by key.
+/// The one order of every list of sessions: oldest first (`created_at`), ties by the key's
+/// base64url text in byte order: what SQL's `ORDER BY created_at, id_hash` on the text
+/// column, a JS `<` on `idHash` strings and Lua's string `<` all give.
 pub fn list_order(a: &SessionRecord, b: &SessionRecord) -> Ordering {
-    (a.created_at, &a.id_hash).cmp(&(b.created_at, &b.id_hash))
+    list_key(a).cmp(&list_key(b))
+}
+
+fn list_key(r: &SessionRecord) -> (u64, String) {
+    (r.created_at, r.id_hash.to_base64url())
 }
 
 /// `list_by_user`: of the records a backend found for `user`, the live ones, in
@@ -90,7 +96,7 @@ pub fn list(
         .into_iter()
         .filter(|r| r.user == user && r.is_alive(now))
         .collect();
-    out.sort_unstable_by(list_order);
+    out.sort_by_cached_key(list_key);
     out.dedup_by(|a, b| a.id_hash == b.id_hash);
     out.truncate(limit);
     out
@@ -183,7 +189,8 @@ mod tests {
         let out = list(found.clone(), "a", 10, 10);
         let created: Vec<u64> = out.iter().map(|r| r.created_at).collect();
         assert_eq!(created, vec![5, 5, 7]);
-        assert!(out[0].id_hash < out[1].id_hash);
+        assert!(out[0].id_hash.to_base64url() < out[1].id_hash.to_base64url());
+        assert!(out.windows(2).all(|w| list_order(&w[0], &w[1]).is_lt()));
         assert_eq!(list(found, "a", 10, 2).len(), 2);
         assert!(visible(Some(rec(5, "a", 0)), 10).is_none());
         assert!(purge(&rec(5, "a", 0), 10) && !purge(&rec(5, "a", 5), 10));

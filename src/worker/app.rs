@@ -7,13 +7,13 @@ use std::rc::Rc;
 use worker::Env;
 
 use super::config::{Config, ConfigError, RawConfig, StoreKind};
-use super::do_store::{DoRouter, DoStore};
+use super::do_store::{DoRouter, DoShard};
 use super::kv_store::KvSessionStore;
-use crate::error::StoreError;
-use crate::id::IdHash;
+use crate::error::{SessionError, StoreError};
 use crate::manager::SessionManager;
-use crate::session::SessionRecord;
-use crate::store::{SessionStore, ShardRouter};
+use crate::policy::Policy;
+use crate::shard::{Reply, Shard, ShardOp};
+use crate::store::ShardRouter;
 
 /// Binding of the `SessionShard` Durable Object namespace.
 pub const SHARDS_BINDING: &str = "SHARDS";
@@ -29,60 +29,30 @@ pub enum Backend {
     Kv(KvSessionStore),
 }
 
-/// A store of either backend.
-pub enum BackendStore {
-    /// A shard object client.
-    Do(DoStore),
-    /// The KV store.
+/// A shard of either backend.
+pub enum BackendShard {
+    /// A client of the shard's Durable Object, which runs the operations.
+    Do(DoShard),
+    /// The KV store: operations run here, in the worker.
     Kv(KvSessionStore),
 }
 
 impl ShardRouter for Backend {
-    type Store = BackendStore;
-    fn store(&self, shard: &str) -> Result<BackendStore, StoreError> {
+    type Shard = BackendShard;
+    fn shard(&self, shard: &str) -> Result<BackendShard, StoreError> {
         match self {
-            Backend::Do(r) => r.store(shard).map(BackendStore::Do),
-            Backend::Kv(r) => r.store(shard).map(BackendStore::Kv),
+            Backend::Do(r) => r.shard(shard).map(BackendShard::Do),
+            Backend::Kv(r) => r.shard(shard).map(BackendShard::Kv),
         }
     }
 }
 
-macro_rules! both {
-    ($self:ident, $s:ident => $e:expr) => {
-        match $self {
-            BackendStore::Do($s) => $e,
-            BackendStore::Kv($s) => $e,
+impl Shard for BackendShard {
+    async fn run(&self, policy: &Policy, op: ShardOp) -> Result<Reply, SessionError> {
+        match self {
+            BackendShard::Do(s) => s.run(policy, op).await,
+            BackendShard::Kv(s) => s.run(policy, op).await,
         }
-    };
-}
-
-impl SessionStore for BackendStore {
-    async fn get(&self, key: &IdHash, now: u64) -> Result<Option<SessionRecord>, StoreError> {
-        both!(self, s => s.get(key, now).await)
-    }
-    async fn create(&self, record: &SessionRecord) -> Result<(), StoreError> {
-        both!(self, s => s.create(record).await)
-    }
-    async fn compare_and_set(&self, record: &SessionRecord, v: u64) -> Result<(), StoreError> {
-        both!(self, s => s.compare_and_set(record, v).await)
-    }
-    async fn touch(&self, key: &IdHash, seen: u64, idle: u64) -> Result<(), StoreError> {
-        both!(self, s => s.touch(key, seen, idle).await)
-    }
-    async fn replace(&self, old: &IdHash, v: u64, r: &SessionRecord) -> Result<(), StoreError> {
-        both!(self, s => s.replace(old, v, r).await)
-    }
-    async fn delete(&self, key: &IdHash) -> Result<bool, StoreError> {
-        both!(self, s => s.delete(key).await)
-    }
-    async fn list_by_user(&self, user: &str, now: u64) -> Result<Vec<SessionRecord>, StoreError> {
-        both!(self, s => s.list_by_user(user, now).await)
-    }
-    async fn delete_by_user(&self, user: &str) -> Result<u64, StoreError> {
-        both!(self, s => s.delete_by_user(user).await)
-    }
-    async fn expire(&self, now: u64) -> Result<u64, StoreError> {
-        both!(self, s => s.expire(now).await)
     }
 }
 

@@ -9,7 +9,6 @@
 //! | `RING`         | var    | ring config JSON; default `shard-0`..`shard-3`, weight 1, epoch 1 |
 //! | `POLICY`       | var    | policy JSON (missing fields take the defaults)                   |
 //! | `COOKIE_NAME`  | var    | cookie name without the `__Host-` prefix (default `session`)     |
-//! | `TEST_ROUTES`  | var    | `"1"` enables `/__test/*`; never set it in production            |
 //!
 //! A bad or missing setting is a [`ConfigError`] naming the setting; the worker then answers
 //! every request (but `/healthz`, which reports it) with 500 `config_invalid`.
@@ -61,8 +60,6 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// Bearer token sign-in requires, if set.
     pub signin_token: Option<String>,
-    /// Whether `/__test/*` routes are served.
-    pub test_routes: bool,
 }
 
 /// A setting that is missing or invalid. The message names the setting and never echoes a
@@ -79,10 +76,10 @@ impl std::fmt::Display for ConfigError {
 /// The raw strings the configuration is parsed from (also the cache key).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct RawConfig {
-    vars: [Option<String>; 8],
+    vars: [Option<String>; NAMES.len()],
 }
 
-const NAMES: [&str; 8] = [
+const NAMES: [&str; 7] = [
     "SESSION_KEYS",
     "ADMIN_TOKEN",
     "SIGNIN_TOKEN",
@@ -90,13 +87,12 @@ const NAMES: [&str; 8] = [
     "RING",
     "POLICY",
     "COOKIE_NAME",
-    "TEST_ROUTES",
 ];
 
 impl RawConfig {
     /// Reads every setting from `env` (vars and secrets are both plain strings there).
     pub fn from_env(env: &Env) -> RawConfig {
-        let mut vars: [Option<String>; 8] = Default::default();
+        let mut vars: [Option<String>; NAMES.len()] = Default::default();
         for (slot, name) in vars.iter_mut().zip(NAMES) {
             *slot = js_sys::Reflect::get(env.as_ref(), &name.into())
                 .ok()
@@ -139,11 +135,6 @@ impl RawConfig {
             .map_err(|e| bad("COOKIE_NAME", e.to_string()))?;
         let admin_token = bearer_secret(self.get("ADMIN_TOKEN"), "ADMIN_TOKEN")?;
         let signin_token = bearer_secret(self.get("SIGNIN_TOKEN"), "SIGNIN_TOKEN")?;
-        let test_routes = match self.get("TEST_ROUTES").map(str::trim) {
-            None | Some("0") => false,
-            Some("1") => true,
-            Some(_) => return Err(bad("TEST_ROUTES", "must be \"0\" or \"1\"".into())),
-        };
         Ok(Config {
             store,
             keyring,
@@ -152,7 +143,6 @@ impl RawConfig {
             cookie,
             admin_token,
             signin_token,
-            test_routes,
         })
     }
 }

@@ -1,4 +1,6 @@
-//! A [`SessionStore`] over Workers KV (`STORE = "kv"`).
+//! A [`SessionStore`] over Workers KV (`STORE = "kv"`). KV has no compute, so the manager's
+//! shard operations run in the worker over this store ([`crate::shard::execute`]), with the
+//! same core decisions ([`crate::store::decide`]) as every other backend.
 //!
 //! Layout: the record JSON under `s:<id_hash>`; a user index entry `u:<base64url(user)>:<id_hash>`
 //! (empty value) for listing by prefix. Both carry a KV `expiration` at the record's expiry, or
@@ -20,7 +22,7 @@ use worker::Date;
 use crate::error::StoreError;
 use crate::id::IdHash;
 use crate::session::SessionRecord;
-use crate::store::{SessionStore, ShardRouter, MAX_SESSIONS_PER_USER};
+use crate::store::{decide, SessionStore, ShardRouter};
 
 /// KV refuses an `expiration` less than 60 s ahead *when the write reaches it*; a floor of
 /// exactly 60 races the clock under load (a put computed at second t and received at t+1 is
@@ -51,6 +53,7 @@ impl KvSessionStore {
     }
 
     /// The same namespace with another key prefix (an isolated store, for tests).
+    #[cfg(feature = "conformance")]
     pub fn with_prefix(&self, prefix: impl Into<String>) -> KvSessionStore {
         KvSessionStore::new(self.kv.clone(), prefix)
     }
@@ -139,13 +142,11 @@ impl KvSessionStore {
 
 impl SessionStore for KvSessionStore {
     async fn get(&self, key: &IdHash, now: u64) -> Result<Option<SessionRecord>, StoreError> {
-        Ok(self.load(key).await?.filter(|r| r.is_alive(now)))
+        Ok(decide::visible(self.load(key).await?, now))
     }
 
     async fn create(&self, record: &SessionRecord) -> Result<(), StoreError> {
-        if self.load(&record.id_hash).await?.is_some() {
-            return Err(StoreError::AlreadyExists);
-        }
+        decide::create(self.load(&record.id_hash).await?.as_ref())?;
         self.put(record).await
     }
 
@@ -154,15 +155,8 @@ impl SessionStore for KvSessionStore {
         record: &SessionRecord,
         expected_version: u64,
     ) -> Result<(), StoreError> {
-        let current = self
-            .load(&record.id_hash)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if current.version != expected_version {
-            return Err(StoreError::Conflict {
-                current_version: current.version,
-            });
-        }
+        let current = self.load(&record.id_hash).await?;
+        decide::compare_and_set(current.as_ref(), expected_version)?;
         self.put(record).await
     }
 
@@ -172,10 +166,9 @@ impl SessionStore for KvSessionStore {
         last_seen: u64,
         idle_expires_at: u64,
     ) -> Result<(), StoreError> {
-        let mut r = self.load(key).await?.ok_or(StoreError::NotFound)?;
-        r.last_seen = r.last_seen.max(last_seen);
-        r.idle_expires_at = r.idle_expires_at.max(idle_expires_at);
-        self.put(&r).await
+        let current = self.load(key).await?;
+        let next = decide::touch(current.as_ref(), last_seen, idle_expires_at)?;
+        self.put(&next).await
     }
 
     async fn replace(
@@ -184,18 +177,12 @@ impl SessionStore for KvSessionStore {
         expected_version: u64,
         record: &SessionRecord,
     ) -> Result<(), StoreError> {
-        let current = self.load(old).await?.ok_or(StoreError::NotFound)?;
-        if current.version != expected_version {
-            return Err(StoreError::Conflict {
-                current_version: current.version,
-            });
-        }
-        if old != &record.id_hash && self.load(&record.id_hash).await?.is_some() {
-            return Err(StoreError::AlreadyExists);
-        }
+        let current = self.load(old).await?;
+        let taken = old != &record.id_hash && self.load(&record.id_hash).await?.is_some();
+        decide::replace(current.as_ref(), expected_version, old, record, taken)?;
         // New first, then old: a crash in between leaves two sessions, never none.
         self.put(record).await?;
-        if old != &record.id_hash {
+        if let Some(current) = current.filter(|c| c.id_hash != record.id_hash) {
             self.remove(&current).await?;
         }
         Ok(())
@@ -211,18 +198,19 @@ impl SessionStore for KvSessionStore {
         }
     }
 
-    async fn list_by_user(&self, user: &str, now: u64) -> Result<Vec<SessionRecord>, StoreError> {
-        let mut out = Vec::new();
+    async fn list_by_user(
+        &self,
+        user: &str,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut found = Vec::new();
         for key in self.index(user).await? {
             if let Some(r) = self.load(&key).await? {
-                if r.user == user && r.is_alive(now) {
-                    out.push(r);
-                }
+                found.push(r);
             }
         }
-        out.sort_by(|a, b| (a.created_at, &a.id_hash).cmp(&(b.created_at, &b.id_hash)));
-        out.truncate(MAX_SESSIONS_PER_USER);
-        Ok(out)
+        Ok(decide::list(found, user, now, limit))
     }
 
     async fn delete_by_user(&self, user: &str) -> Result<u64, StoreError> {
@@ -248,8 +236,8 @@ impl SessionStore for KvSessionStore {
 }
 
 impl ShardRouter for KvSessionStore {
-    type Store = KvSessionStore;
-    fn store(&self, _shard: &str) -> Result<KvSessionStore, StoreError> {
+    type Shard = KvSessionStore;
+    fn shard(&self, _shard: &str) -> Result<KvSessionStore, StoreError> {
         Ok(self.clone())
     }
 }

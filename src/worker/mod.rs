@@ -17,6 +17,8 @@ pub mod kv_store;
 pub mod routes;
 pub mod rpc;
 pub mod shard;
+#[cfg(feature = "conformance")]
+pub mod test_routes;
 
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
@@ -44,6 +46,7 @@ pub async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response
     }
 }
 
+#[cfg_attr(not(feature = "conformance"), allow(unused_variables))] // env: the test routes'
 async fn handle(
     req: &mut Request,
     env: &Env,
@@ -51,15 +54,12 @@ async fn handle(
 ) -> std::result::Result<Response, ApiError> {
     let path = req.path();
     let route = Route::parse(&path).ok_or_else(ApiError::not_found)?;
-    if route == Route::TestConformance && !app.config.test_routes {
-        return Err(ApiError::not_found());
-    }
     let method = req.method();
     if !route.allows(&method) {
         return Err(ApiError::method_not_allowed(route.allow()));
     }
     let unsafe_method = !matches!(method, Method::Get | Method::Head | Method::Options);
-    if unsafe_method && (path.starts_with("/api/") || path.starts_with("/__test/")) {
+    if unsafe_method && (path.starts_with("/api/") || cfg!(feature = "conformance")) {
         http::check_same_origin(req)?;
     }
     match (route, method) {
@@ -74,6 +74,9 @@ async fn handle(
         (Route::Session, _) => routes::sign_out(req, app).await,
         (Route::Rotate, _) => routes::rotate(req, app).await,
         (Route::AdminUserSessions(user), _) => routes::admin(req, app, &user).await,
-        (Route::TestConformance, _) => routes::conformance(req, env).await,
+        #[cfg(feature = "conformance")]
+        (Route::TestConformance, _) => test_routes::conformance(req, env).await,
+        #[cfg(feature = "conformance")]
+        (Route::TestCalls, _) => test_routes::calls(app).await,
     }
 }

@@ -4,15 +4,16 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{Date, Env, Method, Request, Response};
+use worker::{Date, Method, Request, Response};
 
-use super::app::{App, Backend};
+use super::app::App;
 use super::http::{self, ApiError};
 use crate::error::SessionError;
 use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
+use crate::limits::MAX_USER_LEN;
 use crate::manager::Issued;
-use crate::policy::MAX_USER_LEN;
 use crate::session::{NewSession, SessionRecord};
+use crate::view::{SessionSummary, SessionView};
 
 /// A handler's outcome.
 pub type Answer = Result<Response, ApiError>;
@@ -37,8 +38,12 @@ pub enum Route {
     AdminUserSessions(String),
     /// `/api/ring`
     Ring,
-    /// `/__test/conformance`
+    /// `/__test/conformance` (test builds only)
+    #[cfg(feature = "conformance")]
     TestConformance,
+    /// `/__test/calls` (test builds only)
+    #[cfg(feature = "conformance")]
+    TestCalls,
 }
 
 impl Route {
@@ -61,7 +66,10 @@ impl Route {
                 Route::AdminUserSessions(http::decode_segment(user, MAX_USER_LEN)?)
             }
             ["api", "ring"] => Route::Ring,
+            #[cfg(feature = "conformance")]
             ["__test", "conformance"] => Route::TestConformance,
+            #[cfg(feature = "conformance")]
+            ["__test", "calls"] => Route::TestCalls,
             _ => return None,
         })
     }
@@ -70,10 +78,14 @@ impl Route {
     pub fn allow(&self) -> &'static str {
         match self {
             Route::Healthz | Route::Ring => "GET",
+            #[cfg(feature = "conformance")]
+            Route::TestCalls => "GET",
             Route::Sessions => "GET, POST, DELETE",
             Route::SessionById(_) => "DELETE",
             Route::Session => "GET, PUT, DELETE",
-            Route::Rotate | Route::TestConformance => "POST",
+            Route::Rotate => "POST",
+            #[cfg(feature = "conformance")]
+            Route::TestConformance => "POST",
             Route::AdminUserSessions(_) => "GET, DELETE",
         }
     }
@@ -91,43 +103,14 @@ pub fn now() -> u64 {
     Date::now().as_millis() / 1000
 }
 
-/// The JSON view of a session (never the token).
-pub fn view(r: &SessionRecord) -> Value {
-    json!({
-        "id": r.id_hash.to_base64url(),
-        "user": r.user,
-        "device": r.device,
-        "data": serde_json::from_str::<Value>(&r.data).unwrap_or(Value::Null),
-        "version": r.version,
-        "created": r.created_at,
-        "last_seen": r.last_seen,
-        "idle_expires": r.idle_expires_at,
-        "absolute_expires": r.absolute_expires_at,
-        "expires": r.expires_at(),
-        "shard": r.shard,
-        "epoch": r.epoch,
-    })
-}
-
-fn list_entry(r: &SessionRecord, current: Option<&IdHash>) -> Value {
-    json!({
-        "id": r.id_hash.to_base64url(),
-        "device": r.device,
-        "created": r.created_at,
-        "last_seen": r.last_seen,
-        "expires": r.expires_at(),
-        "shard": r.shard,
-        "current": current == Some(&r.id_hash),
-    })
-}
-
-fn internal(e: worker::Error) -> ApiError {
+pub(super) fn internal(e: worker::Error) -> ApiError {
     worker::console_error!("edge-session: runtime error: {e}");
     ApiError::new(500, "internal_error", "internal error")
 }
 
 fn with_view(status: u16, r: &SessionRecord) -> Answer {
-    let resp = http::json(status, &view(r)).map_err(internal)?;
+    let view = SessionView::of(r).map_err(SessionError::from)?;
+    let resp = http::json(status, &view).map_err(internal)?;
     resp.headers()
         .set("ETag", &format!("\"{}\"", r.version))
         .map_err(internal)?;
@@ -284,25 +267,28 @@ pub async fn sign_out(req: &Request, app: &App) -> Answer {
     no_content_clearing(app)
 }
 
+fn summaries<'a>(all: &'a [SessionRecord], asking: Option<&IdHash>) -> Vec<SessionSummary<'a>> {
+    all.iter().map(|r| SessionSummary::of(r, asking)).collect()
+}
+
 /// `GET /api/sessions`: the signed-in user's sessions.
 pub async fn list(req: &Request, app: &App) -> Answer {
-    let t = now();
-    let auth = app.manager.authenticate(&token(req, app)?, t).await?;
-    let all = app.manager.list_user(&auth.record.user, t).await?;
-    let out: Vec<Value> = all
-        .iter()
-        .map(|r| list_entry(r, Some(&auth.record.id_hash)))
-        .collect();
-    http::json(200, &out).map_err(internal)
+    let (auth, all) = app.manager.list_own(&token(req, app)?, now()).await?;
+    http::json(200, &summaries(&all, Some(&auth.record.id_hash))).map_err(internal)
 }
 
 /// `DELETE /api/sessions/{id}`: end one of the user's sessions.
 pub async fn revoke_one(req: &Request, app: &App, id: &str) -> Answer {
-    let t = now();
-    let auth = app.manager.authenticate(&token(req, app)?, t).await?;
+    let token = token(req, app)?;
     let gone = || ApiError::new(404, "session_not_found", "no such session of this user");
-    let key = IdHash::parse(id).map_err(|_| gone())?;
-    if !app.manager.revoke(&auth.record.user, &key, t).await? {
+    // A malformed id names no session; the token is still checked first.
+    let key = IdHash::parse(id);
+    let Ok(key) = key else {
+        app.manager.authenticate(&token, now()).await?;
+        return Err(gone());
+    };
+    let (auth, found) = app.manager.revoke_own(&token, &key, now()).await?;
+    if !found {
         return Err(gone());
     }
     if key == auth.record.id_hash {
@@ -313,8 +299,10 @@ pub async fn revoke_one(req: &Request, app: &App, id: &str) -> Answer {
 
 /// `DELETE /api/sessions`: sign out everywhere.
 pub async fn revoke_all(req: &Request, app: &App) -> Answer {
-    let auth = app.manager.authenticate(&token(req, app)?, now()).await?;
-    let n = app.manager.revoke_user(&auth.record.user).await?;
+    let (_, n) = app
+        .manager
+        .revoke_own_user(&token(req, app)?, now())
+        .await?;
     let resp = http::json(200, &json!({ "revoked": n })).map_err(internal)?;
     set_cookie(&resp, &app.config.cookie.clear_cookie())?;
     Ok(resp)
@@ -344,8 +332,11 @@ pub async fn admin(req: &Request, app: &App, user: &str) -> Answer {
         return http::json(200, &json!({ "revoked": n })).map_err(internal);
     }
     let all = app.manager.list_user(user, now()).await?;
-    let out: Vec<Value> = all.iter().map(|r| list_entry(r, None)).collect();
-    http::json(200, &json!({ "user": user, "sessions": out })).map_err(internal)
+    http::json(
+        200,
+        &json!({ "user": user, "sessions": summaries(&all, None) }),
+    )
+    .map_err(internal)
 }
 
 /// `GET /api/ring`: shards, exact shares, arcs and the config, for the demo page.
@@ -389,52 +380,5 @@ pub fn healthz(app: &App) -> Answer {
             "epoch": app.manager.ring().epoch(),
         }),
     )
-    .map_err(internal)
-}
-
-/// `POST /__test/conformance?store=do|kv` (only with `TEST_ROUTES=1`): runs the store
-/// conformance suite against the real Durable Object (through the RPC) or KV store.
-pub async fn conformance(req: &Request, env: &Env) -> Answer {
-    let url = req.url().map_err(internal)?;
-    let which = url
-        .query_pairs()
-        .find(|(k, _)| k == "store")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    let mut n = [0u8; 4];
-    getrandom::fill(&mut n).map_err(|_| ApiError::new(500, "rng_unavailable", "no randomness"))?;
-    let n = u32::from_be_bytes(n);
-    let tag = format!("conformance-{n}");
-    let kind = match which.as_str() {
-        "do" => super::config::StoreKind::DurableObjects,
-        "kv" => super::config::StoreKind::Kv,
-        _ => {
-            return Err(ApiError::new(
-                400,
-                "invalid_input",
-                "store must be do or kv",
-            ))
-        }
-    };
-    let backend = super::app::backend(env, kind)
-        .map_err(|e| ApiError::new(500, "config_invalid", e.to_string()))?;
-    let result = match backend {
-        Backend::Do(router) => {
-            use crate::store::ShardRouter;
-            let store = router.store(&tag).map_err(SessionError::from)?;
-            crate::conformance::run(&store, &tag, now()).await
-        }
-        Backend::Kv(kv) => {
-            let store = kv.with_prefix(format!("{tag}/"));
-            crate::conformance::run(&store, &tag, now()).await
-        }
-    };
-    match result {
-        Ok(passed) => http::json(200, &json!({ "passed": passed })),
-        Err(f) => http::json(
-            500,
-            &json!({ "failed": { "check": f.check, "detail": f.detail } }),
-        ),
-    }
     .map_err(internal)
 }

@@ -1,143 +1,34 @@
-//! The internal JSON RPC between the worker ([`super::do_store`]) and a shard Durable Object
-//! ([`super::shard`]): one `POST` per [`SessionStore`](crate::store::SessionStore) call.
+//! The internal call from the worker ([`super::do_store`]) to a shard Durable Object
+//! ([`super::shard`]): one `POST` per route, carrying one core [`ShardOp`].
 //!
-//! Request body: `{"op": "get", "key": "<id hash>", "now": 1700000000}` (one variant of [`Op`]).
-//! Response body: `{"ok": <result>}` or `{"err": {"kind": "conflict", "current_version": 3}}`.
-//! Both ends are Rust (serde_json), so `u64`s travel exactly as decimal text.
+//! Request body: `{"policy": {...}, "op": {"op": "update", "key": "<id hash>", ...}}` ([`Call`]).
+//! Response body: the core's `Result<Reply, SessionError>` as serde writes it:
+//! `{"Ok": {"reply": "session", ...}}` or `{"Err": {"kind": "conflict", "detail": {...}}}`.
+//! Both ends are this crate (serde_json), so `u64`s travel exactly as decimal text and the
+//! error types cross as they are.
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::StoreError;
-use crate::id::IdHash;
-use crate::session::SessionRecord;
+use crate::error::SessionError;
+use crate::policy::Policy;
+use crate::shard::{Reply, ShardOp};
 
-/// The URL the worker posts RPCs to (the host is ignored by a Durable Object stub).
+/// The URL the worker posts calls to (the host is ignored by a Durable Object stub).
 pub const RPC_URL: &str = "https://shard.internal/rpc";
 
-/// Largest RPC body the shard accepts, in bytes (room for a `list_by_user` answer of 256
-/// records with 64 KiB of data each).
-pub const MAX_RPC_BODY: usize = 32 * 1024 * 1024;
+/// Largest call body the shard accepts, in bytes: a sign-in or update with the largest data
+/// a policy allows, escaped, plus the envelope.
+pub const MAX_RPC_BODY: usize = 512 * 1024;
 
-/// One store operation.
+/// One shard call: the op, and the policy it runs under (the worker's, parsed once).
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Op {
-    /// [`SessionStore::get`](crate::store::SessionStore::get).
-    Get {
-        /// Storage key.
-        key: IdHash,
-        /// Current time.
-        now: u64,
-    },
-    /// `create`.
-    Create {
-        /// The new record.
-        record: SessionRecord,
-    },
-    /// `compare_and_set`.
-    CompareAndSet {
-        /// The record to write.
-        record: SessionRecord,
-        /// The version it must replace.
-        expected_version: u64,
-    },
-    /// `touch`.
-    Touch {
-        /// Storage key.
-        key: IdHash,
-        /// New `last_seen` (never moves back).
-        last_seen: u64,
-        /// New idle deadline (never moves back).
-        idle_expires_at: u64,
-    },
-    /// `replace`.
-    Replace {
-        /// Key of the record to remove.
-        old: IdHash,
-        /// Its expected version.
-        expected_version: u64,
-        /// The record to insert.
-        record: SessionRecord,
-    },
-    /// `delete`.
-    Delete {
-        /// Storage key.
-        key: IdHash,
-    },
-    /// `list_by_user`.
-    ListByUser {
-        /// User id.
-        user: String,
-        /// Current time.
-        now: u64,
-    },
-    /// `delete_by_user`.
-    DeleteByUser {
-        /// User id.
-        user: String,
-    },
-    /// `expire`.
-    Expire {
-        /// Current time.
-        now: u64,
-    },
+#[serde(deny_unknown_fields)]
+pub struct Call {
+    /// The caller's policy.
+    pub policy: Policy,
+    /// The operation.
+    pub op: ShardOp,
 }
 
-/// A [`StoreError`] on the wire.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum WireError {
-    /// [`StoreError::NotFound`].
-    NotFound,
-    /// [`StoreError::Conflict`].
-    Conflict {
-        /// The version currently stored.
-        current_version: u64,
-    },
-    /// [`StoreError::AlreadyExists`].
-    AlreadyExists,
-    /// [`StoreError::Unavailable`].
-    Unavailable {
-        /// For logs only.
-        detail: String,
-    },
-    /// [`StoreError::Corrupt`].
-    Corrupt {
-        /// For logs only.
-        detail: String,
-    },
-}
-
-impl From<StoreError> for WireError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => WireError::NotFound,
-            StoreError::Conflict { current_version } => WireError::Conflict { current_version },
-            StoreError::AlreadyExists => WireError::AlreadyExists,
-            StoreError::Unavailable(detail) => WireError::Unavailable { detail },
-            StoreError::Corrupt(detail) => WireError::Corrupt { detail },
-        }
-    }
-}
-
-impl From<WireError> for StoreError {
-    fn from(e: WireError) -> Self {
-        match e {
-            WireError::NotFound => StoreError::NotFound,
-            WireError::Conflict { current_version } => StoreError::Conflict { current_version },
-            WireError::AlreadyExists => StoreError::AlreadyExists,
-            WireError::Unavailable { detail } => StoreError::Unavailable(detail),
-            WireError::Corrupt { detail } => StoreError::Corrupt(detail),
-        }
-    }
-}
-
-/// The response body: `T` is the op's result type (`()` is written as `null`).
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reply<T> {
-    /// The op succeeded.
-    Ok(T),
-    /// The op failed.
-    Err(WireError),
-}
+/// The answer to a [`Call`].
+pub type Answer = Result<Reply, SessionError>;

@@ -1,12 +1,18 @@
-//! The `SessionShard` Durable Object: one instance per ring shard, sessions in its SQLite.
+//! The `SessionShard` Durable Object: one instance per ring shard, sessions in its SQLite, and
+//! the core's shard operations ([`crate::shard::execute`]) run inside it: each route of the
+//! session API is one call to one object.
 //!
 //! Table `sessions(id_hash TEXT PRIMARY KEY, user, record JSON, version, created_at, last_seen,
-//! expires_at)`, indexed on `user` and `expires_at`. The record JSON is the source of truth; the
-//! other columns are derived from it on every write, for queries.
+//! expires_at)`, indexed on `user` and `expires_at`. The record JSON (the core's one serialised
+//! form) is the source of truth; the other columns are copied from it on every write, for
+//! queries. Whether a write applies is decided by [`crate::store::decide`].
 //!
-//! Compare-and-set is exact: the runtime delivers one request at a time to an object, and every
-//! op reads and writes with synchronous SQL calls (no `await` between the read and the write).
-//! An alarm purges expired rows; writes schedule it at the earliest expiry.
+//! Every operation is atomic: the runtime delivers one request at a time to an object, and the
+//! SQL calls are synchronous (an operation never yields between its read and its write). An
+//! alarm purges expired rows; writes schedule it at the earliest expiry.
+//!
+//! Test builds (feature `conformance`) add `/rpc/test/calls` (how many calls this object has
+//! served) and `/rpc/test/conformance` (the store suite against this object's SQLite).
 //!
 //! Integers cross into SQLite as JS numbers, so every stored timestamp and version must stay
 //! below 2^53; larger values are refused (they cannot occur with a valid policy).
@@ -14,18 +20,19 @@
 use std::cell::Cell;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use worker::{
     durable_object, Date, Env, Method, Request, Response, Result, SqlStorage, SqlStorageValue,
     State,
 };
 
 use super::http;
-use super::rpc::{Op, Reply, WireError, MAX_RPC_BODY};
-use crate::error::StoreError;
+use super::rpc::{Answer, Call, MAX_RPC_BODY};
+use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
 use crate::session::SessionRecord;
-use crate::store::{SessionStore, MAX_SESSIONS_PER_USER};
+use crate::shard::{execute, Reply};
+use crate::store::{decide, SessionStore};
 
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE: u64 = (1 << 53) - 1;
@@ -166,14 +173,12 @@ impl SessionStore for SqlStore {
         key: &IdHash,
         now: u64,
     ) -> std::result::Result<Option<SessionRecord>, StoreError> {
-        Ok(self.load(key)?.filter(|r| r.is_alive(now)))
+        Ok(decide::visible(self.load(key)?, now))
     }
 
     async fn create(&self, record: &SessionRecord) -> std::result::Result<(), StoreError> {
         Self::check_ints(record)?;
-        if self.load(&record.id_hash)?.is_some() {
-            return Err(StoreError::AlreadyExists);
-        }
+        decide::create(self.load(&record.id_hash)?.as_ref())?;
         self.put(record)
     }
 
@@ -183,12 +188,7 @@ impl SessionStore for SqlStore {
         expected_version: u64,
     ) -> std::result::Result<(), StoreError> {
         Self::check_ints(record)?;
-        let current = self.load(&record.id_hash)?.ok_or(StoreError::NotFound)?;
-        if current.version != expected_version {
-            return Err(StoreError::Conflict {
-                current_version: current.version,
-            });
-        }
+        decide::compare_and_set(self.load(&record.id_hash)?.as_ref(), expected_version)?;
         self.put(record)
     }
 
@@ -198,11 +198,9 @@ impl SessionStore for SqlStore {
         last_seen: u64,
         idle_expires_at: u64,
     ) -> std::result::Result<(), StoreError> {
-        let mut r = self.load(key)?.ok_or(StoreError::NotFound)?;
-        r.last_seen = r.last_seen.max(last_seen);
-        r.idle_expires_at = r.idle_expires_at.max(idle_expires_at);
-        Self::check_ints(&r)?;
-        self.put(&r)
+        let next = decide::touch(self.load(key)?.as_ref(), last_seen, idle_expires_at)?;
+        Self::check_ints(&next)?;
+        self.put(&next)
     }
 
     async fn replace(
@@ -212,15 +210,14 @@ impl SessionStore for SqlStore {
         record: &SessionRecord,
     ) -> std::result::Result<(), StoreError> {
         Self::check_ints(record)?;
-        let current = self.load(old)?.ok_or(StoreError::NotFound)?;
-        if current.version != expected_version {
-            return Err(StoreError::Conflict {
-                current_version: current.version,
-            });
-        }
-        if old != &record.id_hash && self.load(&record.id_hash)?.is_some() {
-            return Err(StoreError::AlreadyExists);
-        }
+        let taken = old != &record.id_hash && self.load(&record.id_hash)?.is_some();
+        decide::replace(
+            self.load(old)?.as_ref(),
+            expected_version,
+            old,
+            record,
+            taken,
+        )?;
         // Both statements run before the object yields: no other request sees the gap.
         self.exec(
             "DELETE FROM sessions WHERE id_hash = ?",
@@ -242,19 +239,18 @@ impl SessionStore for SqlStore {
         &self,
         user: &str,
         now: u64,
+        limit: usize,
     ) -> std::result::Result<Vec<SessionRecord>, StoreError> {
+        // SQL orders as decide::list_order does: created_at, then the key's text.
         let rows: Vec<RecordRow> = self.rows(
             "SELECT record FROM sessions WHERE user = ? AND expires_at > ? ORDER BY created_at, id_hash LIMIT ?",
-            vec![text(user), int(now)?, int(MAX_SESSIONS_PER_USER as u64)?],
+            vec![text(user), int(now)?, int(limit.min(1 << 20) as u64)?],
         )?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let r = parse_record(row)?;
-            if r.user == user && r.is_alive(now) {
-                out.push(r);
-            }
-        }
-        Ok(out)
+        let found = rows
+            .into_iter()
+            .map(parse_record)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(decide::list(found, user, now, limit))
     }
 
     async fn delete_by_user(&self, user: &str) -> std::result::Result<u64, StoreError> {
@@ -267,6 +263,7 @@ impl SessionStore for SqlStore {
     }
 
     async fn expire(&self, now: u64) -> std::result::Result<u64, StoreError> {
+        // `expires_at <= now` is decide::purge, as one statement.
         let n = self.count(
             "SELECT COUNT(*) AS n FROM sessions WHERE expires_at <= ?",
             vec![int(now)?],
@@ -287,14 +284,17 @@ pub struct SessionShard {
     alarm_at: Cell<Option<u64>>,
     /// Whether the schema was created by this instance.
     ready: Cell<bool>,
+    /// Shard calls served by this instance (test builds read it through `/rpc/test/calls`).
+    #[cfg(feature = "conformance")]
+    calls: Cell<u64>,
 }
 
-fn reply<T: Serialize>(r: std::result::Result<T, StoreError>) -> Result<Response> {
-    let body = match r {
-        Ok(v) => Reply::Ok(v),
-        Err(e) => Reply::Err(WireError::from(e)),
-    };
-    Response::from_json(&body)
+fn answer(a: &Answer) -> Result<Response> {
+    Response::from_json(a)
+}
+
+fn refused(why: &str) -> Answer {
+    Err(SessionError::Store(StoreError::Unavailable(why.to_owned())))
 }
 
 fn now_secs() -> u64 {
@@ -333,28 +333,43 @@ impl SessionShard {
         }
     }
 
-    async fn run(&self, store: &SqlStore, op: Op) -> Result<Response> {
-        match op {
-            Op::Get { key, now } => reply(store.get(&key, now).await),
-            Op::Create { record } => reply(store.create(&record).await),
-            Op::CompareAndSet {
-                record,
-                expected_version,
-            } => reply(store.compare_and_set(&record, expected_version).await),
-            Op::Touch {
-                key,
-                last_seen,
-                idle_expires_at,
-            } => reply(store.touch(&key, last_seen, idle_expires_at).await),
-            Op::Replace {
-                old,
-                expected_version,
-                record,
-            } => reply(store.replace(&old, expected_version, &record).await),
-            Op::Delete { key } => reply(store.delete(&key).await),
-            Op::ListByUser { user, now } => reply(store.list_by_user(&user, now).await),
-            Op::DeleteByUser { user } => reply(store.delete_by_user(&user).await),
-            Op::Expire { now } => reply(store.expire(now).await),
+    /// Runs one shard call: the core operation over this object's SQLite.
+    async fn call(&self, body: &[u8]) -> Answer {
+        let call: Call = match serde_json::from_slice(body) {
+            Ok(c) => c,
+            Err(e) => return refused(&format!("shard call: {e}")),
+        };
+        call.policy
+            .validate()
+            .map_err(|e| SessionError::Config(e.to_string()))?;
+        let store = self.store()?;
+        let out = execute(&store, &call.policy, call.op).await;
+        // A sign-in, or a write of `last_seen` (touch, update, rotate), may move the earliest
+        // expiry: keep the purge alarm in front of it.
+        let wrote = matches!(&out, Ok(Reply::Done | Reply::Session { touched: true, .. }));
+        if wrote {
+            self.schedule_purge(&store).await;
+        }
+        out
+    }
+
+    #[cfg(feature = "conformance")]
+    async fn test_route(&self, path: &str, body: &[u8]) -> Option<Result<Response>> {
+        match path {
+            "/rpc/test/calls" => Some(Response::from_json(&serde_json::json!({
+                "calls": self.calls.get(),
+            }))),
+            "/rpc/test/conformance" => {
+                let tag = String::from_utf8_lossy(body).into_owned();
+                let outcome = match self.store() {
+                    Ok(store) => crate::conformance::run(&store, &tag, now_secs())
+                        .await
+                        .map_err(|f| format!("{}: {}", f.check, f.detail)),
+                    Err(e) => Err(e.to_string()),
+                };
+                Some(Response::from_json(&outcome))
+            }
+            _ => None,
         }
     }
 }
@@ -365,34 +380,26 @@ impl worker::DurableObject for SessionShard {
             state,
             alarm_at: Cell::new(None),
             ready: Cell::new(false),
+            #[cfg(feature = "conformance")]
+            calls: Cell::new(0),
         }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         if req.method() != Method::Post {
-            return reply::<()>(Err(StoreError::Unavailable("rpc wants POST".into())));
+            return answer(&refused("shard calls are POSTs"));
         }
-        let body = match http::read_body(&mut req, MAX_RPC_BODY).await {
-            Ok(b) => b,
-            Err(_) => return reply::<()>(Err(StoreError::Unavailable("rpc body".into()))),
+        let Ok(body) = http::read_body(&mut req, MAX_RPC_BODY).await else {
+            return answer(&refused("shard call body"));
         };
-        let op: Op = match serde_json::from_slice(&body) {
-            Ok(op) => op,
-            Err(e) => return reply::<()>(Err(StoreError::Unavailable(format!("rpc op: {e}")))),
-        };
-        let writes = matches!(
-            op,
-            Op::Create { .. } | Op::CompareAndSet { .. } | Op::Touch { .. } | Op::Replace { .. }
-        );
-        let store = match self.store() {
-            Ok(s) => s,
-            Err(e) => return reply::<()>(Err(e)),
-        };
-        let resp = self.run(&store, op).await;
-        if writes {
-            self.schedule_purge(&store).await;
+        #[cfg(feature = "conformance")]
+        {
+            if let Some(resp) = self.test_route(&req.path(), &body).await {
+                return resp;
+            }
+            self.calls.set(self.calls.get() + 1);
         }
-        resp
+        answer(&self.call(&body).await)
     }
 
     async fn alarm(&self) -> Result<Response> {

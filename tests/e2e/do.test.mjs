@@ -10,7 +10,7 @@ let w;
 let api;
 let signIn;
 before(async () => {
-  w = await startWorker({ vars: { SESSION_KEYS: TEST_KEYS, ADMIN_TOKEN, TEST_ROUTES: '1' } });
+  w = await startWorker({ vars: { SESSION_KEYS: TEST_KEYS, ADMIN_TOKEN } });
   ({ api, signIn } = client(w.url));
 });
 after(async () => { await w?.stop(); });
@@ -26,7 +26,7 @@ test('full lifecycle (DO)', async () => { await lifecycle(w.url, 'do'); });
 test('conformance suite against the Durable Object store', async () => {
   const r = await api('POST', '/__test/conformance?store=do');
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.json.passed, 16);
+  assert.equal(r.json.passed, 17);
 });
 
 test('bad tokens are refused with 401 and a stable code', async () => {

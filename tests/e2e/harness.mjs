@@ -1,7 +1,9 @@
 // Starts and stops the real worker on local wrangler/workerd for end-to-end tests.
 // Each server gets free loopback ports, a fresh persist dir (unless one is given, to test
-// restarts) and an env file with test secrets. The worker must already be built
-// (scripts/build-worker.sh): the generated config has no [build] step, so starts stay fast.
+// restarts) and an env file with test secrets. The worker must already be built: the test
+// build (scripts/build-worker.sh --test, with the /__test routes and the shard call counter)
+// by default, or the deployable one with EDGE_WORKER=build/worker/shim.mjs. The generated
+// config has no [build] step, so starts stay fast.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
+/** The worker bundle the tests serve. */
+export const WORKER = process.env.EDGE_WORKER ?? 'build/test/worker/shim.mjs';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
@@ -26,7 +30,7 @@ function testConfig() {
   const src = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
   const out = src
     .replace(/^\[build\][^[]*/m, '')
-    .replace(/^main = ".*"$/m, `main = ${JSON.stringify(join(ROOT, 'build/worker/shim.mjs'))}`)
+    .replace(/^main = ".*"$/m, `main = ${JSON.stringify(join(ROOT, WORKER))}`)
     .replace(/^directory = "www"$/m, `directory = ${JSON.stringify(join(ROOT, 'www'))}`);
   const dir = join(ROOT, 'target/e2e');
   mkdirSync(dir, { recursive: true });

@@ -94,7 +94,7 @@ export async function lifecycle(url, store) {
   assert.equal(view.version, 1);
   assert.match(view.id, /^[A-Za-z0-9_-]{43}$/);
   assert.ok(!JSON.stringify(view).includes(token), 'the token is never in a body');
-  for (const f of ['created', 'last_seen', 'idle_expires', 'absolute_expires', 'expires', 'epoch']) {
+  for (const f of ['created_at', 'last_seen', 'idle_expires_at', 'absolute_expires_at', 'expires_at', 'epoch']) {
     assert.equal(typeof view[f], 'number', f);
   }
 
@@ -130,7 +130,7 @@ export async function lifecycle(url, store) {
   assert.equal(list.status, 200);
   assert.equal(list.json.length, 2);
   assert.deepEqual(list.json.map((s) => s.current).sort(), [false, true]);
-  assert.ok(list.json.every((s) => s.shard && s.id && s.expires));
+  assert.ok(list.json.every((s) => s.shard && s.id && s.expires_at));
   const other = list.json.find((s) => !s.current);
   assert.equal((await api('DELETE', `/api/sessions/${other.id}`, { token: fresh })).status, 204);
   assertError(await api('DELETE', `/api/sessions/${other.id}`, { token: fresh }), 404, 'session_not_found');

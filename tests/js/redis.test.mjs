@@ -26,9 +26,9 @@ const users = (n) => Array.from({ length: n }, (_, i) => `user-${i}`);
 
 test('every shard store and a replicated one pass the conformance suite', async (t) => {
   const { store } = await cluster(t);
-  for (const n of NAMES) assert.equal(await runConformance(store.shard(n), `c-${n}-${Date.now()}`), 16);
+  for (const n of NAMES) assert.equal(await runConformance(store.shard(n), `c-${n}-${Date.now()}`), 17);
   const { store: replicated } = await cluster(t, { replicas: 3, writeQuorum: 2 });
-  assert.equal(await runConformance(replicated.shard('r2'), `c-rep-${Date.now()}`), 16);
+  assert.equal(await runConformance(replicated.shard('r2'), `c-rep-${Date.now()}`), 17);
 });
 
 test('sessions spread over all three servers as the ring says', async (t) => {
