@@ -30,19 +30,9 @@ if ! command -v wrk >/dev/null; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
 fi
 
-# ---- builds: our npm package (when the script exists) and the worker ----
-if [ -f scripts/build-pkg.sh ]; then
-  say "building the npm package (scripts/build-pkg.sh)"
-  bash scripts/build-pkg.sh >&2
-else
-  # Until the package script lands: the same two wasm-pack builds the package is made of.
-  say "scripts/build-pkg.sh not present: wasm-pack builds (nodejs, web) into target/bench-pkg"
-  for t in nodejs web; do
-    wasm-pack build --release --target "$t" --out-dir "$ROOT/target/bench-pkg/$t" --no-pack -- --features js,conformance >&2
-  done
-  export BENCH_PKG_NODE="$ROOT/target/bench-pkg/nodejs" BENCH_PKG_WEB="$ROOT/target/bench-pkg/web" \
-    BENCH_PKG_ROOT="$ROOT/target/bench-pkg"
-fi
+# ---- builds: our npm package and the worker ----
+say "building the npm package (scripts/build-pkg.sh)"
+bash scripts/build-pkg.sh >&2
 say "building the worker and its upload (wrangler deploy --dry-run)"
 bash scripts/build-worker.sh >&2
 wrangler deploy --dry-run --outdir "$OUT/upload" > "$OUT/upload.log" 2>&1 || { cat "$OUT/upload.log" >&2; exit 1; }

@@ -6,7 +6,7 @@ cd "$ROOT"
 bash scripts/setup.sh
 bash scripts/devkeys.sh
 # the demo page uses the web build of the npm package (www/pkg, git-ignored)
-[ ! -f scripts/build-www.sh ] || bash scripts/build-www.sh
+bash scripts/build-www.sh
 PORT="${PORT:-8787}"
 echo "[dev] serving http://127.0.0.1:$PORT/ (Ctrl-C to stop)" >&2
 wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port "${INSPECTOR_PORT:-9229}" \

@@ -11,7 +11,7 @@ export WRANGLER_SEND_METRICS=false DO_NOT_TRACK=1 WRANGLER_HIDE_BANNER=true \
 export WASM_BINDGEN_BIN="$TOOLS/bin/wasm-bindgen" \
   WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt" \
   ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
-# Versions that must agree (TOOLCHAIN.md).
+# Versions that must agree (docs/toolchain.md).
 WASM_BINDGEN_VERSION=0.2.130
 WASM_PACK_VERSION=0.15.1
 WORKER_BUILD_VERSION=0.8.7

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every cargo-fuzz target for a bounded time: scripts/fuzz.sh [SECONDS_PER_TARGET]
-# Needs a nightly toolchain (rustup's own server) and cargo-fuzz (crates.io), installed here if missing.
+# Needs a nightly toolchain (rustup's own server) and cargo-fuzz (the crate registry), installed here if missing.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"

@@ -27,7 +27,7 @@ cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
 cargo_tool wasm-pack wasm-pack "$WASM_PACK_VERSION" --locked
 cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION" --locked
 
-# npm devDependencies (Node 22, wrangler, binaryen, test tools). `npm ci` fails here (see TOOLCHAIN.md).
+# npm devDependencies (Node 22, wrangler, binaryen, test tools). `npm ci` fails here (see docs/toolchain.md).
 # Re-install only when package.json or the lock changed (content stamp, not timestamps).
 stamp="$(cat package.json package-lock.json | sha256sum | cut -c1-64)"
 if [ ! -d node_modules ] || [ "$(cat node_modules/.edge-session-stamp 2>/dev/null)" != "$stamp" ]; then

@@ -49,26 +49,20 @@ tier clippy-wasm-worker 0 cargo clippy --target wasm32-unknown-unknown --lib --f
 tier clippy-wasm-worker-test 0 cargo clippy --target wasm32-unknown-unknown --lib --features worker,conformance -- -D warnings
 tier docs 0 env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features conformance
 tier cargo-test 1 cargo test --no-fail-fast --features conformance
-if [ -f tests/wasm.rs ]; then
-  tier wasm-node 1 wasm-pack test --node --test wasm
-  tier wasm-chromium 1 env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome \
-    --chromedriver /usr/bin/chromedriver --test wasm
-fi
-if [ -f scripts/build-pkg.sh ]; then
-  tier build-pkg 0 bash scripts/stamped.sh pkg pkg/package.json src Cargo.toml Cargo.lock .cargo js scripts/build-pkg.sh \
-    -- bash scripts/build-pkg.sh
-  tier js-package 1 node --test --test-reporter=tap tests/js/*.test.mjs
-fi
+tier wasm-node 1 wasm-pack test --node --test wasm
+tier wasm-chromium 1 env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome \
+  --chromedriver /usr/bin/chromedriver --test wasm
+tier build-pkg 0 bash scripts/stamped.sh pkg pkg/package.json src Cargo.toml Cargo.lock .cargo js scripts/build-pkg.sh \
+  -- bash scripts/build-pkg.sh
+tier js-package 1 node --test --test-reporter=tap tests/js/*.test.mjs
 tier build-worker 0 bash scripts/stamped.sh worker build/worker/shim.mjs src Cargo.toml Cargo.lock .cargo \
   scripts/build-worker.sh -- bash scripts/build-worker.sh
 tier deploy-check 0 bash scripts/check-deploy.sh
 tier build-worker-test 0 bash scripts/stamped.sh worker-test build/test/worker/shim.mjs src Cargo.toml Cargo.lock \
   .cargo scripts/build-worker.sh -- bash scripts/build-worker.sh --test
 tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/e2e/*.test.mjs
-if compgen -G "tests/browser/*.test.mjs" >/dev/null; then
-  tier build-www 0 bash scripts/build-www.sh
-  tier browser-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/browser/*.test.mjs
-fi
+tier build-www 0 bash scripts/build-www.sh
+tier browser-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/browser/*.test.mjs
 
 [ ${#FAILED_TIERS[@]} = 0 ] || echo "failed tiers: ${FAILED_TIERS[*]} (logs in target/test-logs/)"
 echo "$PASSED passed, $FAILED failed"

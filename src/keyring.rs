@@ -355,10 +355,10 @@ mod tests {
             entry("k1", &[1; 40], "verify"),
             entry("k0", &[0; 32], "retired")
         );
-        let ring = Keyring::from_json(&json).unwrap();
-        assert_eq!(ring.primary_kid(), "k2");
+        let keys = Keyring::from_json(&json).unwrap();
+        assert_eq!(keys.primary_kid(), "k2");
         assert_eq!(
-            ring.kids(),
+            keys.kids(),
             vec![
                 ("k2", KeyState::Primary),
                 ("k1", KeyState::Verify),
@@ -382,7 +382,7 @@ mod tests {
         assert!(flavours[3].starts_with("--__") && !flavours[3].ends_with('='));
         for s in flavours {
             let json = format!(r#"[{{"kid":"a","secret":"{s}","state":"primary"}}]"#);
-            let ring = Keyring::from_json(&json).unwrap();
+            let keys = Keyring::from_json(&json).unwrap();
             let want = Keyring::new(vec![("a".into(), secret.clone(), KeyState::Primary)]).unwrap();
             let c = crate::token::Claims {
                 session_id: crate::id::SessionId::from_bytes([0; 16]),
@@ -392,7 +392,7 @@ mod tests {
                 expires_at: 1,
                 payload: vec![],
             };
-            assert_eq!(ring.sign(&c), want.sign(&c));
+            assert_eq!(keys.sign(&c), want.sign(&c));
         }
     }
 
@@ -473,8 +473,8 @@ mod tests {
     #[test]
     fn debug_does_not_leak_key() {
         let secret = [0x5Au8; 32];
-        let ring = Keyring::new(vec![("k1".into(), secret.to_vec(), KeyState::Primary)]).unwrap();
-        let dbg = format!("{ring:?}");
+        let keys = Keyring::new(vec![("k1".into(), secret.to_vec(), KeyState::Primary)]).unwrap();
+        let dbg = format!("{keys:?}");
         assert_eq!(dbg, r#"Keyring { primary: "k1", keys: {"k1": Primary} }"#);
         assert!(!dbg.contains("5a") && !dbg.contains("5A"));
         assert!(!dbg.contains(&STANDARD.encode(secret)[..8]));

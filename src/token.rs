@@ -39,7 +39,7 @@
 //! ```
 //! use edge_session::{Claims, KeyState, Keyring, SessionId};
 //!
-//! let ring = Keyring::new(vec![
+//! let keys = Keyring::new(vec![
 //!     ("k2".into(), vec![2; 32], KeyState::Primary),
 //!     ("k1".into(), vec![1; 32], KeyState::Verify),
 //! ])?;
@@ -51,11 +51,11 @@
 //!     expires_at: 1_700_086_400,
 //!     payload: vec![],
 //! };
-//! let token = ring.sign(&claims)?;
+//! let token = keys.sign(&claims)?;
 //! assert_eq!(token.len(), 103);
-//! let ok = ring.verify(&token, 1_700_000_001).expect("valid");
+//! let ok = keys.verify(&token, 1_700_000_001).expect("valid");
 //! assert_eq!((ok.kid.as_str(), &ok.claims), ("k2", &claims));
-//! assert!(ring.verify(&token, 1_700_086_400).is_err()); // expired
+//! assert!(keys.verify(&token, 1_700_086_400).is_err()); // expired
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -379,7 +379,7 @@ fn parse_claims(r: &mut Reader<'_>) -> Option<Claims> {
 mod tests {
     use super::*;
 
-    fn ring() -> Keyring {
+    fn keys() -> Keyring {
         Keyring::new(vec![
             ("k1".into(), vec![1; 32], KeyState::Primary),
             ("k0".into(), vec![0; 32], KeyState::Verify),
@@ -400,7 +400,7 @@ mod tests {
 
     #[test]
     fn layout_is_as_documented() {
-        let t = ring().sign(&claims()).unwrap();
+        let t = keys().sign(&claims()).unwrap();
         let raw = URL_SAFE_NO_PAD.decode(&t).unwrap();
         let mut want = vec![1u8, 2, b'k', b'1'];
         want.extend_from_slice(&[3; 16]);
@@ -419,7 +419,7 @@ mod tests {
 
     #[test]
     fn sign_rejects_bad_claims() {
-        let r = ring();
+        let r = keys();
         for shard in ["", "a b", "é", &"x".repeat(33)] {
             let c = Claims {
                 shard: shard.into(),
@@ -451,7 +451,7 @@ mod tests {
 
     #[test]
     fn time_window() {
-        let r = ring();
+        let r = keys();
         let t = r.sign(&claims()).unwrap();
         assert!(r.verify(&t, 0).is_ok());
         assert!(r.verify(&t, 1999).is_ok());

@@ -61,12 +61,12 @@ const RING: [(&str, KeyState); 4] = [
     ("kmaxlength12", KeyState::Verify),
 ];
 
-fn fixed_ring() -> Keyring {
-    ring_with_primary("k1")
+fn fixed_keys() -> Keyring {
+    keys_with_primary("k1")
 }
 
 /// The fixed keyring with `primary` promoted (the old primary becomes `verify`).
-fn ring_with_primary(primary: &str) -> Keyring {
+fn keys_with_primary(primary: &str) -> Keyring {
     let mut keys: Vec<(String, Vec<u8>, KeyState)> = RING
         .iter()
         .map(|&(kid, state)| {
@@ -230,7 +230,7 @@ fn valid_cases() -> Vec<(&'static str, &'static str, Claims)> {
 fn invalid_cases() -> Vec<(&'static str, String)> {
     let sid = [0xA5; 16];
     let k1 = secret("k1");
-    let good = fixed_ring().sign(&basic()).unwrap();
+    let good = fixed_keys().sign(&basic()).unwrap();
     let raw = URL_SAFE_NO_PAD.decode(&good).unwrap();
     let flip = |i: usize| {
         let mut r = raw.clone();
@@ -262,17 +262,17 @@ fn invalid_cases() -> Vec<(&'static str, String)> {
         ),
         (
             "expired_long_ago",
-            fixed_ring()
+            fixed_keys()
                 .sign(&claims(0xA5, "s1", 1, 0, 1, b""))
                 .unwrap(),
         ),
         (
             "retired_kid",
-            ring_with_primary("kold").sign(&basic()).unwrap(),
+            keys_with_primary("kold").sign(&basic()).unwrap(),
         ),
         (
             "unknown_kid",
-            ring_with_primary("kx").sign(&basic()).unwrap(),
+            keys_with_primary("kx").sign(&basic()).unwrap(),
         ),
         ("kid_names_other_key", mac_token(&secret("k0"), &ok(b"k1"))),
         ("flipped_bit_in_tag", flip(tag_start)),
@@ -324,7 +324,7 @@ fn build_vectors() -> Value {
     let valid: Vec<Value> = valid_cases()
         .into_iter()
         .map(|(name, kid, c)| {
-            let token = ring_with_primary(kid).sign(&c).unwrap();
+            let token = keys_with_primary(kid).sign(&c).unwrap();
             json!({ "name": name, "kid": kid, "claims": claims_json(&c), "token": token })
         })
         .collect();
@@ -353,14 +353,14 @@ fn load_vectors() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-fn vector_ring(v: &Value) -> Keyring {
+fn vector_keys(v: &Value) -> Keyring {
     Keyring::from_json(&v["keyring"].to_string()).unwrap()
 }
 
 #[test]
 fn vectors_valid_cases_verify_and_reproduce() {
     let v = load_vectors();
-    let ring = vector_ring(&v);
+    let keys = vector_keys(&v);
     let now = v["now"].as_u64().unwrap();
     let cases = v["valid"].as_array().unwrap();
     assert!(cases.len() >= 8);
@@ -369,7 +369,7 @@ fn vectors_valid_cases_verify_and_reproduce() {
         let kid = case["kid"].as_str().unwrap();
         let token = case["token"].as_str().unwrap();
         let want = claims_from_json(&case["claims"]);
-        let got = ring.verify(token, now);
+        let got = keys.verify(token, now);
         assert_eq!(
             got,
             Ok(Verified {
@@ -395,14 +395,14 @@ fn vectors_valid_cases_verify_and_reproduce() {
 #[test]
 fn vectors_invalid_cases_fail() {
     let v = load_vectors();
-    let ring = vector_ring(&v);
+    let keys = vector_keys(&v);
     let now = v["now"].as_u64().unwrap();
     let cases = v["invalid"].as_array().unwrap();
     assert!(cases.len() >= 8);
     for case in cases {
         let name = case["name"].as_str().unwrap();
         assert_eq!(case["expect"], "invalid_token", "{name}");
-        let got = ring.verify(case["token"].as_str().unwrap(), now);
+        let got = keys.verify(case["token"].as_str().unwrap(), now);
         assert_eq!(got, Err(InvalidToken), "{name}");
     }
 }
@@ -425,10 +425,10 @@ fn vectors_file_matches_generator() {
 
 #[test]
 fn every_bit_flip_of_the_bytes_is_rejected() {
-    let ring = fixed_ring();
+    let keys = fixed_keys();
     for c in [basic(), claims(1, "s", 2, NOW, NOW + 9, b"hello")] {
-        let token = ring.sign(&c).unwrap();
-        assert!(ring.verify(&token, NOW).is_ok());
+        let token = keys.sign(&c).unwrap();
+        assert!(keys.verify(&token, NOW).is_ok());
         let raw = URL_SAFE_NO_PAD.decode(&token).unwrap();
         for i in 0..raw.len() {
             for bit in 0..8 {
@@ -436,7 +436,7 @@ fn every_bit_flip_of_the_bytes_is_rejected() {
                 r[i] ^= 1 << bit;
                 let t = URL_SAFE_NO_PAD.encode(&r);
                 assert_eq!(
-                    ring.verify(&t, NOW),
+                    keys.verify(&t, NOW),
                     Err(InvalidToken),
                     "byte {i} bit {bit}"
                 );
@@ -447,8 +447,8 @@ fn every_bit_flip_of_the_bytes_is_rejected() {
 
 #[test]
 fn every_bit_flip_of_the_string_is_rejected() {
-    let ring = fixed_ring();
-    let token = ring.sign(&basic()).unwrap();
+    let keys = fixed_keys();
+    let token = keys.sign(&basic()).unwrap();
     let bytes = token.as_bytes();
     let mut tried = 0;
     for i in 0..bytes.len() {
@@ -458,7 +458,7 @@ fn every_bit_flip_of_the_string_is_rejected() {
             // Bytes >= 0x80 are not UTF-8 alone: the lossy form still must fail.
             let t = String::from_utf8_lossy(&b);
             assert_eq!(
-                ring.verify(&t, NOW),
+                keys.verify(&t, NOW),
                 Err(InvalidToken),
                 "char {i} bit {bit}"
             );
@@ -470,55 +470,55 @@ fn every_bit_flip_of_the_string_is_rejected() {
 
 #[test]
 fn truncation_and_extension_are_rejected() {
-    let ring = fixed_ring();
-    let token = ring
+    let keys = fixed_keys();
+    let token = keys
         .sign(&claims(9, "s9", 9, NOW, NOW + 1, b"xyz"))
         .unwrap();
     let raw = URL_SAFE_NO_PAD.decode(&token).unwrap();
     for n in 0..token.len() {
         assert_eq!(
-            ring.verify(&token[..n], NOW),
+            keys.verify(&token[..n], NOW),
             Err(InvalidToken),
             "chars {n}"
         );
     }
     for n in 0..raw.len() {
         let t = URL_SAFE_NO_PAD.encode(&raw[..n]);
-        assert_eq!(ring.verify(&t, NOW), Err(InvalidToken), "bytes {n}");
+        assert_eq!(keys.verify(&t, NOW), Err(InvalidToken), "bytes {n}");
     }
     for b in 0..=255u8 {
         let mut r = raw.clone();
         r.push(b);
         let t = URL_SAFE_NO_PAD.encode(&r);
-        assert_eq!(ring.verify(&t, NOW), Err(InvalidToken), "appended byte {b}");
+        assert_eq!(keys.verify(&t, NOW), Err(InvalidToken), "appended byte {b}");
         let mut r = vec![b];
         r.extend_from_slice(&raw);
         let t = URL_SAFE_NO_PAD.encode(&r);
         assert_eq!(
-            ring.verify(&t, NOW),
+            keys.verify(&t, NOW),
             Err(InvalidToken),
             "prepended byte {b}"
         );
         if b.is_ascii() {
             let t = format!("{token}{}", b as char);
-            assert_eq!(ring.verify(&t, NOW), Err(InvalidToken), "appended char {b}");
+            assert_eq!(keys.verify(&t, NOW), Err(InvalidToken), "appended char {b}");
         }
     }
 }
 
 #[test]
 fn size_limits() {
-    let ring = ring_with_primary("kmaxlength12");
+    let keys = keys_with_primary("kmaxlength12");
     let max = claims(0, &"x".repeat(32), 0, 0, u64::MAX, b"");
-    let t = ring.sign(&max).unwrap();
+    let t = keys.sign(&max).unwrap();
     assert_eq!(t.len(), 156);
     assert_eq!(MAX_STATEFUL_TOKEN_LEN, 156);
     const _: () = assert!(MAX_STATEFUL_TOKEN_LEN < 160);
-    assert!(ring.verify(&t, NOW).is_ok());
+    assert!(keys.verify(&t, NOW).is_ok());
     let full = claims(0, &"x".repeat(32), 0, 0, u64::MAX, &[0xEE; MAX_PAYLOAD_LEN]);
-    let t = ring.sign(&full).unwrap();
+    let t = keys.sign(&full).unwrap();
     assert_eq!(t.len(), MAX_TOKEN_LEN);
-    assert_eq!(ring.verify(&t, NOW).unwrap().claims, full);
+    assert_eq!(keys.verify(&t, NOW).unwrap().claims, full);
     // The smallest well-formed token: 1-byte kid "k", 1-byte shard.
     let tiny = Keyring::new(vec![("k".into(), vec![1; 32], KeyState::Primary)]).unwrap();
     let t = tiny.sign(&claims(0, "x", 0, 0, 1, b"")).unwrap();
@@ -528,12 +528,12 @@ fn size_limits() {
 
 #[test]
 fn verify_key_verifies_retired_does_not() {
-    let t = ring_with_primary("k0").sign(&basic()).unwrap();
-    let v = fixed_ring().verify(&t, NOW).unwrap();
+    let t = keys_with_primary("k0").sign(&basic()).unwrap();
+    let v = fixed_keys().verify(&t, NOW).unwrap();
     assert_eq!(v.kid, "k0");
-    assert_ne!(v.kid, fixed_ring().primary_kid());
-    let t = ring_with_primary("kold").sign(&basic()).unwrap();
-    assert_eq!(fixed_ring().verify(&t, NOW), Err(InvalidToken));
+    assert_ne!(v.kid, fixed_keys().primary_kid());
+    let t = keys_with_primary("kold").sign(&basic()).unwrap();
+    assert_eq!(fixed_keys().verify(&t, NOW), Err(InvalidToken));
     // Same key, now not retired: it verifies, so the rejection above was the state.
     let revived = Keyring::new(vec![
         ("k1".into(), secret("k1"), KeyState::Primary),
@@ -577,10 +577,10 @@ fn no_try_each_key() {
     // A token naming k1 but MACed with k0 (also in the ring) must fail.
     let body = raw_body(1, b"k1", [1; 16], b"s", 0, NOW, NOW + 1, 0, b"");
     assert_eq!(
-        fixed_ring().verify(&mac_token(&secret("k0"), &body), NOW),
+        fixed_keys().verify(&mac_token(&secret("k0"), &body), NOW),
         Err(InvalidToken)
     );
-    assert!(fixed_ring()
+    assert!(fixed_keys()
         .verify(&mac_token(&secret("k1"), &body), NOW)
         .is_ok());
 }
@@ -617,26 +617,26 @@ proptest! {
 
     #[test]
     fn sign_verify_roundtrip((c, now) in valid_claims()) {
-        let ring = fixed_ring();
-        let t = ring.sign(&c).unwrap();
+        let keys = fixed_keys();
+        let t = keys.sign(&c).unwrap();
         prop_assert!(t.len() <= MAX_TOKEN_LEN);
-        prop_assert_eq!(ring.verify(&t, now), Ok(Verified { kid: "k1".into(), claims: c.clone() }));
-        prop_assert_eq!(ring.verify(&t, c.expires_at), Err(InvalidToken));
+        prop_assert_eq!(keys.verify(&t, now), Ok(Verified { kid: "k1".into(), claims: c.clone() }));
+        prop_assert_eq!(keys.verify(&t, c.expires_at), Err(InvalidToken));
     }
 
     #[test]
     fn verify_rejects_arbitrary_strings(s in ".{0,400}", now in any::<u64>()) {
-        prop_assert_eq!(fixed_ring().verify(&s, now), Err(InvalidToken));
+        prop_assert_eq!(fixed_keys().verify(&s, now), Err(InvalidToken));
     }
 
     #[test]
     fn verify_rejects_arbitrary_base64_alphabet(s in "[A-Za-z0-9_-]{95,170}", now in any::<u64>()) {
-        prop_assert_eq!(fixed_ring().verify(&s, now), Err(InvalidToken));
+        prop_assert_eq!(fixed_keys().verify(&s, now), Err(InvalidToken));
     }
 
     #[test]
     fn verify_rejects_arbitrary_bytes(b in prop::collection::vec(any::<u8>(), 0..300), now in any::<u64>()) {
-        prop_assert_eq!(fixed_ring().verify(&URL_SAFE_NO_PAD.encode(&b), now), Err(InvalidToken));
+        prop_assert_eq!(fixed_keys().verify(&URL_SAFE_NO_PAD.encode(&b), now), Err(InvalidToken));
     }
 
     #[test]
@@ -648,7 +648,7 @@ proptest! {
         let mut b = vec![1u8, kid.len() as u8];
         b.extend_from_slice(kid.as_bytes());
         b.extend_from_slice(&rest);
-        prop_assert_eq!(fixed_ring().verify(&URL_SAFE_NO_PAD.encode(&b), now), Err(InvalidToken));
+        prop_assert_eq!(fixed_keys().verify(&URL_SAFE_NO_PAD.encode(&b), now), Err(InvalidToken));
     }
 
     #[test]
@@ -675,11 +675,11 @@ proptest! {
 
     #[test]
     fn debug_never_shows_secret_bytes(secret in any::<[u8; 32]>(), sid in any::<[u8; 16]>()) {
-        let ring = Keyring::new(vec![("k1".into(), secret.to_vec(), KeyState::Primary)]).unwrap();
+        let keys = Keyring::new(vec![("k1".into(), secret.to_vec(), KeyState::Primary)]).unwrap();
         let id = SessionId::from_bytes(sid);
         let c = Claims { session_id: id.clone(), ..basic() };
         for (dbg, bytes) in [
-            (format!("{ring:?} {ring:#?}"), &secret[..]),
+            (format!("{keys:?} {keys:#?}"), &secret[..]),
             (format!("{id:?} {id:#?} {c:?}"), &sid[..]),
         ] {
             let hex_lower: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

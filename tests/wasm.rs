@@ -45,7 +45,7 @@ fn keyring_with_primary(doc: &Value, kid: &str) -> Keyring {
 #[wasm_bindgen_test]
 fn token_vectors_verify_and_sign_byte_for_byte() {
     let doc: Value = serde_json::from_str(TOKENS).unwrap();
-    let ring = Keyring::from_json(&doc["keyring"].to_string()).unwrap();
+    let keys = Keyring::from_json(&doc["keyring"].to_string()).unwrap();
     let now = doc["now"].as_u64().unwrap();
     let valid = doc["valid"].as_array().unwrap();
     assert!(!valid.is_empty());
@@ -53,7 +53,7 @@ fn token_vectors_verify_and_sign_byte_for_byte() {
         let token = case["token"].as_str().unwrap();
         let kid = case["kid"].as_str().unwrap();
         let want = claims(&case["claims"]);
-        let got = ring.verify(token, now).expect("valid vector");
+        let got = keys.verify(token, now).expect("valid vector");
         assert_eq!(
             (got.kid.as_str(), &got.claims),
             (kid, &want),
@@ -68,12 +68,12 @@ fn token_vectors_verify_and_sign_byte_for_byte() {
 #[wasm_bindgen_test]
 fn invalid_token_vectors_are_refused() {
     let doc: Value = serde_json::from_str(TOKENS).unwrap();
-    let ring = Keyring::from_json(&doc["keyring"].to_string()).unwrap();
+    let keys = Keyring::from_json(&doc["keyring"].to_string()).unwrap();
     let now = doc["now"].as_u64().unwrap();
     let invalid = doc["invalid"].as_array().unwrap();
     assert!(!invalid.is_empty());
     for case in invalid {
-        let err = ring
+        let err = keys
             .verify(case["token"].as_str().unwrap(), now)
             .unwrap_err();
         assert_eq!(err.code(), "invalid_token", "{}", case["name"]);
