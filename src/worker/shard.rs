@@ -31,7 +31,7 @@ use super::rpc::{Answer, Call, MAX_RPC_BODY};
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
 use crate::session::SessionRecord;
-use crate::shard::{execute, Reply};
+use crate::shard::{execute, ShardOp};
 use crate::store::{decide, SessionStore};
 
 /// Largest integer a JS number holds exactly.
@@ -312,11 +312,8 @@ impl SessionShard {
         Ok(store)
     }
 
-    /// Sets the alarm to the earliest expiry if none is set earlier.
-    async fn schedule_purge(&self, store: &SqlStore) {
-        let Ok(Some(expiry)) = store.earliest_expiry() else {
-            return;
-        };
+    /// Sets the purge alarm to `expiry` (unix s) unless one is set earlier.
+    async fn purge_by(&self, expiry: u64) {
         // One second late, so the rows are expired when the alarm runs.
         let at_ms = expiry.saturating_add(1).saturating_mul(1000);
         let storage = self.state.storage();
@@ -343,12 +340,15 @@ impl SessionShard {
             .validate()
             .map_err(|e| SessionError::Config(e.to_string()))?;
         let store = self.store()?;
+        // Only a sign-in can bring the earliest expiry forward: touch, update and rotation
+        // only ever move a session's deadlines later.
+        let new_expiry = match &call.op {
+            ShardOp::SignIn { record, .. } => Some(record.expires_at()),
+            _ => None,
+        };
         let out = execute(&store, &call.policy, call.op).await;
-        // A sign-in, or a write of `last_seen` (touch, update, rotate), may move the earliest
-        // expiry: keep the purge alarm in front of it.
-        let wrote = matches!(&out, Ok(Reply::Done | Reply::Session { touched: true, .. }));
-        if wrote {
-            self.schedule_purge(&store).await;
+        if let (Some(expiry), Ok(_)) = (new_expiry, &out) {
+            self.purge_by(expiry).await;
         }
         out
     }
@@ -406,7 +406,9 @@ impl worker::DurableObject for SessionShard {
         self.alarm_at.set(None);
         if let Ok(store) = self.store() {
             let _ = store.expire(now_secs()).await;
-            self.schedule_purge(&store).await;
+            if let Ok(Some(expiry)) = store.earliest_expiry() {
+                self.purge_by(expiry).await;
+            }
         }
         Response::empty()
     }
