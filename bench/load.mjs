@@ -36,7 +36,10 @@ const MIXES = {
   read: 'GET /api/session (half Cookie, half Bearer)',
   update: 'PUT /api/session with If-Match (own session per connection)',
   signin: 'POST /api/sessions (new user each)',
+  rotate: 'POST /api/session/rotate (own session per connection, following its new token)',
+  signout: 'DELETE /api/session (256 sessions; each deleted on first use, 204 after)',
 };
+const SIGNOUT_SESSIONS = 256;
 const VARS = {
   SESSION_KEYS: TEST_KEYS,
   STORE: 'do',
@@ -44,14 +47,19 @@ const VARS = {
   POLICY: JSON.stringify({ idle_timeout: 7200, absolute_lifetime: 43200, touch_interval: 3600 }),
 };
 const WORKERS = {
-  ours: { label: 'edge-session (Rust/wasm)', config: undefined },
-  peer: { label: 'reference JS worker (bench/ref-worker)', config: join(ROOT, 'bench/ref-worker/wrangler.toml') },
+  ours: { label: 'edge-session (Rust/wasm)', config: undefined, vars: {} },
+  peer: { label: 'reference JS worker (bench/ref-worker)', config: join(ROOT, 'bench/ref-worker/wrangler.toml'), vars: {} },
+  // The same build, shard calls sent as fetch() instead of JS RPC (--transports).
+  fetch: { label: 'edge-session, shard calls by fetch', config: undefined, vars: { SHARD_CALL: 'fetch' } },
 };
+// Ours is the deployable build (no test routes, no call counter).
+const WORKER = 'build/worker/entry.mjs';
+const NAMES = process.argv.includes('--transports') ? ['ours', 'fetch', 'peer'] : ['ours', 'peer'];
 
 function need() {
   if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (scripts/bench.sh installs it from apt)');
-  if (!existsSync(join(ROOT, 'build/worker/shim.mjs'))) {
-    throw new Error('build/worker/shim.mjs is missing: build the worker first (bash scripts/build-worker.sh)');
+  if (!existsSync(join(ROOT, WORKER))) {
+    throw new Error(`${WORKER} is missing: build the worker first (bash scripts/build-worker.sh)`);
   }
   if (!existsSync(join(ROOT, 'node_modules/.bin/wrangler'))) throw new Error('node_modules/.bin/wrangler is missing (scripts/setup.sh)');
 }
@@ -60,7 +68,7 @@ const tail = (text, n = 40) => text.trimEnd().split('\n').slice(-n).join('\n');
 
 async function start(name) {
   try {
-    const w = await startWorker({ vars: VARS, config: WORKERS[name].config });
+    const w = await startWorker({ vars: { ...VARS, ...WORKERS[name].vars }, config: WORKERS[name].config, worker: WORKER });
     return { name, ...w };
   } catch (e) {
     throw new Error(`${WORKERS[name].label} did not start; the end of its log:\n${tail(e.message)}`);
@@ -94,7 +102,9 @@ async function sessions(w, n, prefix) {
 }
 
 async function measure(w, mix, round, secs) {
-  const file = mix === 'read' ? w.readFile : mix === 'update' ? await sessions(w, connections, `upd-${round}`) : undefined;
+  const file = mix === 'read' ? w.readFile
+    : mix === 'update' || mix === 'rotate' ? await sessions(w, connections, `${mix}-${round}`)
+      : mix === 'signout' ? await sessions(w, SIGNOUT_SESSIONS, `out-${round}`) : undefined;
   const before = groupCpu(w.pid);
   const r = await runWrk({ url: w.url, mode: mix, tag: round, sessions: file, connections, seconds: secs });
   const after = groupCpu(w.pid);
@@ -111,7 +121,7 @@ const running = [];
 const stopAll = () => Promise.all(running.map((w) => w.stop()));
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => stopAll().then(() => process.exit(130)));
 try {
-  const results = await Promise.allSettled(['ours', 'peer'].map((n) => start(n).then((w) => (running.push(w), w))));
+  const results = await Promise.allSettled(NAMES.map((n) => start(n).then((w) => (running.push(w), w))));
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   const workers = Object.fromEntries(results.map((r) => [r.value.name, r.value]));
@@ -128,7 +138,7 @@ try {
     say(`round ${r}/${rounds}`);
     for (let j = 0; j < mixes.length; j++) {
       const mix = mixes[(j + r) % mixes.length];
-      const order = r % 2 ? ['ours', 'peer'] : ['peer', 'ours'];
+      const order = r % 2 ? NAMES : [...NAMES].reverse();
       for (const name of order) runs.push(await measure(workers[name], mix, r, seconds));
     }
   }
@@ -136,7 +146,7 @@ try {
 
   const rows = [];
   for (const mix of mixes) {
-    for (const name of ['ours', 'peer']) {
+    for (const name of NAMES) {
       const rs = runs.filter((x) => x.worker === name && x.mix === mix);
       rows.push({
         worker: name, label: WORKERS[name].label, mix, what: MIXES[mix],
@@ -159,11 +169,17 @@ try {
     const p = row('peer', mix);
     return [mix, { rps: o.rps / p.rps, p99: o.p99_ms / p.p99_ms, cpu: o.cpu_us_per_req / p.cpu_us_per_req }];
   }));
+  // JS RPC (ours) against fetch (the same build), when both ran.
+  const transport = NAMES.includes('fetch') ? Object.fromEntries(mixes.map((mix) => {
+    const o = row('ours', mix);
+    const f = row('fetch', mix);
+    return [mix, { rps: o.rps / f.rps, p99: o.p99_ms / f.p99_ms, cpu: o.cpu_us_per_req / f.cpu_us_per_req }];
+  })) : null;
   console.log(JSON.stringify({
     wrk: spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0].trim(),
     rounds, seconds, connections, threads: connections, quick, mixes: MIXES, vars: { POLICY: VARS.POLICY, STORE: VARS.STORE },
     loadavg_start: loadStart, loadavg_end: loadavg(), wall_s: (Date.now() - started) / 1000,
-    shapes, rows, ratios, goal_mixes: ['read', 'update', 'signin'], runs,
+    shapes, rows, ratios, transport, goal_mixes: ['read', 'update', 'signin'], runs,
   }, null, 1));
 } finally {
   await stopAll();

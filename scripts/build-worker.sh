@@ -6,7 +6,8 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-if [ "${1:-}" = "--test" ]; then
-  exec worker-build --release --out-dir build/test -- --features worker,conformance
-fi
-exec worker-build --release -- --features worker
+out=build features=worker
+if [ "${1:-}" = "--test" ]; then out=build/test features=worker,conformance; fi
+worker-build --release --out-dir "$out" -- --features "$features"
+# The entry module declares the shard class as a Durable Object (JS RPC needs it).
+cp src/worker/entry.mjs "$out/worker/entry.mjs"

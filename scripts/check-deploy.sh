@@ -9,16 +9,16 @@ out=target/deploy
 rm -rf "$out" && mkdir -p "$out"
 # The repo's wrangler.toml without [build] (the bundle is built already: scripts/build-worker.sh).
 sed '/^\[build\]/,/^command = /d' wrangler.toml >"$out/wrangler.toml"
-sed -i "s|^main = \".*\"|main = \"$ROOT/build/worker/shim.mjs\"|; s|^directory = \"www\"|directory = \"$ROOT/www\"|" \
+sed -i "s|^main = \".*\"|main = \"$ROOT/build/worker/entry.mjs\"|; s|^directory = \"www\"|directory = \"$ROOT/www\"|" \
   "$out/wrangler.toml"
 wrangler deploy --dry-run --config "$out/wrangler.toml" --outdir "$out/dist" 2>&1 | tee "$out/dry-run.log" \
   | grep -E "Total Upload|dry-run" || true
 grep -q "Total Upload" "$out/dry-run.log" || { echo "wrangler deploy --dry-run failed"; cat "$out/dry-run.log"; exit 1; }
-# The upload is build/worker/shim.mjs and what it imports: build/index.js, build/index_bg.wasm.
+# The upload is build/worker/entry.mjs and what it imports: build/index.js, build/index_bg.wasm.
 markers=(__test/ cas_stale_version_refused list_by_user_ordered_and_bounded /test/calls)
 found=0
 for marker in "${markers[@]}"; do
-  if grep -qa -- "$marker" build/worker/shim.mjs build/index.js build/index_bg.wasm; then
+  if grep -qa -- "$marker" build/worker/entry.mjs build/index.js build/index_bg.wasm; then
     echo "test code in the deployable worker: '$marker'"; found=1
   fi
 done
@@ -26,7 +26,7 @@ done
 # The same search must find every marker in the test build, or it proves nothing.
 if [ -f build/test/index_bg.wasm ]; then
   for marker in "${markers[@]}"; do
-    grep -qa -- "$marker" build/test/worker/shim.mjs build/test/index.js build/test/index_bg.wasm \
+    grep -qa -- "$marker" build/test/worker/entry.mjs build/test/index.js build/test/index_bg.wasm \
       || { echo "marker '$marker' not found in the test build: the check is blind"; exit 1; }
   done
 fi

@@ -55,10 +55,10 @@ tier wasm-chromium 1 env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --
 tier build-pkg 0 bash scripts/stamped.sh pkg pkg/package.json src Cargo.toml Cargo.lock .cargo js scripts/build-pkg.sh \
   -- bash scripts/build-pkg.sh
 tier js-package 1 node --test --test-reporter=tap tests/js/*.test.mjs
-tier build-worker 0 bash scripts/stamped.sh worker build/worker/shim.mjs src Cargo.toml Cargo.lock .cargo \
+tier build-worker 0 bash scripts/stamped.sh worker build/worker/entry.mjs src Cargo.toml Cargo.lock .cargo \
   scripts/build-worker.sh -- bash scripts/build-worker.sh
 tier deploy-check 0 bash scripts/check-deploy.sh
-tier build-worker-test 0 bash scripts/stamped.sh worker-test build/test/worker/shim.mjs src Cargo.toml Cargo.lock \
+tier build-worker-test 0 bash scripts/stamped.sh worker-test build/test/worker/entry.mjs src Cargo.toml Cargo.lock \
   .cargo scripts/build-worker.sh -- bash scripts/build-worker.sh --test
 tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/e2e/*.test.mjs
 tier build-www 0 bash scripts/build-www.sh

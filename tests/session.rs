@@ -5,7 +5,8 @@
 use edge_session::error::SessionError;
 use edge_session::ring::{Ring, ShardSpec};
 use edge_session::{
-    KeyState, Keyring, MemoryShards, NewSession, Policy, SessionId, SessionManager,
+    KeyState, Keyring, MemoryShards, NewSession, Policy, Reply, SessionId, SessionManager, Shard,
+    ShardOp, ShardRouter,
 };
 use futures_executor::block_on;
 
@@ -318,4 +319,140 @@ fn bad_input_is_refused_with_codes() {
         "session_exists",
         "an id collision is refused, never overwritten"
     );
+}
+
+/// A router that counts the shard operations it runs, by shard.
+#[derive(Clone, Default)]
+struct Counting {
+    shards: MemoryShards,
+    calls: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+}
+
+struct CountingShard {
+    name: String,
+    store: edge_session::MemoryStore,
+    calls: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+}
+
+impl Shard for CountingShard {
+    async fn run(&self, policy: &Policy, op: ShardOp) -> Result<Reply, SessionError> {
+        self.calls.borrow_mut().push(self.name.clone());
+        edge_session::shard::execute(&self.store, policy, op).await
+    }
+}
+
+impl ShardRouter for Counting {
+    type Shard = CountingShard;
+    fn shard(&self, name: &str) -> Result<CountingShard, edge_session::StoreError> {
+        Ok(CountingShard {
+            name: name.to_owned(),
+            store: self.shards.shard(name)?,
+            calls: self.calls.clone(),
+        })
+    }
+}
+
+#[test]
+fn every_route_is_one_shard_call_and_a_bad_token_none() {
+    let router = Counting::default();
+    let calls = router.calls.clone();
+    let m = SessionManager::new(
+        keyring(&[("k1", 1, KeyState::Primary)]),
+        ring(&["a", "b", "c", "d"]),
+        policy(),
+        router,
+    )
+    .unwrap();
+    let count = |f: &dyn Fn()| {
+        calls.borrow_mut().clear();
+        f();
+        calls.borrow().len()
+    };
+    let t = std::cell::RefCell::new(String::new());
+    let other = std::cell::RefCell::new(String::new());
+    let n = count(&|| {
+        *t.borrow_mut() = block_on(m.create(sid(1), &new("zoe", "{}"), T0))
+            .unwrap()
+            .token
+    });
+    assert_eq!(n, 1, "sign-in");
+    assert_eq!(
+        count(&|| drop(block_on(m.authenticate(&t.borrow(), T0 + 100)).unwrap())),
+        1
+    );
+    assert_eq!(
+        count(&|| drop(block_on(m.update(&t.borrow(), 1, r#"{"a":1}"#, T0 + 101)).unwrap())),
+        1
+    );
+    assert_eq!(
+        count(&|| drop(block_on(m.update(&t.borrow(), 1, "{}", T0 + 102)).unwrap_err())),
+        1
+    );
+    let n = count(&|| {
+        let next = block_on(m.rotate(&t.borrow(), sid(2), T0 + 103))
+            .unwrap()
+            .token;
+        *t.borrow_mut() = next;
+    });
+    assert_eq!(n, 1, "rotate");
+    *other.borrow_mut() = block_on(m.create(sid(3), &new("zoe", "{}"), T0))
+        .unwrap()
+        .token;
+    let (auth, list) = block_on(m.list_own(&t.borrow(), T0 + 104)).unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(
+        count(&|| drop(block_on(m.list_own(&t.borrow(), T0 + 104)).unwrap())),
+        1
+    );
+    let theirs = list
+        .iter()
+        .find(|r| r.id_hash != auth.record.id_hash)
+        .unwrap()
+        .id_hash
+        .clone();
+    let n = count(&|| {
+        assert!(
+            block_on(m.revoke_own(&t.borrow(), &theirs, T0 + 105))
+                .unwrap()
+                .1
+        )
+    });
+    assert_eq!(n, 1, "revoke one");
+    assert_eq!(
+        count(&|| block_on(m.destroy(&other.borrow(), T0 + 106)).unwrap()),
+        1
+    );
+    assert_eq!(
+        count(&|| assert_eq!(
+            block_on(m.revoke_own_user(&t.borrow(), T0 + 107))
+                .unwrap()
+                .1,
+            1
+        )),
+        1
+    );
+    // A forged, expired or garbage token never reaches a shard.
+    let mut forged = t.borrow().clone().into_bytes();
+    forged[10] ^= 1;
+    let forged = String::from_utf8(forged).unwrap();
+    for bad in ["", "garbage", forged.as_str(), &t.borrow()] {
+        let now = if bad == t.borrow().as_str() {
+            T0 + 10_000
+        } else {
+            T0
+        };
+        assert_eq!(
+            count(&|| drop(block_on(m.authenticate(bad, now)).unwrap_err())),
+            0,
+            "{bad}"
+        );
+        assert_eq!(
+            count(&|| drop(block_on(m.update(bad, 1, "{}", now)).unwrap_err())),
+            0
+        );
+        assert_eq!(
+            count(&|| drop(block_on(m.list_own(bad, now)).unwrap_err())),
+            0
+        );
+    }
 }

@@ -1,9 +1,14 @@
 -- wrk script of bench D (bench/load.mjs). Run with as many threads as connections (-tN -cN):
 -- each thread then owns exactly one connection, so per-thread state is per-connection state.
---   wrk ... -s wrk.lua URL -- <mode> <tag> [<sessions file>]
+--   wrk ... -s wrk.lua URL -- <mode> <tag> [<sessions file> [<threads>]]
 -- mode: healthz | read (GET /api/session, alternately Cookie and Bearer, over all sessions)
 --       | update (PUT /api/session, If-Match; thread i updates only session i: no conflicts)
 --       | signin (POST /api/sessions, a new user per request)
+--       | rotate (POST /api/session/rotate; thread i rotates only session i, following the new
+--         token each answer's Set-Cookie carries)
+--       | signout (DELETE /api/session over the sessions of the file, thread i taking every
+--         <threads>-th from the i-th: each is deleted on first use, later uses sign out an
+--         already deleted session, which answers 204 as well)
 -- The sessions file has one "<token> <version>" per line. done() prints one line
 -- "WRK_JSON {...}": requests, duration, bytes, socket errors, latency percentiles (µs) and
 -- the count of every HTTP status seen.
@@ -15,7 +20,7 @@ function setup(thread)
 end
 
 counts = {}
-local mode, tag, tokens, version, n = nil, nil, {}, 0, 0
+local mode, tag, tokens, version, n, step = nil, nil, {}, 0, 0, 1
 
 function init(args)
   mode, tag = args[1], tonumber(args[2] or "0")
@@ -25,11 +30,12 @@ function init(args)
       local t, v = line:match("^(%S+)%s+(%d+)$")
       if t then tokens[#tokens + 1] = t; versions[#versions + 1] = tonumber(v) end
     end
-    if mode == "update" then
-      assert(tokens[tid], "update needs one session per thread")
+    if mode == "update" or mode == "rotate" then
+      assert(tokens[tid], mode .. " needs one session per thread")
       tokens, version = { tokens[tid] }, versions[tid]
     end
   end
+  step = tonumber(args[4] or "1")
   n = tid -- readers start at different sessions
 end
 
@@ -49,6 +55,11 @@ function request()
       ["Content-Type"] = "application/json",
       ["If-Match"] = '"' .. version .. '"',
     }, string.format('{"data":{"theme":"light","n":"%09d"}}', n))
+  elseif mode == "rotate" then
+    return wrk.format("POST", "/api/session/rotate", { ["Authorization"] = "Bearer " .. tokens[1] })
+  elseif mode == "signout" then
+    local t = tokens[((n - 1) * step + tid - 1) % #tokens + 1]
+    return wrk.format("DELETE", "/api/session", { ["Authorization"] = "Bearer " .. t })
   elseif mode == "signin" then
     return wrk.format("POST", "/api/sessions", JSON,
       string.format('{"user":"load-%02d-%02d-%09d","device":"wrk","data":{"theme":"dark"}}', tag, tid, n))
@@ -58,6 +69,10 @@ end
 
 function response(status, headers, body)
   counts[status] = (counts[status] or 0) + 1
+  if mode == "rotate" and status == 200 then
+    local c = headers["set-cookie"] or headers["Set-Cookie"] or ""
+    tokens[1] = c:match("__Host%-session=([^;]+)") or tokens[1]
+  end
   if mode == "update" then
     if status == 200 then
       local etag = headers["etag"] or headers["ETag"] or headers["Etag"]

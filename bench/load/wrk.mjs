@@ -11,8 +11,9 @@ const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'wrk.lua');
  * errors, latency_us, statuses } plus rps, non2xx and socket_errors.
  */
 export function runWrk({ url, mode, tag = 0, sessions, connections, seconds }) {
+  const extra = sessions ? [sessions, String(connections)] : [];
   const args = ['-t', String(connections), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '5s',
-    '--latency', '-s', SCRIPT, url, '--', mode, String(tag), ...(sessions ? [sessions] : [])];
+    '--latency', '-s', SCRIPT, url, '--', mode, String(tag), ...extra];
   return new Promise((resolve, reject) => {
     execFile('wrk', args, { timeout: (seconds + 20) * 1000, killSignal: 'SIGKILL', maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));

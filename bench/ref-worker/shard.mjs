@@ -78,6 +78,25 @@ export class RefShard extends DurableObject {
     return { record: r };
   }
 
+  /** Rotation: the live session under `idHash` moves to `newId` (version bumped, idle slid). */
+  rotate(idHash, newId, now, idleTimeout) {
+    const r = this.#load(idHash);
+    if (!r || expiresAt(r) <= now) return { error: 'session_not_found' };
+    if (this.#load(newId)) return { error: 'session_exists' };
+    this.sql.exec('DELETE FROM sessions WHERE id_hash = ?', idHash);
+    r.id = newId;
+    r.version += 1;
+    r.last_seen = Math.max(r.last_seen, now);
+    r.idle_expires = Math.max(r.idle_expires, Math.min(now + idleTimeout, r.absolute_expires));
+    this.#save(r);
+    return { record: r };
+  }
+
+  /** Sign-out: deletes the session; whether there was one. */
+  remove(idHash) {
+    return this.sql.exec('DELETE FROM sessions WHERE id_hash = ?', idHash).rowsWritten > 0;
+  }
+
   /** Refreshes last_seen (reads call it at most every touch_interval). */
   touch(idHash, now, idleTimeout) {
     const r = this.#load(idHash);

@@ -1,7 +1,7 @@
 // Reference worker for bench D ("the worker under load"): the routes the load test drives,
 // hand-written in plain JS the way a competent developer would, over the same Durable Object
 // layout as the Rust worker (one SQLite-backed object per shard, same table; placement by the
-// shard written in the token). Sign-in, read, update and /healthz; same vars (SESSION_KEYS,
+// shard written in the token). Sign-in, read, update, rotate, sign-out and /healthz; same vars (SESSION_KEYS,
 // POLICY), same answers and error shape. Not a copy of the Rust logic: its own token format
 // (token.mjs), FNV-1a placement over shard-0..3, one RPC per route (shard.mjs).
 import { importKeyring, signToken, verifyToken, idHash } from './token.mjs';
@@ -169,6 +169,25 @@ async function update(req, env, cfg) {
   return withView(200, out.record);
 }
 
+async function rotate(req, env, cfg) {
+  const t = now();
+  const claims = await verifyToken(cfg.keys, tokenOf(req), t);
+  if (!claims) throw new HttpError(401, 'invalid_token', 'invalid session token');
+  const sid = crypto.getRandomValues(new Uint8Array(16));
+  const out = await shard(env, claims.shard).rotate(await idHash(claims.sid), await idHash(sid), t, cfg.policy.idle_timeout);
+  if (out.error) throw new HttpError(out.error === 'session_exists' ? 409 : 401, out.error, 'no such session');
+  const r = out.record;
+  const token = await signToken(cfg.keys, sid, r.shard, t, r.absolute_expires);
+  return withView(200, r, { 'set-cookie': setCookie(token, r.absolute_expires - t) });
+}
+
+async function signOut(req, env, cfg) {
+  const claims = await verifyToken(cfg.keys, tokenOf(req), now());
+  if (!claims) throw new HttpError(401, 'invalid_token', 'invalid session token');
+  await shard(env, claims.shard).remove(await idHash(claims.sid));
+  return new Response(null, { status: 204, headers: { 'set-cookie': setCookie('', 0) } });
+}
+
 /** CSRF: unsafe methods from a browser must be same-origin; clients without the headers pass. */
 function checkSameOrigin(req) {
   const site = req.headers.get('sec-fetch-site');
@@ -185,7 +204,9 @@ const ROUTES = {
   '/api/session': {
     GET: async (req, env, cfg) => withView(200, (await authenticate(req, env, cfg)).record),
     PUT: update,
+    DELETE: signOut,
   },
+  '/api/session/rotate': { POST: rotate },
 };
 
 export default {

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use worker::Env;
 
 use super::config::{Config, ConfigError, RawConfig, StoreKind};
-use super::do_store::{DoRouter, DoShard};
+use super::do_store::{DoRouter, DoShard, Transport};
 use super::kv_store::KvSessionStore;
 use crate::error::{SessionError, StoreError};
 use crate::manager::SessionManager;
@@ -65,11 +65,11 @@ pub struct App {
 }
 
 /// The backend `kind` from the env's bindings.
-pub fn backend(env: &Env, kind: StoreKind) -> Result<Backend, ConfigError> {
+pub fn backend(env: &Env, kind: StoreKind, transport: Transport) -> Result<Backend, ConfigError> {
     match kind {
         StoreKind::DurableObjects => env
             .durable_object(SHARDS_BINDING)
-            .map(|ns| Backend::Do(DoRouter::new(ns)))
+            .map(|ns| Backend::Do(DoRouter::new(ns, transport)))
             .map_err(|_| {
                 ConfigError(format!(
                     "STORE: \"do\" needs the Durable Object binding {SHARDS_BINDING}"
@@ -84,7 +84,7 @@ pub fn backend(env: &Env, kind: StoreKind) -> Result<Backend, ConfigError> {
 
 fn build(raw: &RawConfig, env: &Env) -> Result<App, ConfigError> {
     let config = raw.parse()?;
-    let router = backend(env, config.store)?;
+    let router = backend(env, config.store, config.shard_call)?;
     let manager = SessionManager::new(
         config.keyring.clone(),
         config.ring.clone(),

@@ -9,12 +9,14 @@
 //! | `RING`         | var    | ring config JSON; default `shard-0`..`shard-3`, weight 1, epoch 1 |
 //! | `POLICY`       | var    | policy JSON (missing fields take the defaults)                   |
 //! | `COOKIE_NAME`  | var    | cookie name without the `__Host-` prefix (default `session`)     |
+//! | `SHARD_CALL`   | var    | `rpc` (default: JS RPC to the shard objects) or `fetch`          |
 //!
 //! A bad or missing setting is a [`ConfigError`] naming the setting; the worker then answers
 //! every request (but `/healthz`, which reports it) with 500 `config_invalid`.
 
 use worker::Env;
 
+use super::do_store::Transport;
 use crate::cookie::CookieConfig;
 use crate::keyring::Keyring;
 use crate::policy::Policy;
@@ -60,6 +62,8 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// Bearer token sign-in requires, if set.
     pub signin_token: Option<String>,
+    /// How the worker calls the shard objects.
+    pub shard_call: Transport,
 }
 
 /// A setting that is missing or invalid. The message names the setting and never echoes a
@@ -79,7 +83,7 @@ pub struct RawConfig {
     vars: [Option<String>; NAMES.len()],
 }
 
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 8] = [
     "SESSION_KEYS",
     "ADMIN_TOKEN",
     "SIGNIN_TOKEN",
@@ -87,6 +91,7 @@ const NAMES: [&str; 7] = [
     "RING",
     "POLICY",
     "COOKIE_NAME",
+    "SHARD_CALL",
 ];
 
 impl RawConfig {
@@ -135,6 +140,11 @@ impl RawConfig {
             .map_err(|e| bad("COOKIE_NAME", e.to_string()))?;
         let admin_token = bearer_secret(self.get("ADMIN_TOKEN"), "ADMIN_TOKEN")?;
         let signin_token = bearer_secret(self.get("SIGNIN_TOKEN"), "SIGNIN_TOKEN")?;
+        let shard_call = match self.get("SHARD_CALL").map(str::trim) {
+            None | Some("rpc") => Transport::Rpc,
+            Some("fetch") => Transport::Fetch,
+            Some(_) => return Err(bad("SHARD_CALL", "must be \"rpc\" or \"fetch\"".into())),
+        };
         Ok(Config {
             store,
             keyring,
@@ -143,6 +153,7 @@ impl RawConfig {
             cookie,
             admin_token,
             signin_token,
+            shard_call,
         })
     }
 }

@@ -1,6 +1,9 @@
 //! The worker side of the Durable Object shards: a [`Shard`] whose every operation is one call
 //! ([`super::rpc`]) to the `SessionShard` object named after the shard, which runs it there.
 
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
 use worker::{Method, ObjectNamespace, Request, RequestInit, Stub};
 
 use super::rpc::{Answer, Call, RPC_URL};
@@ -9,16 +12,39 @@ use crate::policy::Policy;
 use crate::shard::{Reply, Shard, ShardOp};
 use crate::store::ShardRouter;
 
+#[wasm_bindgen]
+extern "C" {
+    /// A shard object's stub seen through JS RPC: its `call` method (src/worker/entry.mjs).
+    #[wasm_bindgen(extends = js_sys::Object)]
+    pub type ShardRpc;
+
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call(this: &ShardRpc, body: &str) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// How the worker reaches a shard object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// JS RPC: `stub.call(body)`.
+    Rpc,
+    /// `stub.fetch(POST body)`.
+    Fetch,
+}
+
 /// Routes each shard name to its `SessionShard` Durable Object.
 #[derive(Clone)]
 pub struct DoRouter {
     namespace: ObjectNamespace,
+    transport: Transport,
 }
 
 impl DoRouter {
     /// A router over the Durable Object namespace bound as `SHARDS`.
-    pub fn new(namespace: ObjectNamespace) -> DoRouter {
-        DoRouter { namespace }
+    pub fn new(namespace: ObjectNamespace, transport: Transport) -> DoRouter {
+        DoRouter {
+            namespace,
+            transport,
+        }
     }
 
     /// The stub of the object of `shard`.
@@ -32,15 +58,26 @@ impl DoRouter {
 impl ShardRouter for DoRouter {
     type Shard = DoShard;
     fn shard(&self, shard: &str) -> Result<DoShard, StoreError> {
-        Ok(DoShard {
-            stub: self.stub(shard)?,
+        let stub = self.stub(shard)?;
+        Ok(match self.transport {
+            Transport::Rpc => DoShard::Rpc(stub.into_rpc()),
+            Transport::Fetch => DoShard::Fetch(stub),
         })
     }
 }
 
 /// A client of one shard object.
-pub struct DoShard {
-    stub: Stub,
+pub enum DoShard {
+    /// Through JS RPC.
+    Rpc(ShardRpc),
+    /// Through `fetch`.
+    Fetch(Stub),
+}
+
+fn js(e: &JsValue) -> String {
+    e.as_string()
+        .or_else(|| js_sys::Error::from(e.clone()).message().as_string())
+        .unwrap_or_else(|| "error".into())
 }
 
 fn unavailable(what: &str, e: &dyn std::fmt::Display) -> SessionError {
@@ -67,7 +104,17 @@ impl Shard for DoShard {
             op,
         };
         let body = serde_json::to_string(&call).map_err(|e| unavailable("encode", &e))?;
-        let text = post(&self.stub, "", body).await?;
+        let text = match self {
+            DoShard::Fetch(stub) => post(stub, "", body).await?,
+            DoShard::Rpc(rpc) => {
+                let promise = rpc.call(&body).map_err(|e| unavailable("rpc", &js(&e)))?;
+                let v = JsFuture::from(promise)
+                    .await
+                    .map_err(|e| unavailable("rpc", &js(&e)))?;
+                v.as_string()
+                    .ok_or_else(|| unavailable("rpc", &"answer is not text"))?
+            }
+        };
         serde_json::from_str::<Answer>(&text).map_err(|e| {
             SessionError::Store(StoreError::Corrupt(format!("shard call reply: {e}")))
         })?

@@ -374,6 +374,27 @@ impl SessionShard {
     }
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(js_class = SessionShard)]
+impl SessionShard {
+    /// The JS RPC entry (`stub.call(body)`, declared by src/worker/entry.mjs): one shard call,
+    /// the [`Call`] as JSON text in, the [`Answer`] as JSON text out.
+    #[wasm_bindgen(js_name = call)]
+    pub async fn rpc(&self, body: String) -> String {
+        if body.len() > MAX_RPC_BODY {
+            return answer_text(&refused("shard call body"));
+        }
+        #[cfg(feature = "conformance")]
+        self.calls.set(self.calls.get() + 1);
+        answer_text(&self.call(body.as_bytes()).await)
+    }
+}
+
+fn answer_text(a: &Answer) -> String {
+    serde_json::to_string(a).unwrap_or_else(|_| {
+        r#"{"Err":{"kind":"store","detail":{"kind":"corrupt","detail":"encode"}}}"#.to_owned()
+    })
+}
+
 impl worker::DurableObject for SessionShard {
     fn new(state: State, _env: Env) -> Self {
         Self {

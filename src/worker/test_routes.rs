@@ -32,7 +32,7 @@ pub async fn conformance(req: &Request, env: &Env) -> Answer {
             ))
         }
     };
-    let backend = super::app::backend(env, kind)
+    let backend = super::app::backend(env, kind, super::do_store::Transport::Rpc)
         .map_err(|e| ApiError::new(500, "config_invalid", e.to_string()))?;
     let result: Result<usize, String> = match backend {
         Backend::Do(router) => {

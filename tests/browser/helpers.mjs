@@ -17,7 +17,7 @@ export function requireBuilds({ worker = true } = {}) {
   if (!existsSync(join(PKG, 'edge_session.js')) || !existsSync(join(PKG, 'edge_session_bg.wasm'))) {
     throw new Error('www/pkg is missing: run `bash scripts/build-www.sh` (the web build of the package) first');
   }
-  if (worker && !existsSync(join(ROOT, 'build/worker/shim.mjs'))) {
+  if (worker && !existsSync(join(ROOT, 'build/worker/entry.mjs'))) {
     throw new Error('build/worker is missing: run `bash scripts/build-worker.sh` first');
   }
 }

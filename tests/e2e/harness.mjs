@@ -2,7 +2,7 @@
 // Each server gets free loopback ports, a fresh persist dir (unless one is given, to test
 // restarts) and an env file with test secrets. The worker must already be built: the test
 // build (scripts/build-worker.sh --test, with the /__test routes and the shard call counter)
-// by default, or the deployable one with EDGE_WORKER=build/worker/shim.mjs. The generated
+// by default, or the deployable one with EDGE_WORKER=build/worker/entry.mjs. The generated
 // config has no [build] step, so starts stay fast.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
 /** The worker bundle the tests serve. */
-export const WORKER = process.env.EDGE_WORKER ?? 'build/test/worker/shim.mjs';
+export const WORKER = process.env.EDGE_WORKER ?? 'build/test/worker/entry.mjs';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
@@ -26,11 +26,11 @@ export function freePort() {
 }
 
 /** The repo's wrangler.toml without [build], with paths made absolute, written under target/e2e. */
-function testConfig() {
+function testConfig(worker = WORKER) {
   const src = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
   const out = src
     .replace(/^\[build\][^[]*/m, '')
-    .replace(/^main = ".*"$/m, `main = ${JSON.stringify(join(ROOT, WORKER))}`)
+    .replace(/^main = ".*"$/m, `main = ${JSON.stringify(join(ROOT, worker))}`)
     .replace(/^directory = "www"$/m, `directory = ${JSON.stringify(join(ROOT, 'www'))}`);
   const dir = join(ROOT, 'target/e2e');
   mkdirSync(dir, { recursive: true });
@@ -47,16 +47,17 @@ function envQuote(v) {
 
 /**
  * Start the worker. `vars` become an env file (secrets and vars alike). `config` serves another
- * wrangler config instead of the repo's worker (bench/load.mjs starts its reference worker so).
+ * wrangler config instead of the repo's worker (bench/load.mjs starts its reference worker so);
+ * `worker` another bundle of ours (bench/load.mjs: the deployable build/worker/entry.mjs).
  * Returns { url, persistDir, pid (wrangler's, also its process group), stop(), logs() }.
  */
-export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000, config } = {}) {
+export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000, config, worker } = {}) {
   const port = await freePort();
   const inspector = await freePort();
   persistDir ??= mkdtempSync(join(tmpdir(), 'edge-session-e2e-'));
   const envFile = join(mkdtempSync(join(tmpdir(), 'edge-session-env-')), '.env');
   writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${envQuote(String(v))}`).join('\n') + '\n');
-  const args = ['dev', '--config', config ?? testConfig(), '--ip', '127.0.0.1', '--port', String(port),
+  const args = ['dev', '--config', config ?? testConfig(worker), '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspector), '--persist-to', persistDir, '--env-file', envFile,
     '--show-interactive-dev-session=false', '--log-level', 'warn'];
   const child = spawn(WRANGLER, args, {

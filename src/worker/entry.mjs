@@ -1,0 +1,31 @@
+// The worker's entry module (wrangler's `main`): the bundle worker-build made, with the shard
+// class declared as a real Durable Object, so that the runtime offers JS RPC on it: the worker
+// calls `stub.call(body)` instead of sending an HTTP request (src/worker/do_store.rs). Every
+// method hands straight to the Rust object (src/worker/shard.rs); nothing else lives here.
+// scripts/build-worker.sh copies this file next to the bundle (build/worker/, build/test/worker/).
+import { DurableObject } from 'cloudflare:workers';
+import handler, { SessionShard as RustShard } from '../index.js';
+
+export default handler;
+
+export class SessionShard extends DurableObject {
+  #inner;
+
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.#inner = new RustShard(ctx, env);
+  }
+
+  /** One shard call (JSON text in, JSON text out): the core's shard operation. */
+  call(body) {
+    return this.#inner.call(body);
+  }
+
+  fetch(request) {
+    return this.#inner.fetch(request);
+  }
+
+  alarm() {
+    return this.#inner.alarm();
+  }
+}
