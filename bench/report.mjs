@@ -240,11 +240,20 @@ if (loadD && loadD.rows) {
     p();
     p('| mix | ours | peer | ours / peer |');
     p('|---|---|---|---|');
-    for (const m of loadD.goal_mixes) {
+    for (const m of Object.keys(loadD.mixes).filter((k) => k !== 'healthz')) {
       const o = row('ours', m).cpu_us_per_req - row('ours', 'healthz').cpu_us_per_req;
       const q = row('peer', m).cpu_us_per_req - row('peer', 'healthz').cpu_us_per_req;
       p(`| ${loadD.mixes[m]} | ${f(o, 0)} µs | ${f(q, 0)} µs | ${q > 0 ? x(o / q) : 'n/a'} |`);
     }
+    p();
+  }
+  if (loadD.transport) {
+    p('**Shard calls by JS RPC against fetch** (the same build, `SHARD_CALL=rpc`, the default, against `SHARD_CALL=fetch`,');
+    p('in the same interleaved rounds):');
+    p();
+    p('| mix | req/s rpc/fetch | p99 rpc/fetch | server CPU/req rpc/fetch |');
+    p('|---|---|---|---|');
+    for (const [m, t] of Object.entries(loadD.transport)) p(`| ${loadD.mixes[m]} | ${x(t.rps)} | ${x(t.p99)} | ${x(t.cpu)} |`);
     p();
   }
   for (const m of loadD.goal_mixes) {

@@ -92,9 +92,9 @@ say "C: sizes and start-up"
 "$NODE" bench/size.mjs --rounds "$ROUNDS" --upload "$OUT/upload" > "$OUT/size.json"
 
 # ---- D. worker under load ----
-# bench/load.mjs bounds itself (5 rounds x 4 mixes x 2 workers x 4 s; BENCH_QUICK: 2 x 1 s).
+# bench/load.mjs bounds itself (5 rounds x 6 mixes x 3 workers x 4 s; BENCH_QUICK: 2 x 1 s).
 say "D: worker under load (wrk against our worker and bench/ref-worker)"
-"$NODE" bench/load.mjs --out "$OUT" ${BENCH_QUICK:+--quick} > "$OUT/load.json"
+"$NODE" bench/load.mjs --out "$OUT" --transports ${BENCH_QUICK:+--quick} > "$OUT/load.json"
 
 # ---- report ----
 [ -f bench/analysis.md ] && cp bench/analysis.md "$OUT/analysis.md"
