@@ -15,7 +15,7 @@ wrangler deploy --dry-run --config "$out/wrangler.toml" --outdir "$out/dist" 2>&
   | grep -E "Total Upload|dry-run" || true
 grep -q "Total Upload" "$out/dry-run.log" || { echo "wrangler deploy --dry-run failed"; cat "$out/dry-run.log"; exit 1; }
 # The upload is build/worker/entry.mjs and what it imports: build/index.js, build/index_bg.wasm.
-markers=(__test/ cas_stale_version_refused list_by_user_ordered_and_bounded /test/calls)
+markers=(cas_stale_version_refused list_by_user_ordered_and_bounded /test/calls /test/conformance)
 found=0
 for marker in "${markers[@]}"; do
   if grep -qa -- "$marker" build/worker/entry.mjs build/index.js build/index_bg.wasm; then

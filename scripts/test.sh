@@ -57,9 +57,9 @@ tier build-pkg 0 bash scripts/stamped.sh pkg pkg/package.json src Cargo.toml Car
 tier js-package 1 node --test --test-reporter=tap tests/js/*.test.mjs
 tier build-worker 0 bash scripts/stamped.sh worker build/worker/entry.mjs src Cargo.toml Cargo.lock .cargo \
   scripts/build-worker.sh -- bash scripts/build-worker.sh
-tier deploy-check 0 bash scripts/check-deploy.sh
 tier build-worker-test 0 bash scripts/stamped.sh worker-test build/test/worker/entry.mjs src Cargo.toml Cargo.lock \
   .cargo scripts/build-worker.sh -- bash scripts/build-worker.sh --test
+tier deploy-check 0 bash scripts/check-deploy.sh
 tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/e2e/*.test.mjs
 tier build-www 0 bash scripts/build-www.sh
 tier browser-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/browser/*.test.mjs
