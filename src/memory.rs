@@ -8,7 +8,7 @@ use std::rc::Rc;
 use crate::error::StoreError;
 use crate::id::IdHash;
 use crate::session::SessionRecord;
-use crate::store::{decide, SessionStore, ShardRouter};
+use crate::store::{decide, Listed, SessionStore, ShardRouter, StoreResult};
 
 /// In-memory store (single-threaded, like the wasm runtimes it serves).
 #[derive(Clone, Default, Debug)]
@@ -48,38 +48,24 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    async fn compare_and_set(
-        &self,
-        record: &SessionRecord,
-        expected_version: u64,
-    ) -> Result<(), StoreError> {
+    async fn compare_and_set(&self, record: &SessionRecord, expected_version: u64) -> StoreResult {
         let mut map = self.records.borrow_mut();
         decide::compare_and_set(map.get(&record.id_hash), expected_version)?;
         map.insert(record.id_hash.clone(), record.clone());
         Ok(())
     }
 
-    async fn touch(
-        &self,
-        key: &IdHash,
-        last_seen: u64,
-        idle_expires_at: u64,
-    ) -> Result<(), StoreError> {
+    async fn touch(&self, key: &IdHash, last_seen: u64, idle_expires_at: u64) -> StoreResult {
         let mut map = self.records.borrow_mut();
         let next = decide::touch(map.get(key), last_seen, idle_expires_at)?;
         map.insert(key.clone(), next);
         Ok(())
     }
 
-    async fn replace(
-        &self,
-        old: &IdHash,
-        expected_version: u64,
-        record: &SessionRecord,
-    ) -> Result<(), StoreError> {
+    async fn replace(&self, old: &IdHash, expected: u64, record: &SessionRecord) -> StoreResult {
         let mut map = self.records.borrow_mut();
         let taken = map.contains_key(&record.id_hash);
-        decide::replace(map.get(old), expected_version, old, record, taken)?;
+        decide::replace(map.get(old), expected, old, record, taken)?;
         map.remove(old);
         map.insert(record.id_hash.clone(), record.clone());
         Ok(())
@@ -89,12 +75,7 @@ impl SessionStore for MemoryStore {
         Ok(self.records.borrow_mut().remove(key).is_some())
     }
 
-    async fn list_by_user(
-        &self,
-        user: &str,
-        now: u64,
-        limit: usize,
-    ) -> Result<Vec<SessionRecord>, StoreError> {
+    async fn list_by_user(&self, user: &str, now: u64, limit: usize) -> Listed {
         let map = self.records.borrow();
         let found = map.values().filter(|r| r.user == user).cloned();
         Ok(decide::list(found, user, now, limit))

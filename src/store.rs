@@ -12,6 +12,12 @@ use crate::error::StoreError;
 use crate::id::IdHash;
 use crate::session::SessionRecord;
 
+/// What a store write answers.
+pub type StoreResult<T = ()> = Result<T, StoreError>;
+
+/// What [`SessionStore::list_by_user`] answers.
+pub type Listed = StoreResult<Vec<SessionRecord>>;
+
 /// A session store holding the records of one shard (or of all, for unsharded backends).
 #[allow(async_fn_in_trait)] // Send is not needed: wasm is single-threaded.
 pub trait SessionStore {
@@ -24,40 +30,21 @@ pub trait SessionStore {
     /// Replaces the record under `record.id_hash` if its stored version is `expected_version`:
     /// [`StoreError::NotFound`] if absent, [`StoreError::Conflict`] if the version moved.
     /// Atomic: of concurrent writers carrying the same version, exactly one wins.
-    async fn compare_and_set(
-        &self,
-        record: &SessionRecord,
-        expected_version: u64,
-    ) -> Result<(), StoreError>;
+    async fn compare_and_set(&self, record: &SessionRecord, expected_version: u64) -> StoreResult;
 
     /// Moves `last_seen`/`idle_expires_at` forward (never back) without touching the version.
-    async fn touch(
-        &self,
-        key: &IdHash,
-        last_seen: u64,
-        idle_expires_at: u64,
-    ) -> Result<(), StoreError>;
+    async fn touch(&self, key: &IdHash, last_seen: u64, idle_expires_at: u64) -> StoreResult;
 
     /// Rotation: removes `old` (if its version is `expected_version`) and inserts `record`
     /// under its new key, atomically where the backend allows.
-    async fn replace(
-        &self,
-        old: &IdHash,
-        expected_version: u64,
-        record: &SessionRecord,
-    ) -> Result<(), StoreError>;
+    async fn replace(&self, old: &IdHash, expected: u64, record: &SessionRecord) -> StoreResult;
 
     /// Deletes the record under `key`; `true` if there was one.
     async fn delete(&self, key: &IdHash) -> Result<bool, StoreError>;
 
     /// The live records of `user`, at most `limit`, in [`decide::list_order`] (the oldest
     /// `limit` when there are more).
-    async fn list_by_user(
-        &self,
-        user: &str,
-        now: u64,
-        limit: usize,
-    ) -> Result<Vec<SessionRecord>, StoreError>;
+    async fn list_by_user(&self, user: &str, now: u64, limit: usize) -> Listed;
 
     /// Deletes every record of `user`; returns how many.
     async fn delete_by_user(&self, user: &str) -> Result<u64, StoreError>;

@@ -16,7 +16,7 @@ use super::record::{record_from_js, record_to_js};
 use crate::error::StoreError;
 use crate::id::IdHash;
 use crate::session::SessionRecord;
-use crate::store::{decide, SessionStore, ShardRouter};
+use crate::store::{decide, Listed, SessionStore, ShardRouter, StoreResult};
 
 /// The methods every JS store has.
 pub const METHODS: [&str; 9] = [
@@ -124,28 +124,19 @@ impl SessionStore for JsStore {
         Ok(())
     }
 
-    async fn compare_and_set(
-        &self,
-        record: &SessionRecord,
-        expected: u64,
-    ) -> Result<(), StoreError> {
+    async fn compare_and_set(&self, record: &SessionRecord, expected: u64) -> StoreResult {
         self.call("compareAndSet", &[record_to_js(record)?, num(expected)])
             .await?;
         Ok(())
     }
 
-    async fn touch(&self, k: &IdHash, last_seen: u64, idle: u64) -> Result<(), StoreError> {
+    async fn touch(&self, k: &IdHash, last_seen: u64, idle: u64) -> StoreResult {
         self.call("touch", &[key(k), num(last_seen), num(idle)])
             .await?;
         Ok(())
     }
 
-    async fn replace(
-        &self,
-        old: &IdHash,
-        expected: u64,
-        record: &SessionRecord,
-    ) -> Result<(), StoreError> {
+    async fn replace(&self, old: &IdHash, expected: u64, record: &SessionRecord) -> StoreResult {
         self.call("replace", &[key(old), num(expected), record_to_js(record)?])
             .await?;
         Ok(())
@@ -155,12 +146,7 @@ impl SessionStore for JsStore {
         Ok(self.call("delete", &[key(k)]).await?.is_truthy())
     }
 
-    async fn list_by_user(
-        &self,
-        user: &str,
-        now: u64,
-        limit: usize,
-    ) -> Result<Vec<SessionRecord>, StoreError> {
+    async fn list_by_user(&self, user: &str, now: u64, limit: usize) -> Listed {
         let v = self
             .call(
                 "listByUser",

@@ -22,7 +22,7 @@ use worker::Date;
 use crate::error::StoreError;
 use crate::id::IdHash;
 use crate::session::SessionRecord;
-use crate::store::{decide, SessionStore, ShardRouter};
+use crate::store::{decide, Listed, SessionStore, ShardRouter, StoreResult};
 
 /// KV refuses an `expiration` less than 60 s ahead *when the write reaches it*; a floor of
 /// exactly 60 races the clock under load (a put computed at second t and received at t+1 is
@@ -150,36 +150,22 @@ impl SessionStore for KvSessionStore {
         self.put(record).await
     }
 
-    async fn compare_and_set(
-        &self,
-        record: &SessionRecord,
-        expected_version: u64,
-    ) -> Result<(), StoreError> {
+    async fn compare_and_set(&self, record: &SessionRecord, expected_version: u64) -> StoreResult {
         let current = self.load(&record.id_hash).await?;
         decide::compare_and_set(current.as_ref(), expected_version)?;
         self.put(record).await
     }
 
-    async fn touch(
-        &self,
-        key: &IdHash,
-        last_seen: u64,
-        idle_expires_at: u64,
-    ) -> Result<(), StoreError> {
+    async fn touch(&self, key: &IdHash, last_seen: u64, idle_expires_at: u64) -> StoreResult {
         let current = self.load(key).await?;
         let next = decide::touch(current.as_ref(), last_seen, idle_expires_at)?;
         self.put(&next).await
     }
 
-    async fn replace(
-        &self,
-        old: &IdHash,
-        expected_version: u64,
-        record: &SessionRecord,
-    ) -> Result<(), StoreError> {
+    async fn replace(&self, old: &IdHash, expected: u64, record: &SessionRecord) -> StoreResult {
         let current = self.load(old).await?;
         let taken = old != &record.id_hash && self.load(&record.id_hash).await?.is_some();
-        decide::replace(current.as_ref(), expected_version, old, record, taken)?;
+        decide::replace(current.as_ref(), expected, old, record, taken)?;
         // New first, then old: a crash in between leaves two sessions, never none.
         self.put(record).await?;
         if let Some(current) = current.filter(|c| c.id_hash != record.id_hash) {
@@ -198,12 +184,7 @@ impl SessionStore for KvSessionStore {
         }
     }
 
-    async fn list_by_user(
-        &self,
-        user: &str,
-        now: u64,
-        limit: usize,
-    ) -> Result<Vec<SessionRecord>, StoreError> {
+    async fn list_by_user(&self, user: &str, now: u64, limit: usize) -> Listed {
         let mut found = Vec::new();
         for key in self.index(user).await? {
             if let Some(r) = self.load(&key).await? {

@@ -32,7 +32,7 @@ use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
 use crate::session::SessionRecord;
 use crate::shard::{execute, ShardOp};
-use crate::store::{decide, SessionStore};
+use crate::store::{decide, Listed, SessionStore, StoreResult};
 
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE: u64 = (1 << 53) - 1;
@@ -182,42 +182,22 @@ impl SessionStore for SqlStore {
         self.put(record)
     }
 
-    async fn compare_and_set(
-        &self,
-        record: &SessionRecord,
-        expected_version: u64,
-    ) -> std::result::Result<(), StoreError> {
+    async fn compare_and_set(&self, record: &SessionRecord, expected_version: u64) -> StoreResult {
         Self::check_ints(record)?;
         decide::compare_and_set(self.load(&record.id_hash)?.as_ref(), expected_version)?;
         self.put(record)
     }
 
-    async fn touch(
-        &self,
-        key: &IdHash,
-        last_seen: u64,
-        idle_expires_at: u64,
-    ) -> std::result::Result<(), StoreError> {
+    async fn touch(&self, key: &IdHash, last_seen: u64, idle_expires_at: u64) -> StoreResult {
         let next = decide::touch(self.load(key)?.as_ref(), last_seen, idle_expires_at)?;
         Self::check_ints(&next)?;
         self.put(&next)
     }
 
-    async fn replace(
-        &self,
-        old: &IdHash,
-        expected_version: u64,
-        record: &SessionRecord,
-    ) -> std::result::Result<(), StoreError> {
+    async fn replace(&self, old: &IdHash, expected: u64, record: &SessionRecord) -> StoreResult {
         Self::check_ints(record)?;
         let taken = old != &record.id_hash && self.load(&record.id_hash)?.is_some();
-        decide::replace(
-            self.load(old)?.as_ref(),
-            expected_version,
-            old,
-            record,
-            taken,
-        )?;
+        decide::replace(self.load(old)?.as_ref(), expected, old, record, taken)?;
         // Both statements run before the object yields: no other request sees the gap.
         self.exec(
             "DELETE FROM sessions WHERE id_hash = ?",
@@ -235,12 +215,7 @@ impl SessionStore for SqlStore {
         Ok(existed)
     }
 
-    async fn list_by_user(
-        &self,
-        user: &str,
-        now: u64,
-        limit: usize,
-    ) -> std::result::Result<Vec<SessionRecord>, StoreError> {
+    async fn list_by_user(&self, user: &str, now: u64, limit: usize) -> Listed {
         // SQL orders as decide::list_order does: created_at, then the key's text.
         let rows: Vec<RecordRow> = self.rows(
             "SELECT record FROM sessions WHERE user = ? AND expires_at > ? ORDER BY created_at, id_hash LIMIT ?",
