@@ -3,6 +3,7 @@
 
 use edge_session::conformance;
 use edge_session::error::StoreError;
+use edge_session::store::{Listed, StoreResult};
 use edge_session::{IdHash, MemoryStore, SessionRecord, SessionStore};
 use futures_executor::block_on;
 
@@ -22,97 +23,68 @@ fn memory_store_passes_the_conformance_suite() {
     );
 }
 
-/// A store whose compare-and-set ignores the version: the suite must catch it.
-struct LostWrites(MemoryStore);
+/// What a [`Broken`] store gets wrong.
+#[derive(Clone, Copy, PartialEq)]
+enum Fault {
+    /// Compare-and-set ignores the version (lost writes).
+    LostWrites,
+    /// Lists newest first and ignores the limit.
+    Unordered,
+}
 
-impl SessionStore for LostWrites {
-    async fn get(&self, k: &IdHash, now: u64) -> Result<Option<SessionRecord>, StoreError> {
+/// The memory store with one fault: the suite must catch each.
+struct Broken(MemoryStore, Fault);
+
+impl SessionStore for Broken {
+    async fn get(&self, k: &IdHash, now: u64) -> StoreResult<Option<SessionRecord>> {
         self.0.get(k, now).await
     }
-    async fn create(&self, r: &SessionRecord) -> Result<(), StoreError> {
+    async fn create(&self, r: &SessionRecord) -> StoreResult {
         self.0.create(r).await
     }
-    async fn compare_and_set(&self, r: &SessionRecord, _v: u64) -> Result<(), StoreError> {
-        let cur = self
-            .0
-            .get(&r.id_hash, 0)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+    async fn compare_and_set(&self, r: &SessionRecord, v: u64) -> StoreResult {
+        if self.1 != Fault::LostWrites {
+            return self.0.compare_and_set(r, v).await;
+        }
+        let cur = self.0.get(&r.id_hash, 0).await?;
+        let cur = cur.ok_or(StoreError::NotFound)?;
         self.0.compare_and_set(r, cur.version).await
     }
-    async fn touch(&self, k: &IdHash, l: u64, i: u64) -> Result<(), StoreError> {
+    async fn touch(&self, k: &IdHash, l: u64, i: u64) -> StoreResult {
         self.0.touch(k, l, i).await
     }
-    async fn replace(&self, o: &IdHash, v: u64, r: &SessionRecord) -> Result<(), StoreError> {
+    async fn replace(&self, o: &IdHash, v: u64, r: &SessionRecord) -> StoreResult {
         self.0.replace(o, v, r).await
     }
-    async fn delete(&self, k: &IdHash) -> Result<bool, StoreError> {
+    async fn delete(&self, k: &IdHash) -> StoreResult<bool> {
         self.0.delete(k).await
     }
-    async fn list_by_user(
-        &self,
-        u: &str,
-        now: u64,
-        limit: usize,
-    ) -> Result<Vec<SessionRecord>, StoreError> {
-        self.0.list_by_user(u, now, limit).await
+    async fn list_by_user(&self, u: &str, now: u64, limit: usize) -> Listed {
+        if self.1 != Fault::Unordered {
+            return self.0.list_by_user(u, now, limit).await;
+        }
+        let mut all = self.0.list_by_user(u, now, usize::MAX).await?;
+        all.reverse();
+        Ok(all)
     }
-    async fn delete_by_user(&self, u: &str) -> Result<u64, StoreError> {
+    async fn delete_by_user(&self, u: &str) -> StoreResult<u64> {
         self.0.delete_by_user(u).await
     }
-    async fn expire(&self, now: u64) -> Result<u64, StoreError> {
+    async fn expire(&self, now: u64) -> StoreResult<u64> {
         self.0.expire(now).await
     }
 }
 
 #[test]
 fn the_conformance_suite_catches_lost_writes() {
-    let err = block_on(conformance::run(&LostWrites(MemoryStore::new()), "bad", T0)).unwrap_err();
+    let bad = Broken(MemoryStore::new(), Fault::LostWrites);
+    let err = block_on(conformance::run(&bad, "bad", T0)).unwrap_err();
     assert_eq!(err.check, "cas_stale_version_refused");
-}
-
-/// A store that lists sessions newest first and ignores the limit: the suite must catch it.
-struct Unordered(MemoryStore);
-
-impl SessionStore for Unordered {
-    async fn get(&self, k: &IdHash, now: u64) -> Result<Option<SessionRecord>, StoreError> {
-        self.0.get(k, now).await
-    }
-    async fn create(&self, r: &SessionRecord) -> Result<(), StoreError> {
-        self.0.create(r).await
-    }
-    async fn compare_and_set(&self, r: &SessionRecord, v: u64) -> Result<(), StoreError> {
-        self.0.compare_and_set(r, v).await
-    }
-    async fn touch(&self, k: &IdHash, l: u64, i: u64) -> Result<(), StoreError> {
-        self.0.touch(k, l, i).await
-    }
-    async fn replace(&self, o: &IdHash, v: u64, r: &SessionRecord) -> Result<(), StoreError> {
-        self.0.replace(o, v, r).await
-    }
-    async fn delete(&self, k: &IdHash) -> Result<bool, StoreError> {
-        self.0.delete(k).await
-    }
-    async fn list_by_user(
-        &self,
-        u: &str,
-        now: u64,
-        _limit: usize,
-    ) -> Result<Vec<SessionRecord>, StoreError> {
-        let mut all = self.0.list_by_user(u, now, usize::MAX).await?;
-        all.reverse();
-        Ok(all)
-    }
-    async fn delete_by_user(&self, u: &str) -> Result<u64, StoreError> {
-        self.0.delete_by_user(u).await
-    }
-    async fn expire(&self, now: u64) -> Result<u64, StoreError> {
-        self.0.expire(now).await
-    }
 }
 
 #[test]
 fn the_conformance_suite_catches_unordered_unbounded_lists() {
-    let err = block_on(conformance::run(&Unordered(MemoryStore::new()), "bad", T0)).unwrap_err();
+    let bad = Broken(MemoryStore::new(), Fault::Unordered);
+    let err = block_on(conformance::run(&bad, "bad", T0)).unwrap_err();
     assert_eq!(err.check, "list_by_user_ordered_and_bounded");
 }
