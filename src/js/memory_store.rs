@@ -5,9 +5,12 @@
 //! Rejections carry the codes the store adapter reads back ([`super::js_store::store_error`]):
 //! `version_conflict` (+ `currentVersion`), `session_not_found`, `session_exists`.
 
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{is_nullish, safe_u64, string_arg, u64_arg, MAX_SAFE_INTEGER};
 use super::error::{coded, invalid_input, set};
@@ -56,16 +59,24 @@ fn limit_arg(v: &JsValue) -> Result<usize, JsValue> {
     Ok(usize::try_from(n.min(MAX_SAFE_INTEGER)).unwrap_or(usize::MAX))
 }
 
-/// Runs `op` over the store as a promise; argument errors reject it.
+/// Runs `op` over the store and settles a promise with its outcome; argument errors reject it.
+/// The memory store never waits, so its futures are ready at the first poll; one that is not
+/// (it cannot happen) rejects instead of hanging or panicking.
 fn run<T, F, Fut>(args: Result<T, JsValue>, op: F) -> Promise
 where
-    F: FnOnce(T) -> Fut + 'static,
-    Fut: std::future::Future<Output = Result<JsValue, StoreError>> + 'static,
-    T: 'static,
+    F: FnOnce(T) -> Fut,
+    Fut: Future<Output = Result<JsValue, StoreError>>,
 {
-    match args {
+    let outcome = args.and_then(|a| {
+        let fut = pin!(op(a));
+        match fut.poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(r) => r.map_err(|e| rejection(&e)),
+            Poll::Pending => Err(coded("internal_error", "the memory store did not finish")),
+        }
+    });
+    match outcome {
+        Ok(v) => Promise::resolve(&v),
         Err(e) => Promise::reject(&e),
-        Ok(a) => future_to_promise(async move { op(a).await.map_err(|e| rejection(&e)) }),
     }
 }
 
