@@ -176,5 +176,12 @@ test('user indexes expire with their sessions (no leaking index)', async (t) => 
   const idxTtl = await c.ttl('es:u:idx-user');
   assert.ok(recTtl > 0 && idxTtl >= recTtl, `record ttl ${recTtl}, index ttl ${idxTtl}`);
   await manager.revokeUser('idx-user');
-  assert.equal(await c.exists('es:u:idx-user'), 0);
+  assert.deepEqual(await manager.listUser('idx-user'), []);
+  // What is left is the tombstone (revocation wins over any late copy) and its index entry,
+  // both expiring no later than the record would have.
+  assert.equal(await c.hGet(`es:s:${session.id}`, 't'), '1');
+  assert.equal(await c.hGet(`es:s:${session.id}`, 'j'), null);
+  const tombTtl = await c.ttl(`es:s:${session.id}`);
+  const leftTtl = await c.ttl('es:u:idx-user');
+  assert.ok(tombTtl > 0 && tombTtl <= recTtl && leftTtl <= idxTtl, `tombstone ttl ${tombTtl}, index ttl ${leftTtl}`);
 });
