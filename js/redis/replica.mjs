@@ -235,9 +235,8 @@ export class ShardStore {
     // (a restarted server) are lagging and get it back from read repair.
     if (oks >= q || (oks >= 1 && oks + missing >= q)) return;
     if (oks === 0 && missing > 0 && got.length === this.nodes.length) throw notFound();
-    throw firstError(replies) && oks === 0 && missing === 0
-      ? firstError(replies)
-      : unavailable('quorum_failed', `touch reached ${oks} of ${q} required servers`);
+    if (oks === 0 && missing === 0 && firstError(replies)) throw firstError(replies);
+    throw unavailable('quorum_failed', `touch reached ${oks} of ${q} required servers`);
   }
 
   async expire(_now) {

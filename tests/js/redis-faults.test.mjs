@@ -82,6 +82,25 @@ for (const [first, second] of NAMES.flatMap((a) => NAMES.filter((b) => b !== a).
   });
 }
 
+test('strict, r = 3: kill r1 (reads and writes go on), restart it empty, repair, kill r2: 0 of 300 lost', async (t) => {
+  const procs = await servers(t);
+  const { store, manager } = await app(t, urlsOf(procs), { replicas: 3, consistency: 'strict' });
+  const made = await createMany(manager, 100, 3);
+  await procs.r1.stop();
+  for (const m of made.slice(0, 60)) {
+    const { session } = await manager.authenticate(m.token);
+    m.want = (await manager.update(m.token, session.version, { changed: true })).version;
+  }
+  await procs.r1.restart();
+  await reconnected(store, 'r1');
+  await until(() => store.lastRepair !== null, 'the automatic repair');
+  await store.idle();
+  await procs.r2.stop();
+  const gone = await lost(manager, made, (m, s) => s.version === (m.want ?? 1));
+  t.diagnostic(`strict: 60 updated while r1 was down; repair copied ${store.lastRepair.copied}; after killing r2: ${gone} lost`);
+  assert.equal(gone, 0);
+});
+
 test('writeQuorum 2, one server down: rejected writes, creates and revocations leave no trace; retries succeed once', async (t) => {
   const procs = await servers(t);
   const { store, manager } = await app(t, urlsOf(procs), { replicas: 2, writeQuorum: 2 });

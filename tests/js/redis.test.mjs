@@ -29,6 +29,20 @@ test('every shard store and a replicated one pass the conformance suite', async 
   for (const n of NAMES) assert.equal(await runConformance(store.shard(n), `c-${n}-${Date.now()}`), 16);
   const { store: replicated } = await cluster(t, { replicas: 3, writeQuorum: 2 });
   assert.equal(await runConformance(replicated.shard('r2'), `c-rep-${Date.now()}`), 16);
+  const { store: strict } = await cluster(t, { replicas: 3, consistency: 'strict' });
+  assert.equal(await runConformance(strict.shard('r3'), `c-strict-${Date.now()}`), 16);
+  const { store: two } = await cluster(t, { replicas: 2 });
+  assert.equal(await runConformance(two.shard('r1'), `c-two-${Date.now()}`), 16);
+});
+
+test('bad RedisStore options are refused with config_invalid', async () => {
+  const clients = { a: { isReady: false }, b: { isReady: false } };
+  const ring = new Ring([{ name: 'a' }, { name: 'b' }]);
+  for (const opts of [{ consistency: 'eventual' }, { hedge: -1 }, { tombstoneTtl: 0 }, { replicas: 3 },
+    { replicas: 2 }, { replicas: 2, ring, writeQuorum: 3 }, { commandTimeout: 1.5 }]) {
+    assert.throws(() => new RedisStore({ clients, ...opts }), { code: 'config_invalid' }, JSON.stringify(opts));
+  }
+  assert.equal(new RedisStore({ clients, ring, replicas: 2, consistency: 'strict' }).writeQuorumFor(2), 2);
 });
 
 test('sessions spread over all three servers as the ring says', async (t) => {
