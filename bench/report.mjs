@@ -13,6 +13,7 @@ const ringNative = load('ring-native.json');
 const ringNode = load('ring-node.json');
 const size = load('size.json');
 const loadD = load('load.json');
+const redisE = load('redis-hung.json');
 
 const out = [];
 const p = (s = '') => out.push(s);
@@ -268,6 +269,9 @@ if (loadD && loadD.rows) {
   goals.push({ text: 'worker under load: parity with the reference JS worker, zero errors', missing: loadD ? loadD.missing : 'not run' });
 }
 
+// ---------------- E. Redis replicas, one server hung ----------------
+for (const line of sectionE(redisE)) p(line);
+
 // ---------------- Goals ----------------
 p('## Goals');
 p();
@@ -288,3 +292,29 @@ for (const g of goals) {
 p();
 if (existsSync(join(dir, 'analysis.md'))) p(readFileSync(join(dir, 'analysis.md'), 'utf8'));
 console.log(out.join('\n'));
+
+/** Section E's lines (also goals) from bench/redis-hung.mjs's JSON. */
+function sectionE(e) {
+  const lines = ['## E. RedisStore with one replica hung (SIGSTOP)', ''];
+  if (!e) {
+    goals.push({ text: 'Redis, one server SIGSTOPped: p99 of authenticate < 50 ms and of update < 1.2 s', missing: 'not run' });
+    return [...lines, 'Not measured in this run.', ''];
+  }
+  lines.push(`bench/redis-hung.mjs: three local redis-server processes (127.0.0.1), 40 users; the sessions whose replicas`);
+  lines.push(`include r1 are read (\`authenticate\`) and written (\`update\`, which reads first) ${e.rounds} times each, with every`);
+  lines.push(`server healthy and then with r1 stopped by SIGSTOP (TCP still open, no answers). commandTimeout ${e.commandTimeout} ms,`);
+  lines.push(`hedge ${e.hedge} ms; measured ${e.date}. (Issue 13 reported ~1 s reads and ~3 s writes for this hang when replicas were asked in turn; not re-measured.)`);
+  lines.push('');
+  lines.push('| consistency | replicas | servers | op | samples | p50 | p99 | p99 vs healthy |');
+  lines.push('|---|---|---|---|---|---|---|---|');
+  for (const r of e.rows) {
+    const base = e.rows.find((b) => b.consistency === r.consistency && b.op === r.op && b.state === 'healthy');
+    lines.push(`| ${r.consistency} | ${r.replicas} | ${r.state} | ${r.op} | ${r.n} | ${f(r.p50)} ms | ${f(r.p99)} ms | ${r.state === 'healthy' ? '' : x(r.p99 / base.p99)} |`);
+  }
+  lines.push('');
+  for (const r of e.rows.filter((row) => row.state !== 'healthy')) {
+    const target = r.op === 'authenticate' ? 50 : 1200;
+    goals.push({ text: `Redis (${r.consistency}, r = ${r.replicas}), one server SIGSTOPped: p99 of ${r.op} (${r.p99.toFixed(1)} ms) / ${target} ms`, value: r.p99 / target, target: 1, unit: 'le' });
+  }
+  return lines;
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make bench`: side-by-side benchmarks A-D, then rewrites BENCHMARKS.md from this run's numbers.
+# `make bench`: side-by-side benchmarks A-E, then rewrites BENCHMARKS.md from this run's numbers.
 #   A tokens (Node peers, native criterion, inside local workerd)   B ring (native crates, npm)
 #   C sizes and start-up                                            D worker under load (wrk, 127.0.0.1)
+#   E RedisStore with one replica hung (SIGSTOP; 127.0.0.1)
 # BENCH_ROUNDS (default 7) rounds per measurement; BENCH_QUICK=1 for a short smoke run whose
 # report is written to target/bench/BENCHMARKS.md instead of the committed one.
 set -euo pipefail
@@ -95,6 +96,10 @@ say "C: sizes and start-up"
 # bench/load.mjs bounds itself (5 rounds x 6 mixes x 3 workers x 4 s; BENCH_QUICK: 2 x 1 s).
 say "D: worker under load (wrk against our worker and bench/ref-worker)"
 "$NODE" bench/load.mjs --out "$OUT" --transports ${BENCH_QUICK:+--quick} > "$OUT/load.json"
+
+# ---- E. Redis replicas with one server hung (SIGSTOP), 127.0.0.1 only ----
+say "E: RedisStore with one replica SIGSTOPped"
+"$NODE" bench/redis-hung.mjs "$([ -n "${BENCH_QUICK:-}" ] && echo 2 || echo 10)" > "$OUT/redis-hung.json"
 
 # ---- report ----
 [ -f bench/analysis.md ] && cp bench/analysis.md "$OUT/analysis.md"

@@ -16,17 +16,17 @@ for target in nodejs web; do
     --out-name edge_session --no-pack -- --features js,conformance
 done
 
-rm -rf pkg && mkdir -p pkg/node pkg/web pkg/lib
+rm -rf pkg && mkdir -p pkg/node pkg/web pkg/lib/redis
 cp build/wasm-nodejs/edge_session_bg.wasm build/wasm-nodejs/edge_session.d.ts pkg/node/
 cp build/wasm-nodejs/edge_session.js pkg/node/edge_session.cjs
 cp build/wasm-web/edge_session_bg.wasm build/wasm-web/edge_session.js build/wasm-web/edge_session.d.ts pkg/web/
-for f in js/*.mjs; do
-  cp "$f" pkg/lib/
-  esbuild "$f" --format=cjs --platform=node --target=node20 --log-level=warning \
-    --outfile="pkg/lib/$(basename "${f%.mjs}").cjs"
+for f in js/*.mjs js/redis/*.mjs; do
+  out="pkg/lib/${f#js/}"
+  cp "$f" "$out"
+  esbuild "$f" --format=cjs --platform=node --target=node20 --log-level=warning --outfile="${out%.mjs}.cjs"
 done
 # esbuild keeps the .mjs specifiers; the CommonJS copies require the .cjs siblings.
-sed -i 's/require("\.\/\([a-z-]*\)\.mjs")/require(".\/\1.cjs")/' pkg/lib/*.cjs
+sed -i 's#require("\(\.\.\?/[a-z/-]*\)\.mjs")#require("\1.cjs")#' pkg/lib/*.cjs pkg/lib/redis/*.cjs
 cp js/entry/index.cjs js/entry/index.mjs js/entry/index.d.ts pkg/
 cp js/entry/web-index.js pkg/web/index.js
 cp js/entry/web-auto.js pkg/web/auto.js

@@ -273,8 +273,17 @@ export class MemoryStore implements SessionStore {
 export interface RedisStoreOptions {
   /** Replicas per shard (default 1): the shard's server, then the next of the ring's preference list. */
   replicas?: number;
-  /** Servers that must acknowledge a write (default 1, at most replicas). */
+  /** Servers that must acknowledge a write (default 1, at most replicas; `strict` raises it to a majority). */
   writeQuorum?: number;
+  /**
+   * `available` (default): writes need `writeQuorum` servers, reads answer from the first copy
+   * found. `strict`: writes and reads need a majority of the replicas (refused, never stale).
+   */
+  consistency?: 'available' | 'strict';
+  /** Ms a read (or write) that has what it needs waits for the other replicas (default 10). */
+  hedge?: number;
+  /** Seconds a tombstone lives when no copy of the deleted record tells its TTL (default 86400). */
+  tombstoneTtl?: number;
   /** The ring (needed when replicas > 1). */
   ring?: { preferenceList(key: string, n: number): string[] };
   /** Key prefix (default "es:"). */
@@ -283,6 +292,16 @@ export interface RedisStoreOptions {
   commandTimeout?: number;
   /** Seconds a record outlives its expiry in Redis (default 60). */
   grace?: number;
+}
+
+/** What one `repair()` did. */
+export interface RepairStats {
+  /** Servers scanned. */
+  servers: number;
+  /** Keys (records and tombstones) scanned. */
+  scanned: number;
+  /** Copies written to replicas that missed them or held older ones. */
+  copied: number;
 }
 
 /** Sessions in several Redis servers (Node only), one per shard name. */
@@ -294,6 +313,12 @@ export class RedisStore {
   ): Promise<RedisStore>;
   /** The store of one shard. */
   shard(name: string): SessionStore;
+  /** Copies every record and tombstone to every replica of its shard (also run when a server reconnects). */
+  repair(options?: { batch?: number }): Promise<RepairStats>;
+  /** Counts of the last repair, or null before the first. */
+  readonly lastRepair: RepairStats | null;
+  /** Resolves once background work (read repair, catch-up copies, aborts, repairs) has finished. */
+  idle(): Promise<void>;
   /** `shard => store`, for `new SessionManager({store: redis.router()})`. */
   router(): StoreRouter;
   close(): Promise<void>;

@@ -62,31 +62,100 @@ function ping(port) {
 const running = new Set();
 process.on('exit', () => { for (const p of running) p.kill('SIGKILL'); });
 
-/** A redis-server on a free loopback port, no persistence; stopped by `stop()` or at test end. */
+/**
+ * A redis-server on a free loopback port, no persistence. `stop()` kills it (SIGKILL),
+ * `restart()` starts an empty one on the same port, `pause()`/`resume()` SIGSTOP/SIGCONT it.
+ * Killed at test end.
+ */
 export async function startRedis(t) {
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
-    '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
-  running.add(proc);
-  proc.once('exit', () => running.delete(proc));
   const server = {
     port,
     url: `redis://127.0.0.1:${port}`,
-    stopped: false,
+    stopped: true,
+    proc: null,
     async stop() {
       if (server.stopped) return;
       server.stopped = true;
+      const { proc } = server;
       const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGCONT');
       proc.kill('SIGKILL');
       await exited;
     },
+    async restart() {
+      await server.stop();
+      const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+        '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+      running.add(proc);
+      proc.once('exit', () => running.delete(proc));
+      server.proc = proc;
+      server.stopped = false;
+      for (let i = 0; i < 100; i++) {
+        if (await ping(port)) return server;
+        await sleep(50);
+      }
+      throw new Error(`redis-server on ${port} did not start`);
+    },
+    pause() {
+      server.proc.kill('SIGSTOP');
+    },
+    resume() {
+      server.proc.kill('SIGCONT');
+    },
   };
   t.after(() => server.stop());
-  for (let i = 0; i < 100; i++) {
-    if (await ping(port)) return server;
-    await sleep(50);
+  return server.restart();
+}
+
+/**
+ * A TCP proxy on a loopback port in front of `port`, for partitions: `cut()` drops every
+ * connection and refuses new ones until `heal()`. Closed at test end.
+ */
+export async function startProxy(t, port) {
+  const sockets = new Set();
+  let open = true;
+  const server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = connect(port, '127.0.0.1');
+    const pair = [client, upstream];
+    for (const s of pair) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => { sockets.delete(s); for (const o of pair) o.destroy(); });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise((res) => server.listen(0, '127.0.0.1', res));
+  const proxy = {
+    port: server.address().port,
+    get url() { return `redis://127.0.0.1:${proxy.port}`; },
+    cut() {
+      open = false;
+      for (const s of sockets) s.destroy();
+    },
+    heal() {
+      open = true;
+    },
+  };
+  t.after(() => { proxy.cut(); server.close(); });
+  return proxy;
+}
+
+/** Waits (bounded) until `cond()` is true. */
+export async function until(cond, what, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
   }
-  throw new Error(`redis-server on ${port} did not start`);
+}
+
+/** p-th percentile (0..100) of a list of numbers. */
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
 /** The golden vectors. */
