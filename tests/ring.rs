@@ -31,6 +31,8 @@ use serde_json::json;
 
 #[path = "ring/cost.rs"]
 mod cost;
+#[path = "ring/scale.rs"]
+mod scale;
 #[path = "ring/vectors.rs"]
 mod vectors;
 
@@ -454,7 +456,10 @@ fn bad_configs_are_rejected_with_the_right_code() {
         code(r#"{"epoch":2,"steps":[{"init":[{"name":"a"}]},{"explode":"a"}]}"#),
         "ring_bad_config"
     );
-    let huge = format!(r#"{{"shards":[{{"name":"a"}}]}}{}"#, " ".repeat(256 * 1024));
+    let huge = format!(
+        r#"{{"shards":[{{"name":"a"}}]}}{}"#,
+        " ".repeat(edge_session::ring::MAX_CONFIG_BYTES)
+    );
     assert_eq!(code(&huge), "ring_config_too_large");
 }
 
@@ -588,7 +593,7 @@ proptest! {
         for (k, past) in history.iter().enumerate() {
             let epoch = k as u32 + 1;
             prop_assert_eq!(&ring.at_epoch(epoch).unwrap(), past);
-            let prefix = RingConfig { epoch, steps: ring.config().steps[..k + 1].to_vec() };
+            let prefix = RingConfig { version: 1, epoch, steps: ring.config().steps[..k + 1].to_vec() };
             prop_assert_eq!(&Ring::from_config(&prefix).unwrap(), past);
         }
         let back = Ring::from_json(&ring.to_json()).unwrap();

@@ -88,16 +88,27 @@ impl JsRing {
 
 #[wasm_bindgen(js_class = Ring)]
 impl JsRing {
-    /// `new Ring([{name, weight}])`: epoch 1.
+    /// `new Ring([{name, weight}], version?)`: epoch 1; `version` 1 (default) or 2 (bounded
+    /// arcs, see the ring docs).
     #[wasm_bindgen(constructor)]
-    pub fn new(shards: JsValue) -> Result<JsRing, JsValue> {
+    pub fn new(shards: JsValue, version: JsValue) -> Result<JsRing, JsValue> {
         if !js_sys::Array::is_array(&shards) {
             return Err(coded(
                 "ring_bad_config",
                 "new Ring() takes [{name, weight?}]",
             ));
         }
-        Ok(JsRing::wrap(ring_from_value(&shards)?))
+        if version.is_undefined() || version.is_null() {
+            return Ok(JsRing::wrap(ring_from_value(&shards)?));
+        }
+        let v = u64_arg(&version, "version")?;
+        let v = u32::try_from(v).map_err(|_| ring_err(RingError::UnknownVersion(u32::MAX)))?;
+        let text = json_arg(&shards, "ring", "ring_config_too_large", MAX_CONFIG_BYTES)?;
+        let specs: Vec<ShardSpec> = serde_json::from_str(&text)
+            .map_err(|_| coded("ring_bad_config", "shards are [{name, weight?}]"))?;
+        Ok(JsRing::wrap(
+            Ring::with_version(&specs, v).map_err(ring_err)?,
+        ))
     }
 
     /// `Ring.fromJSON(json)`: JSON text or an object `{epoch, steps}` (or `{shards}`).
@@ -137,6 +148,19 @@ impl JsRing {
     #[wasm_bindgen(getter)]
     pub fn epoch(&self) -> u32 {
         self.inner.epoch()
+    }
+
+    /// Placement rule: 1 or 2.
+    #[wasm_bindgen(getter)]
+    pub fn version(&self) -> u32 {
+        self.inner.version()
+    }
+
+    /// The snapshot form of this ring's configuration, as JSON text (`Ring.fromJSON` loads it
+    /// without replaying the history).
+    #[wasm_bindgen(js_name = snapshotJSON)]
+    pub fn snapshot_json(&self) -> Result<String, JsValue> {
+        self.inner.snapshot_json().map_err(ring_err)
     }
 
     /// Current shards `[{name, weight}]`, in name order.

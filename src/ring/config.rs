@@ -25,6 +25,14 @@ fn default_weight() -> u32 {
     1
 }
 
+fn default_version() -> u32 {
+    super::DEFAULT_VERSION
+}
+
+fn is_default_version(v: &u32) -> bool {
+    *v == super::DEFAULT_VERSION
+}
+
 impl ShardSpec {
     /// A shard with the given name and weight (checked when it enters a ring).
     pub fn new(name: impl Into<String>, weight: u32) -> ShardSpec {
@@ -52,15 +60,23 @@ pub enum RingStep {
     SetWeight(ShardSpec),
 }
 
-/// A versioned ring configuration: the full history of steps.
+/// A versioned ring configuration: the placement rule and the full history of steps.
 ///
-/// JSON: `{"epoch": 3, "steps": [{"init": [...]}, {"add": {...}}, {"remove": "b"}]}`.
+/// JSON: `{"epoch": 3, "steps": [{"init": [...]}, {"add": {...}}, {"remove": "b"}]}`, with
+/// `"version": 2` for the bounded-fragmentation rule (absent means version 1, and version 1 is
+/// written without it, so every older configuration reads and writes exactly as before).
 /// `epoch` must equal the number of steps (checked by [`Ring::from_config`](super::Ring::from_config)).
 /// When parsing, the shorthand `{"shards": [...]}` is also accepted and means
 /// `{"epoch": 1, "steps": [{"init": [...]}]}`. Serialisation always writes the full form.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawRingConfig")]
 pub struct RingConfig {
+    /// Placement rule, 1 or 2 (see the ring module docs).
+    #[serde(
+        default = "default_version",
+        skip_serializing_if = "is_default_version"
+    )]
+    pub version: u32,
     /// Number of steps applied; the `init` step is epoch 1.
     pub epoch: u32,
     /// The history, `init` first.
@@ -87,7 +103,9 @@ impl RingConfig {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawRingConfig {
+pub(super) struct RawRingConfig {
+    #[serde(default = "default_version")]
+    version: u32,
     epoch: Option<u32>,
     steps: Option<Vec<RingStep>>,
     shards: Option<Vec<ShardSpec>>,
@@ -99,19 +117,26 @@ impl TryFrom<RawRingConfig> for RingConfig {
     fn try_from(raw: RawRingConfig) -> Result<RingConfig, &'static str> {
         match raw {
             RawRingConfig {
+                version,
                 epoch: Some(epoch),
                 steps: Some(steps),
                 shards: None,
-            } => Ok(RingConfig { epoch, steps }),
+            } => Ok(RingConfig {
+                version,
+                epoch,
+                steps,
+            }),
             RawRingConfig {
+                version,
                 epoch: None,
                 steps: None,
                 shards: Some(shards),
             } => Ok(RingConfig {
+                version,
                 epoch: 1,
                 steps: vec![RingStep::Init(shards)],
             }),
-            _ => Err("expected {\"epoch\": N, \"steps\": [...]} or {\"shards\": [...]}"),
+            _ => Err("expected {\"epoch\": N, \"steps\": [...]} or {\"shards\": [...]} (and an optional \"version\")"),
         }
     }
 }

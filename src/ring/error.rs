@@ -39,6 +39,13 @@ pub enum RingError {
     },
     /// [`Ring::at_epoch`](super::Ring::at_epoch) was asked for an epoch outside `1..=epoch()`.
     UnknownEpoch(u32),
+    /// The configuration names a placement rule other than 1 and 2.
+    UnknownVersion(u32),
+    /// The weights of the shards would sum above [`MAX_TOTAL_WEIGHT`](super::MAX_TOTAL_WEIGHT).
+    TotalWeightTooLarge,
+    /// A snapshot is malformed, inconsistent, or does not match its digest. The text says
+    /// what was wrong.
+    BadSnapshot(String),
 }
 
 impl RingError {
@@ -57,6 +64,9 @@ impl RingError {
             RingError::BadConfig(_) => "ring_bad_config",
             RingError::EpochMismatch { .. } => "ring_epoch_mismatch",
             RingError::UnknownEpoch(_) => "ring_unknown_epoch",
+            RingError::UnknownVersion(_) => "ring_unknown_version",
+            RingError::TotalWeightTooLarge => "ring_total_weight_too_large",
+            RingError::BadSnapshot(_) => "ring_bad_snapshot",
         }
     }
 }
@@ -70,7 +80,12 @@ impl fmt::Display for RingError {
             RingError::BadName => f.write_str("shard names are 1 to 32 bytes of [A-Za-z0-9._-]"),
             RingError::BadWeight(w) => write!(f, "weight {w} is outside 1..=1000000"),
             RingError::TooManyShards => {
-                write!(f, "a ring holds at most {} shards", super::MAX_SHARDS)
+                write!(
+                    f,
+                    "a ring holds at most {} shards ({} in version 1)",
+                    super::MAX_SHARDS,
+                    super::MAX_SHARDS_V1
+                )
             }
             RingError::TooManySteps => {
                 write!(f, "a ring history holds at most {} steps", super::MAX_STEPS)
@@ -92,6 +107,15 @@ impl fmt::Display for RingError {
                 write!(f, "epoch {epoch} does not match the {steps} steps given")
             }
             RingError::UnknownEpoch(e) => write!(f, "epoch {e} is not in this ring's history"),
+            RingError::UnknownVersion(v) => {
+                write!(f, "ring version {v} is unknown (1 and 2 are defined)")
+            }
+            RingError::TotalWeightTooLarge => write!(
+                f,
+                "the weights of a ring sum to at most {}",
+                super::MAX_TOTAL_WEIGHT
+            ),
+            RingError::BadSnapshot(why) => write!(f, "bad ring snapshot: {why}"),
         }
     }
 }

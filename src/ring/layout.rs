@@ -215,13 +215,13 @@ impl std::fmt::Debug for Layout {
 
 /// Appends arcs in ascending order, merging neighbours with the same owner.
 #[derive(Default)]
-struct Builder {
+pub(crate) struct Builder {
     starts: Vec<u64>,
     owners: Vec<u16>,
 }
 
 impl Builder {
-    fn push(&mut self, start: u128, owner: usize) {
+    pub(crate) fn push(&mut self, start: u128, owner: usize) {
         // Shard tables hold at most MAX_SHARDS (1024) entries, so owners fit u16.
         let owner = u16::try_from(owner).unwrap_or(u16::MAX);
         if self.owners.last() == Some(&owner) {
@@ -232,7 +232,7 @@ impl Builder {
         self.owners.push(owner);
     }
 
-    fn finish(self) -> Layout {
+    pub(crate) fn finish(self) -> Layout {
         let mut l = Layout {
             starts: self.starts,
             owners: self.owners,

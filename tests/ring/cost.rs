@@ -31,6 +31,7 @@ fn worst_case_config_cost() {
             .collect();
         let mut steps = vec![RingStep::Init(init)];
         let mut size = RingConfig {
+            version: 1,
             epoch: 4096,
             steps: steps.clone(),
         }
@@ -47,6 +48,7 @@ fn worst_case_config_cost() {
             steps.push(step);
         }
         let cfg = RingConfig {
+            version: 1,
             epoch: steps.len() as u32,
             steps,
         };
