@@ -61,16 +61,10 @@ impl<R: ShardRouter> SessionManager<R> {
         policy
             .validate()
             .map_err(|e| SessionError::Config(e.to_string()))?;
-        let current = ring.epoch();
-        let oldest = current.saturating_sub(MAX_HISTORY_EPOCHS - 1).max(1);
-        let mut history = Vec::new();
-        for epoch in (oldest..current).rev() {
-            history.push(
-                ring.at_epoch(epoch)
-                    .map_err(|e| SessionError::Config(format!("ring history: {e}")))?,
-            );
-        }
-        history.insert(0, ring.clone());
+        // One replay for all recent epochs (newest first, the current one included).
+        let history = ring
+            .recent_epochs(MAX_HISTORY_EPOCHS)
+            .map_err(|e| SessionError::Config(format!("ring history: {e}")))?;
         Ok(Self {
             keyring,
             policy,
