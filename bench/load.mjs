@@ -3,6 +3,10 @@
 // wrangler/workerd with SQLite-backed Durable Objects, in interleaved rounds. Prints JSON.
 //
 //   node bench/load.mjs --out DIR [--rounds 5] [--seconds 4] [--connections 8] [--quick]
+//                       [--mixes signin,rotate] [--transports]
+//
+// --mixes runs only the named mixes (for a quick A/B of one route); BENCH_WORKER serves another
+// bundle of ours than build/worker/entry.mjs (an experimental build, for the same A/B).
 //
 // Mixes: GET /healthz (no crypto, no storage: the fixed cost of a request), authenticated
 // reads, updates with If-Match (each connection updates its own session: no 412 is expected)
@@ -53,7 +57,10 @@ const WORKERS = {
   fetch: { label: 'edge-session, shard calls by fetch', config: undefined, vars: { SHARD_CALL: 'fetch' } },
 };
 // Ours is the deployable build (no test routes, no call counter).
-const WORKER = 'build/worker/entry.mjs';
+const WORKER = process.env.BENCH_WORKER ?? 'build/worker/entry.mjs';
+const mixesIdx = process.argv.indexOf('--mixes');
+const only = mixesIdx >= 0 ? process.argv[mixesIdx + 1].split(',') : null;
+if (only && only.some((m) => !MIXES[m])) throw new Error(`--mixes: known mixes are ${Object.keys(MIXES).join(', ')}`);
 const NAMES = process.argv.includes('--transports') ? ['ours', 'fetch', 'peer'] : ['ours', 'peer'];
 
 function need() {
@@ -130,7 +137,7 @@ try {
     shapes[w.name] = await smoke(w);
     w.readFile = await sessions(w, READ_SESSIONS, 'read');
   }
-  const mixes = Object.keys(MIXES);
+  const mixes = Object.keys(MIXES).filter((m) => !only || only.includes(m));
   say('warm-up');
   for (const mix of mixes) for (const w of Object.values(workers)) await measure(w, mix, 0, warmupSeconds);
   const runs = [];

@@ -88,7 +88,7 @@ export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000, c
       const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
       // 200, or a JSON 500 naming a bad setting (tests of configuration errors want that too).
       if (r.status === 200 || (r.status === 500 && /config_invalid/.test(await r.text()))) {
-        return { url, persistDir, pid: child.pid, stop, logs: () => output };
+        return { url, persistDir, pid: child.pid, inspector, stop, logs: () => output };
       }
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 250));
