@@ -11,6 +11,7 @@ const tokNative = load('token-native.json');
 const tokWd = load('token-workerd.json');
 const ringNative = load('ring-native.json');
 const ringNode = load('ring-node.json');
+const ringScaleJs = load('ring-scale-node.json');
 const size = load('size.json');
 const loadD = load('load.json');
 const redisE = load('redis-hung.json');
@@ -167,7 +168,12 @@ for (const row of ringNative ? ringNative.rows : []) {
     for (const [k, a] of Object.entries(js.algos)) {
       p(`| ${jlabel[k]} | ${f(a.max_over_mean, 4)} | ${f(a.add_moved / a.add_ideal, 3)} | ${f(a.remove_moved / a.remove_ideal, 3)} | ${a.note} | ${f(a.lookup_ns, 1)} | ${oursJs ? (k === 'ours' ? '1.00x (JS)' : x(a.lookup_ns / oursJs.lookup_ns) + ' (vs ours from JS)') : 'n/a'} | ${a.memory_bytes == null ? 'n/a' : bytes(a.memory_bytes) + ' (JS heap)'} | ${ns(a.build_ns)} |`);
     }
-    if (oursJs) goal(`ring n=${n}: lookups from JS vs npm hashring`, js.algos.hashring.lookup_ns / oursJs.lookup_ns, 15);
+    if (oursJs) goal(`ring n=${n}: lookups from JS vs npm hashring (B keys)`, js.algos.hashring.lookup_ns / oursJs.lookup_ns, 15);
+    if (oursJs?.lookup_random_ns) {
+      p();
+      p(`Random keys of ${ringNode.random_keys.min_len}-${ringNode.random_keys.max_len} characters (mean ${f(ringNode.random_keys.mean_len, 1)}), ${ringNode.random_keys.count.toLocaleString('en-US')} distinct, from JS: ours ${f(oursJs.lookup_random_ns, 1)} ns, npm hashring ${f(js.algos.hashring.lookup_random_ns, 1)} ns (${x(js.algos.hashring.lookup_random_ns / oursJs.lookup_random_ns)}), npm consistent-hash ${f(js.algos['consistent-hash'].lookup_random_ns, 1)} ns.`);
+      goal(`ring n=${n}: lookups from JS vs npm hashring (random 8-64 char keys)`, js.algos.hashring.lookup_random_ns / oursJs.lookup_random_ns, 15);
+    }
   }
   p();
   // best balance and movement among all rows
@@ -177,6 +183,38 @@ for (const row of ringNative ? ringNative.rows : []) {
   goal(`ring n=${n}: max/mean share, best of peers / ours (>= 1 means ours is best)`, bestOther((a) => a.max_over_mean) / ours.max_over_mean, 1);
   const dev = (a) => Math.max(Math.abs(a.add_moved / a.add_ideal - 1), Math.abs(a.remove_moved / a.remove_ideal - 1));
   goals.push({ text: `ring n=${n}: movement, worst deviation from ideal: ours ${f(dev(ours), 4)}, best peer ${f(bestOther(dev), 4)}`, value: dev(ours) <= bestOther(dev) ? 1 : 0, target: 1, unit: 'bool' });
+}
+if (ringNative?.scale) {
+  p('### The ring at scale');
+  p();
+  p('1,000 shards grown one at a time from one (`init` of one shard, then 999 adds), under placement rule 1 and 2, and');
+  p('10,000 shards (`init` of 10,000, rule 2). "history": the configuration replayed; "snapshot": the snapshot form');
+  p('(`Ring::snapshot_json`), loaded without replay. Load times are medians (the history of the 1,000-shard rings: one');
+  p('round natively and from JS); "moved / share": per add, the space that changed owner over the new shard\'s share');
+  p('(1 = minimal movement).');
+  p();
+  p('| ring | arcs (per shard) | history: bytes, load native, load JS | snapshot: bytes, load native, load JS | heap (native) | lookup native / JS | moved / share per add: mean, max |');
+  p('|---|---|---|---|---|---|---|');
+  const js = Object.fromEntries((ringScaleJs?.rows ?? []).map((r) => [r.label, r]));
+  const msf = (v) => (v == null ? 'n/a' : `${f(v, v < 100 ? 1 : 0)} ms`);
+  for (const r of ringNative.scale.rows) {
+    const j = js[r.label] ?? {};
+    const snapNative = r.snapshot_error ? `\`${r.snapshot_error}\`` : msf(r.snapshot_load_ms);
+    const snapJs = j.snapshot_error ? `\`${j.snapshot_error}\`` : msf(j.snapshot_load_ms);
+    const mv = r.movement ? `${f(r.movement.mean_moved_over_share, 2)}, ${f(r.movement.max_moved_over_share, 2)}` : 'n/a (one epoch)';
+    p(`| ${r.shards.toLocaleString('en-US')} shards, rule ${r.version}, epoch ${r.epoch} | ${r.arcs.toLocaleString('en-US')} (${f(r.arcs_per_shard, 2)}) | ${bytes(r.history_bytes)}, ${msf(r.history_load_ms)}, ${msf(j.history_load_ms)} | ${bytes(r.snapshot_bytes)}, ${snapNative}, ${snapJs} | ${bytes(r.heap_bytes)} | ${f(r.lookup_ns, 1)} ns / ${f(j.lookup_ns, 1)} ns | ${mv} |`);
+    if (r.version === 2 && r.shards === 1000) {
+      goal('ring 1,000 shards grown one at a time (rule 2): arcs per shard (at most 4)', 4 / r.arcs_per_shard, 1);
+      if (r.snapshot_load_ms != null) goal('ring 1,000 grown: snapshot load natively, 5 ms / measured', 5 / r.snapshot_load_ms, 1);
+      if (j.snapshot_load_ms != null) goal('ring 1,000 grown: snapshot load from JS, 20 ms / measured', 20 / j.snapshot_load_ms, 1);
+    }
+  }
+  p();
+  const v2 = ringNative.scale.rows.find((r) => r.version === 2 && r.shards === 1000);
+  if (v2?.recent_epochs_ms != null) {
+    p(`After a snapshot load, \`Ring::recent_epochs(64)\` (the session manager's history) replays the last 63 steps from the snapshot's base: ${msf(v2.recent_epochs_ms)} natively for the 1,000-shard rule 2 ring.`);
+    p();
+  }
 }
 if (ringNative && !ringNode?.ours) {
   p('**edge-session from JS missing**: the npm package was not built in this run.');

@@ -16,6 +16,17 @@ const nlookups = arg('--lookups', 50_000);
 const name = (i) => `shard-${String(i).padStart(4, '0')}`;
 const sample = Array.from({ length: nkeys }, (_, i) => `user-${String(i).padStart(8, '0')}`);
 const lookupKeys = Array.from({ length: nlookups }, (_, i) => `Luser-${String(i).padStart(8, '0')}`);
+// Random keys of 8-64 characters (URL-safe alphabet, fixed-seed LCG), flattened by a JSON round
+// trip as keys read from a request are (a string built by += is a rope until flattened).
+let seed = 0x2545f491;
+const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 2 ** 32; };
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_';
+const randomKeys = JSON.parse(JSON.stringify(Array.from({ length: nlookups }, () => {
+  const len = 8 + Math.floor(rnd() * 57);
+  let k = '';
+  for (let i = 0; i < len; i++) k += ALPHABET[Math.floor(rnd() * 64)];
+  return k;
+})));
 const pkg = ourPackage();
 const OurRing = pkg && pkg.Ring;
 
@@ -112,6 +123,7 @@ for (const n of [16, 64, 256]) {
   const cases = {};
   for (const [a, r] of Object.entries(built)) {
     cases[`${a}|lookup`] = () => { let x; for (let i = 0; i < lookupKeys.length; i++) x = r.locate ? r.locate(lookupKeys[i]) : r.get(lookupKeys[i]); return do_not_optimize(x); };
+    cases[`${a}|lookup_random`] = () => { let x; for (let i = 0; i < randomKeys.length; i++) x = r.locate ? r.locate(randomKeys[i]) : r.get(randomKeys[i]); return do_not_optimize(x); };
   }
   cases['hashring|build'] = () => do_not_optimize(newKetama(names));
   cases['consistent-hash|build'] = () => { const r = newCH(names); r.get('x'); return do_not_optimize(r); };
@@ -120,10 +132,12 @@ for (const n of [16, 64, 256]) {
   for (const [key, v] of Object.entries(t)) {
     const [a, what] = key.split('|');
     if (what === 'lookup') algos[a].lookup_ns = v.ns / lookupKeys.length;
+    else if (what === 'lookup_random') algos[a].lookup_random_ns = v.ns / randomKeys.length;
     else algos[a].build_ns = v.ns;
   }
   rows.push({ n, algos });
 }
 console.log(JSON.stringify({ rounds, cpu_ms: cpuMs, keys_sampled: nkeys, lookup_keys: nlookups, ours: !!OurRing,
+  random_keys: { count: randomKeys.length, min_len: 8, max_len: 64, mean_len: randomKeys.reduce((a, k) => a + k.length, 0) / randomKeys.length },
   versions: { hashring: pkgVersion('hashring'), 'consistent-hash': pkgVersion('consistent-hash') }, rows }, null, 1));
 void median;

@@ -58,7 +58,8 @@ console.log(JSON.stringify({
 # ---- B. ring, native (separate crate: the peers never touch the library's dependencies) ----
 say "B: native ring"
 (cd bench/ring-rs && cargo build --release -q) >&2
-bench/ring-rs/target/release/edge-session-ring-bench --rounds "$ROUNDS" --keys "$KEYS" > "$OUT/ring-native.json"
+mkdir -p "$OUT/ring-configs"
+bench/ring-rs/target/release/edge-session-ring-bench --rounds "$ROUNDS" --keys "$KEYS" --scale-out "$OUT/ring-configs" > "$OUT/ring-native.json"
 
 # ---- A. tokens, native (criterion) ----
 say "A: native token (criterion)"
@@ -83,6 +84,8 @@ say "A: tokens in Node"
 "$NODE" bench/token-node.mjs --rounds "$ROUNDS" --cpu-ms "$CPU_MS" > "$OUT/token-node.json"
 say "B: ring from JS"
 "$NODE" --expose-gc bench/ring-node.mjs --rounds "$ROUNDS" --cpu-ms "$CPU_MS" --keys "$JS_KEYS" > "$OUT/ring-node.json"
+say "B: the ring at scale from JS (the configurations B native wrote)"
+"$NODE" bench/ring-scale.mjs --dir "$OUT/ring-configs" --rounds "$ROUNDS" ${BENCH_QUICK:+--skip-v1-history 1} > "$OUT/ring-scale-node.json"
 
 # ---- A. tokens inside workerd ----
 say "A: tokens inside local workerd"

@@ -7,7 +7,9 @@
 //! the sampling floor printed beside them. Timings: ROUNDS rounds, the algorithms interleaved in
 //! a rotating order, median of the rounds.
 //!
-//! Usage: ring-bench [--rounds N] [--keys N] [--lookups N]
+//! Usage: ring-bench [--rounds N] [--keys N] [--lookups N] [--scale-out DIR]
+//!
+//! The `scale` section (1,000 and 10,000 shards) is in `scale.rs`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::hash_map::DefaultHasher;
@@ -18,6 +20,8 @@ use std::time::Instant;
 
 use edge_session::ring::{Ring, ShardSpec};
 use maglev::ConsistentHasher;
+
+mod scale;
 use serde_json::{json, Value};
 
 // ---- live-heap accounting: memory of a structure = live bytes with it minus without it ----
@@ -288,12 +292,18 @@ fn arg(name: &str, default: usize) -> usize {
         .map_or(default, |v| v.parse().expect("number"))
 }
 
+fn str_arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
 fn main() {
     let rounds = arg("--rounds", 7);
     let nkeys = arg("--keys", 1_000_000);
     let nlookups = arg("--lookups", 200_000);
     let sample = keys(nkeys, "");
     let lookup_keys = keys(nlookups, "L");
+    let scale_out = str_arg("--scale-out");
     let mut rows = Vec::new();
 
     for &n in &[16usize, 64, 256] {
@@ -413,6 +423,7 @@ fn main() {
     let out = json!({
         "keys_sampled": nkeys, "lookup_keys": nlookups, "rounds": rounds,
         "ketama_vnodes": KETAMA_VNODES, "maglev_m": MAGLEV_M, "rows": rows,
+        "scale": scale::run(rounds, &lookup_keys, scale_out.as_deref()),
     });
     println!("{}", serde_json::to_string_pretty(&out).expect("json"));
 }
