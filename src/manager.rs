@@ -7,6 +7,8 @@
 //! as one [`ShardOp`]. A bad or expired token never reaches a shard. Time and fresh ids come in
 //! as arguments; the worker and the JS binding supply them.
 
+use std::sync::OnceLock;
+
 use crate::error::{SessionError, StoreError};
 use crate::id::{IdHash, SessionId};
 use crate::keyring::Keyring;
@@ -46,12 +48,18 @@ pub struct SessionManager<R: ShardRouter> {
     policy: Policy,
     router: R,
     ring: Ring,
-    /// Rings of the recent epochs, newest first (the current one included).
-    history: Vec<Ring>,
+    /// Rings of the recent epochs, newest first (the current one included), built on first
+    /// use: only the fan-out of list, revoke-all and revoke-one needs them, and for a large
+    /// ring loaded from a snapshot the replay that builds them costs far more than the load
+    /// (so a cold instance that only signs in and reads never pays it).
+    history: OnceLock<Result<Vec<Ring>, String>>,
 }
 
 impl<R: ShardRouter> SessionManager<R> {
-    /// A manager; fails with [`SessionError::Config`] on an invalid policy or ring history.
+    /// A manager; fails with [`SessionError::Config`] on an invalid policy. The ring's recent
+    /// epochs are replayed on the first call that fans out over them; a history whose replay
+    /// fails (a snapshot whose steps do not give its arcs) makes those calls fail with
+    /// [`SessionError::Config`], and [`SessionManager::check_history`] runs it up front.
     pub fn new(
         keyring: Keyring,
         ring: Ring,
@@ -61,17 +69,31 @@ impl<R: ShardRouter> SessionManager<R> {
         policy
             .validate()
             .map_err(|e| SessionError::Config(e.to_string()))?;
-        // One replay for all recent epochs (newest first, the current one included).
-        let history = ring
-            .recent_epochs(MAX_HISTORY_EPOCHS)
-            .map_err(|e| SessionError::Config(format!("ring history: {e}")))?;
         Ok(Self {
             keyring,
             policy,
             router,
             ring,
-            history,
+            history: OnceLock::new(),
         })
+    }
+
+    /// The rings of the recent epochs, newest first: one replay, on first use.
+    fn history(&self) -> Result<&[Ring], SessionError> {
+        self.history
+            .get_or_init(|| {
+                self.ring
+                    .recent_epochs(MAX_HISTORY_EPOCHS)
+                    .map_err(|e| format!("ring history: {e}"))
+            })
+            .as_deref()
+            .map_err(|e| SessionError::Config(e.clone()))
+    }
+
+    /// Replays the ring's recent epochs now instead of on the first fan-out, and reports a
+    /// history that does not replay.
+    pub fn check_history(&self) -> Result<(), SessionError> {
+        self.history().map(|_| ())
     }
 
     /// The current ring.
@@ -104,15 +126,15 @@ impl<R: ShardRouter> SessionManager<R> {
 
     /// The shards that may hold sessions of `user`: the current one first, then those of
     /// earlier epochs (deduplicated).
-    pub fn user_shards(&self, user: &str) -> Vec<String> {
+    pub fn user_shards(&self, user: &str) -> Result<Vec<String>, SessionError> {
         let mut out: Vec<String> = Vec::new();
-        for ring in &self.history {
+        for ring in self.history()? {
             let s = ring.locate(user.as_bytes());
             if !out.iter().any(|o| o == s) {
                 out.push(s.to_owned());
             }
         }
-        out
+        Ok(out)
     }
 
     async fn run(&self, shard: &str, op: ShardOp) -> Result<Reply, SessionError> {
@@ -272,10 +294,10 @@ impl<R: ShardRouter> SessionManager<R> {
     }
 
     /// The shards of `user` other than `done`, for the epoch fan-out.
-    fn other_shards(&self, user: &str, done: &str) -> Vec<String> {
-        let mut shards = self.user_shards(user);
+    fn other_shards(&self, user: &str, done: &str) -> Result<Vec<String>, SessionError> {
+        let mut shards = self.user_shards(user)?;
         shards.retain(|s| s != done);
-        shards
+        Ok(shards)
     }
 
     async fn list_shards(
@@ -303,7 +325,7 @@ impl<R: ShardRouter> SessionManager<R> {
         now: u64,
     ) -> Result<Vec<SessionRecord>, SessionError> {
         session::validate_user(user)?;
-        self.list_shards(user, self.user_shards(user), now, Vec::new())
+        self.list_shards(user, self.user_shards(user)?, now, Vec::new())
             .await
     }
 
@@ -317,7 +339,7 @@ impl<R: ShardRouter> SessionManager<R> {
         let (auth, then) = self.authenticated(token, now, Then::List).await?;
         let first = Self::records(then.ok_or_else(missing_then)?)?;
         let user = auth.record.user.clone();
-        let others = self.other_shards(&user, &auth.claims.shard);
+        let others = self.other_shards(&user, &auth.claims.shard)?;
         let all = self.list_shards(&user, others, now, first).await?;
         Ok((auth, all))
     }
@@ -336,7 +358,7 @@ impl<R: ShardRouter> SessionManager<R> {
     /// Signs `user` out everywhere; returns how many sessions were deleted.
     pub async fn revoke_user(&self, user: &str) -> Result<u64, SessionError> {
         session::validate_user(user)?;
-        self.revoke_shards(user, self.user_shards(user)).await
+        self.revoke_shards(user, self.user_shards(user)?).await
     }
 
     /// Signs the token's user out everywhere: one call to the token's shard, plus one per other
@@ -349,7 +371,7 @@ impl<R: ShardRouter> SessionManager<R> {
         let (auth, then) = self.authenticated(token, now, Then::RevokeUser).await?;
         let first = Self::count(then.ok_or_else(missing_then)?)?;
         let user = auth.record.user.clone();
-        let others = self.other_shards(&user, &auth.claims.shard);
+        let others = self.other_shards(&user, &auth.claims.shard)?;
         let rest = self.revoke_shards(&user, others).await?;
         Ok((auth, first + rest))
     }
@@ -386,7 +408,7 @@ impl<R: ShardRouter> SessionManager<R> {
         now: u64,
     ) -> Result<bool, SessionError> {
         session::validate_user(user)?;
-        self.revoke_on(user, id_hash, self.user_shards(user), now)
+        self.revoke_on(user, id_hash, self.user_shards(user)?, now)
             .await
     }
 
@@ -408,7 +430,7 @@ impl<R: ShardRouter> SessionManager<R> {
                 outcome: Revoked::Absent,
             } => {
                 let user = auth.record.user.clone();
-                let others = self.other_shards(&user, &auth.claims.shard);
+                let others = self.other_shards(&user, &auth.claims.shard)?;
                 self.revoke_on(&user, id_hash, others, now).await?
             }
             Reply::Revoked { outcome } => outcome == Revoked::Deleted,
