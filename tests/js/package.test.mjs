@@ -31,7 +31,7 @@ const node = (file, opts = {}) => run(NODE, [file], { cwd: app, timeout: 30_000,
 test('the tarball holds one package with node, web, lib and types', () => {
   const pj = JSON.parse(readFileSync(join(app, 'node_modules/edge-session/package.json'), 'utf8'));
   assert.equal(pj.name, 'edge-session');
-  for (const f of ['index.cjs', 'index.mjs', 'index.d.ts', 'node/edge_session_bg.wasm', 'web/edge_session_bg.wasm', 'web/index.js', 'web/auto.js', 'lib/redis-store.cjs', 'README.md']) {
+  for (const f of ['index.cjs', 'index.mjs', 'index.d.ts', 'node/edge_session_bg.wasm', 'web/edge_session_bg.wasm', 'web/index.js', 'web/auto.js', 'lib/redis-store.cjs', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE']) {
     assert.ok(readFileSync(join(app, 'node_modules/edge-session', f)).length > 0, f);
   }
 });
@@ -148,6 +148,10 @@ test('README Express + Redis app end to end: login, cookie, versioned visits, lo
     cookie ??= set.split(';')[0];
   }
   assert.ok(shards.size >= 2, 'users land on several servers');
+  // Bad input is the client's fault: 400 with the code, not 500.
+  const bad = await call('/login', { body: { user: 42 } });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(await bad.json(), { error: { code: 'invalid_input' } });
   const visits = await Promise.all(Array.from({ length: 5 }, async () => {
     for (;;) {
       const r = await call('/visit', { cookie });
