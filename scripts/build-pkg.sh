@@ -28,7 +28,7 @@ for f in js/*.mjs js/redis/*.mjs; do
 done
 # esbuild keeps the .mjs specifiers; the CommonJS copies require the .cjs siblings.
 sed -i 's#require("\(\.\.\?/[a-z/-]*\)\.mjs")#require("\1.cjs")#' pkg/lib/*.cjs pkg/lib/redis/*.cjs
-cp js/entry/index.cjs js/entry/index.mjs js/entry/index.d.ts pkg/
+cp js/entry/index.cjs js/entry/index.mjs js/entry/index.d.ts js/entry/index.d.mts pkg/
 cp js/entry/web-index.js pkg/web/index.js
 cp js/entry/web-auto.js pkg/web/auto.js
 cp js/entry/web-workerd.js pkg/web/workerd.js
