@@ -1,7 +1,8 @@
 // edgeSession({manager, cookie}): middleware for Express (or any (req, res, next) server).
 // Sets `req.session` (the live session or null) and helpers:
 //   await req.signIn({user, device?, data?})  -> session   (sets the cookie)
-//   await req.saveSession(data)               -> session   (versioned; 412 on a stale version)
+//   await req.saveSession(data, version?)     -> session   (versioned: the version read, or the one
+//                                                          given, e.g. from If-Match; 412 if stale)
 //   await req.rotateSession()                 -> session   (new id, new cookie)
 //   await req.signOut()                                    (clears the cookie)
 // Errors reaching Express carry `code` and `status` (401, 412, 413, 503...).
@@ -41,9 +42,9 @@ export function makeEdgeSession({ readCookie, setCookie, clearCookie }) {
           if (token) await manager.destroy(token).catch(() => {});
           return issue(await manager.create(input));
         };
-        req.saveSession = async (data) => {
+        req.saveSession = async (data, expectedVersion) => {
           if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
-          req.session = await manager.update(token, req.session.version, data);
+          req.session = await manager.update(token, expectedVersion ?? req.session.version, data);
           return req.session;
         };
         req.rotateSession = async () => {

@@ -2,7 +2,8 @@
 # Builds the npm package `edge-session` into pkg/ (git-ignored) and packs it as
 # ./edge-session-<version>.tgz. Two wasm-pack builds of the same core (`--features js,conformance`: runConformance is public, for store authors):
 #   --target nodejs -> pkg/node/ (CommonJS, loads the wasm synchronously: no init call)
-#   --target web    -> pkg/web/  (ESM; `await init()` or the `edge-session/auto` entry)
+#   --target web    -> pkg/web/  (ESM; `await init()` or the `edge-session/auto` entry; the
+#                      `workerd` condition picks web/workerd.js, which imports the wasm as a module)
 # plus the JS parts from js/ (ESM sources, and CommonJS copies made by esbuild).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -27,9 +28,10 @@ for f in js/*.mjs js/redis/*.mjs; do
 done
 # esbuild keeps the .mjs specifiers; the CommonJS copies require the .cjs siblings.
 sed -i 's#require("\(\.\.\?/[a-z/-]*\)\.mjs")#require("\1.cjs")#' pkg/lib/*.cjs pkg/lib/redis/*.cjs
-cp js/entry/index.cjs js/entry/index.mjs js/entry/index.d.ts pkg/
+cp js/entry/index.cjs js/entry/index.mjs js/entry/index.d.ts js/entry/index.d.mts pkg/
 cp js/entry/web-index.js pkg/web/index.js
 cp js/entry/web-auto.js pkg/web/auto.js
+cp js/entry/web-workerd.js pkg/web/workerd.js
 cp js/entry/web-index.d.ts pkg/web/index.d.ts
 cp js/entry/web-index.d.ts pkg/web/auto.d.ts
 echo '{"type": "module"}' >pkg/web/package.json

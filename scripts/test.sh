@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test tier from a fresh clone and ends with one line `N passed, N failed`.
 # Tiers: fmt, clippy (native; wasm32+js; wasm32+worker), cargo test, wasm tests in Node and in
-# headless Chromium, Node tests of the npm package, worker end-to-end against local workerd,
+# headless Chromium, Node tests of the npm package, tsc --strict over its TypeScript examples, worker
+# end-to-end against local workerd (the Rust worker, and a JS Worker on the package),
 # browser tests of www/. Logs: target/test-logs/<tier>.log
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
@@ -55,6 +56,7 @@ tier wasm-chromium 1 env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --
 tier build-pkg 0 bash scripts/stamped.sh pkg pkg/package.json src Cargo.toml Cargo.lock .cargo js scripts/build-pkg.sh \
   -- bash scripts/build-pkg.sh
 tier js-package 1 node --test --test-reporter=tap tests/js/*.test.mjs
+tier types 3 node --test --test-reporter=tap tests/types/*.test.mjs
 tier build-worker 0 bash scripts/stamped.sh worker build/worker/entry.mjs src Cargo.toml Cargo.lock .cargo \
   scripts/build-worker.sh -- bash scripts/build-worker.sh
 tier build-worker-test 0 bash scripts/stamped.sh worker-test build/test/worker/entry.mjs src Cargo.toml Cargo.lock \

@@ -4,8 +4,16 @@ const { patchCore } = require('./lib/patch.cjs');
 const core = patchCore(require('./node/edge_session.cjs'));
 const { RedisStore } = require('./lib/redis-store.cjs');
 const { makeEdgeSession } = require('./lib/express.cjs');
+const { makeHonoSession, honoOnError } = require('./lib/hono.cjs');
+const { KVStore } = require('./lib/kv-store.cjs');
 
-module.exports = {
+/**
+ * Nothing to do in Node (the wasm is loaded already); kept so isomorphic code can call it. It is
+ * also the module itself, so `import init, {...} from 'edge-session'` (the browser form) works here.
+ */
+async function init() {}
+
+module.exports = Object.assign(init, {
   Keyring: core.Keyring,
   Ring: core.Ring,
   SessionManager: core.SessionManager,
@@ -16,7 +24,10 @@ module.exports = {
   version: core.version,
   MemoryStore: core.MemoryStore,
   RedisStore,
+  KVStore,
   edgeSession: makeEdgeSession(core),
-  /** Nothing to do in Node (the wasm is loaded already); kept so isomorphic code can call it. */
-  init: async () => {},
-};
+  honoSession: makeHonoSession(core),
+  honoOnError,
+  init,
+});
+module.exports.default = module.exports;

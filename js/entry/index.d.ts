@@ -14,11 +14,26 @@ export interface EdgeSessionError extends Error {
   reason?: string;
 }
 
+/** What a key may do: `primary` signs (exactly one), `verify` only verifies, `retired` is refused. */
+export type KeyState = 'primary' | 'verify' | 'retired';
+
 /** One key of a keyring. `secret`: base64 of at least 32 bytes. */
 export interface KeyJSON {
   kid: string;
   secret: string;
-  state: 'primary' | 'verify' | 'retired';
+  state: KeyState;
+}
+
+/**
+ * A key as input: like `KeyJSON`, but `state` also takes a plain `string`, so a key list
+ * declared without a type (`const keys = [{..., state: 'primary'}]`, whose `state` TypeScript
+ * widens to `string`) is accepted; editors still offer the three states. Any other state
+ * throws `keyring_*` at run time.
+ */
+export interface KeyInput {
+  readonly kid: string;
+  readonly secret: string;
+  readonly state: KeyState | (string & {});
 }
 
 /** What a token says (times in unix seconds; sessionId and payload in base64url). */
@@ -40,7 +55,7 @@ export interface VerifiedClaims extends Required<Claims> {
 export class Keyring {
   private constructor();
   /** From JSON text or `[{kid, secret, state}]`. Throws `keyring_*`. */
-  static fromJSON(json: string | KeyJSON[]): Keyring;
+  static fromJSON(json: string | readonly KeyInput[]): Keyring;
   readonly primaryKid: string;
   /** Signs claims with the primary key. */
   sign(claims: Claims): string;
@@ -52,7 +67,7 @@ export class Keyring {
    * than the MAC. A bad `nowSeconds` still throws `invalid_input`.
    */
   tryVerify(token: string, nowSeconds?: number): VerifiedClaims | null;
-  kids(): { kid: string; state: KeyJSON['state'] }[];
+  kids(): { kid: string; state: KeyState }[];
   free(): void;
 }
 
@@ -114,11 +129,14 @@ export class Ring {
   free(): void;
 }
 
-/** Session data: any JSON object. */
+/**
+ * Session data: any JSON object. Type parameters take any object type (`interface`s included,
+ * which do not satisfy `Record<string, unknown>`); the default is `SessionData`.
+ */
 export type SessionData = Record<string, unknown>;
 
 /** A session as the application sees it. `id` is the public storage hash (safe to list). */
-export interface Session<D extends SessionData = SessionData> {
+export interface Session<D extends object = SessionData> {
   id: string;
   user: string;
   device: string;
@@ -195,7 +213,7 @@ export interface Policy {
 
 export interface SessionManagerOptions {
   /** Keyring JSON (text or `[{kid, secret, state}]`). */
-  keys: string | KeyJSON[];
+  keys: string | readonly KeyInput[];
   /** A Ring, its JSON, `{shards}` or `[{name, weight}]`. */
   ring: Ring | RingJSON | string | ShardSpec[] | { shards: ShardSpec[] };
   policy?: Policy;
@@ -205,7 +223,7 @@ export interface SessionManagerOptions {
   now?: (() => number) | number;
 }
 
-export interface Issued<D extends SessionData = SessionData> {
+export interface Issued<D extends object = SessionData> {
   /** The cookie value: a bearer secret, never log it. */
   token: string;
   session: Session<D>;
@@ -219,11 +237,11 @@ export class SessionManager {
   readonly policy: Required<Policy>;
   /** The shard a new session of `user` goes to. */
   shardFor(user: string): string;
-  create<D extends SessionData = SessionData>(input: { user: string; device?: string; data?: D }): Promise<Issued<D>>;
-  authenticate<D extends SessionData = SessionData>(token: string): Promise<{ session: Session<D>; touched: boolean }>;
+  create<D extends object = SessionData>(input: { user: string; device?: string; data?: D }): Promise<Issued<D>>;
+  authenticate<D extends object = SessionData>(token: string): Promise<{ session: Session<D>; touched: boolean }>;
   /** Rejects with `version_conflict` (+ `currentVersion`) when `version` is stale. */
-  update<D extends SessionData = SessionData>(token: string, version: number, data: D): Promise<Session<D>>;
-  rotate<D extends SessionData = SessionData>(token: string): Promise<Issued<D>>;
+  update<D extends object = SessionData>(token: string, version: number, data: D): Promise<Session<D>>;
+  rotate<D extends object = SessionData>(token: string): Promise<Issued<D>>;
   destroy(token: string): Promise<void>;
   listUser(user: string): Promise<Session[]>;
   revokeUser(user: string): Promise<number>;
@@ -324,13 +342,65 @@ export class RedisStore {
   close(): Promise<void>;
 }
 
-/** Request helpers set by `edgeSession()`. */
-export interface EdgeSessionRequest {
-  session: Session | null;
-  signIn(input: { user: string; device?: string; data?: SessionData }): Promise<Session>;
-  saveSession(data: SessionData): Promise<Session>;
-  rotateSession(): Promise<Session>;
+/** A Workers KV binding, as much of it as `KVStore` uses (Cloudflare's `KVNamespace` fits). */
+export interface KVNamespaceLike {
+  get(key: string, type: 'text'): Promise<string | null>;
+  put(key: string, value: string, options?: { expiration?: number; expirationTtl?: number }): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options?: { prefix?: string; limit?: number; cursor?: string }): Promise<{
+    keys: { name: string }[];
+    list_complete: boolean;
+    cursor?: string;
+  }>;
+}
+
+/**
+ * Sessions in Workers KV. Eventually consistent (a write or a sign-out can take about 60 s to
+ * be seen in other locations), no compare-and-set (two writers at the same moment can both
+ * pass the version check: the later write wins), one write per second per key. The README
+ * says what the versioned update can and cannot promise over it.
+ */
+export class KVStore implements SessionStore {
+  /** `new KVStore(env.SESSIONS_KV, {prefix?})`; throws `config_invalid` without a binding. */
+  constructor(kv: KVNamespaceLike, options?: { prefix?: string });
+  get(idHash: string, now: number): Promise<StoreRecord | null>;
+  create(record: StoreRecord): Promise<void>;
+  compareAndSet(record: StoreRecord, expectedVersion: number): Promise<void>;
+  touch(idHash: string, lastSeen: number, idleExpiresAt: number): Promise<void>;
+  replace(oldIdHash: string, expectedVersion: number, record: StoreRecord): Promise<void>;
+  delete(idHash: string): Promise<boolean>;
+  listByUser(user: string, now: number, limit?: number): Promise<StoreRecord[]>;
+  deleteByUser(user: string): Promise<number>;
+  /** Always 0: KV purges expired keys itself, and reads hide expired records. */
+  expire(now: number): Promise<number>;
+}
+
+/** The session verbs, shared by the Express request helpers and the Hono context variables. */
+export interface SessionVerbs {
+  /** Signs in (ending the current session, if any) and sets the cookie. */
+  signIn<D extends object = SessionData>(input: { user: string; device?: string; data?: D }): Promise<Session<D>>;
+  /**
+   * Saves new data over the version read (or `expectedVersion`, e.g. from `If-Match`);
+   * rejects with `version_conflict` (412) when it is stale, `invalid_token` (401) without a session.
+   */
+  saveSession<D extends object = SessionData>(data: D, expectedVersion?: number): Promise<Session<D>>;
+  /** New id and cookie, same data (call it after a privilege change). */
+  rotateSession<D extends object = SessionData>(): Promise<Session<D>>;
+  /** Ends the session and clears the cookie. */
   signOut(): Promise<void>;
+}
+
+/** Request helpers set by `edgeSession()`. */
+export interface EdgeSessionRequest extends SessionVerbs {
+  /** The live session, or null. */
+  session: Session | null;
+}
+
+declare global {
+  namespace Express {
+    /** `req.session`, `req.signIn`, ...: set by `edgeSession()`. */
+    interface Request extends EdgeSessionRequest {}
+  }
 }
 
 /** Express / connect middleware: sets `req.session` and the helpers (Node only). */
@@ -339,18 +409,49 @@ export function edgeSession(options: {
   cookie?: CookieOptions;
 }): (req: any, res: any, next: (err?: unknown) => void) => Promise<void>;
 
-declare const _default: {
+/**
+ * Context variables set by `honoSession()`: `c.get('session')`, `c.get('signIn')`, ... Declare
+ * them on the app: `new Hono<{ Variables: EdgeSessionVariables }>()`.
+ */
+export interface EdgeSessionVariables extends SessionVerbs {
+  session: Session | null;
+}
+
+/**
+ * Hono middleware (Workers, Deno, Bun, Node): sets the `EdgeSessionVariables`. `manager` is a
+ * SessionManager or `(c) => SessionManager` (in a Worker, built from `c.env`). Errors are
+ * thrown to Hono with `code` and `status`: `app.onError(honoOnError)`.
+ */
+export function honoSession(options: {
+  manager: SessionManager | ((c: any) => SessionManager);
+  cookie?: CookieOptions;
+}): (c: any, next: () => Promise<void>) => Promise<void>;
+
+/**
+ * For `app.onError`: `{error: {code}}` with the error's `status` (500 and `internal_error`
+ * without them); Hono's own HTTPExceptions answer as they would. Returns a `Response`.
+ */
+export function honoOnError(err: unknown, c: any): any;
+
+/** The module object (`require('edge-session')`, the default import): `init`, carrying every export. */
+export type EdgeSessionModule = typeof init & {
   Keyring: typeof Keyring;
   Ring: typeof Ring;
   SessionManager: typeof SessionManager;
   MemoryStore: typeof MemoryStore;
   RedisStore: typeof RedisStore;
+  KVStore: typeof KVStore;
   setCookie: typeof setCookie;
   clearCookie: typeof clearCookie;
   readCookie: typeof readCookie;
   runConformance: typeof runConformance;
   version: typeof version;
   edgeSession: typeof edgeSession;
+  honoSession: typeof honoSession;
+  honoOnError: typeof honoOnError;
   init: typeof init;
+  default: EdgeSessionModule;
 };
+
+declare const _default: EdgeSessionModule;
 export default _default;

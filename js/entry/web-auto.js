@@ -3,3 +3,4 @@ import init from './edge_session.js';
 
 await init();
 export * from './index.js';
+export { default } from './index.js';

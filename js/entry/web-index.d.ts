@@ -1,7 +1,10 @@
-// Types of the browser entries: the package types minus the Node-only parts, plus initSync.
+// Types of the browser entries: the package types minus the Node-only parts, plus initSync and
+// the default export `init` (`import init, {...} from 'edge-session/web'`).
 export {
-  EdgeSessionError, KeyJSON, Claims, VerifiedClaims, Keyring, ShardSpec, RingStep, RingJSON, Share, RingArc, Ring,
-  SessionData, Session, StoreRecord, SessionStore, StoreRouter, Policy, SessionManagerOptions, Issued,
+  EdgeSessionError, KeyState, KeyJSON, KeyInput, Claims, VerifiedClaims, Keyring, ShardSpec, RingStep, RingJSON, Share,
+  RingArc, Ring, SessionData, Session, StoreRecord, SessionStore, StoreRouter, Policy, SessionManagerOptions, Issued,
   SessionManager, CookieOptions, setCookie, clearCookie, readCookie, runConformance, version, init, MemoryStore,
+  KVNamespaceLike, KVStore, SessionVerbs, EdgeSessionVariables, honoSession, honoOnError,
 } from '../index.js';
+export { init as default } from '../index.js';
 export function initSync(module: unknown): unknown;

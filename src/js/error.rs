@@ -24,9 +24,11 @@ pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-/// `invalid_input` naming the rule broken (never echoing the input).
+/// `invalid_input` naming the rule broken (never echoing the input), with the `status` (400)
+/// of [`SessionError::InvalidInput`], so the one status table ([`SessionError::http_status`])
+/// also answers for bad arguments.
 pub fn invalid_input(why: &str) -> JsValue {
-    coded("invalid_input", format_args!("invalid input: {why}"))
+    session_error(&SessionError::InvalidInput(why.to_owned().into()))
 }
 
 /// An error of the session layer, with its HTTP `status`, `currentVersion` on conflicts and

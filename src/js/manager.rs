@@ -348,7 +348,7 @@ impl JsSessionManager {
     pub fn revoke(&self, user: JsValue, id: JsValue) -> Promise {
         let args = user_arg(&user).and_then(|u| {
             let id = string_arg(&id, "id", ID_HASH_B64_LEN)?;
-            let id = IdHash::parse(&id).map_err(|e| coded("invalid_input", e))?;
+            let id = IdHash::parse(&id).map_err(|e| invalid_input(&e.to_string()))?;
             Ok((u, id))
         });
         let (user, id) = match args {

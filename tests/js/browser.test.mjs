@@ -39,7 +39,8 @@ test('web build in Chromium: explicit init and auto init, vectors and a session 
     const web = await import('/web/index.js');
     let before;
     try { new web.Ring([{ name: 'a' }]); } catch (e) { before = 'threw before init'; }
-    await web.init();
+    if (web.default !== web.init) throw new Error('web/index.js: the default export is init');
+    await web.default();
     await web.init(); // idempotent
     const tokens = await (await fetch('/vectors/tokens.json')).json();
     const ringDoc = await (await fetch('/vectors/ring.json')).json();

@@ -1,7 +1,7 @@
 // Shared helpers of the Node tests of the npm package: paths, temp dirs, redis-server processes.
 import { spawn, execFile } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -22,6 +22,8 @@ export function depDir(name) {
   try {
     return dirname(rootRequire.resolve(`${name}/package.json`));
   } catch {
+    // Packages whose exports map hides package.json (hono): the repository's copy, if any.
+    if (existsSync(join(ROOT, 'node_modules', name, 'package.json'))) return join(ROOT, 'node_modules', name);
     if (process.env.EXTRA_NODE_MODULES) return join(process.env.EXTRA_NODE_MODULES, name);
     throw new Error(`${name} is not installed: run npm install in the repository`);
   }

@@ -93,7 +93,9 @@ test('bad input from JS is a coded Error, never a trap', async () => {
   for (const [call, code] of cases) {
     const p = call();
     assert.ok(p instanceof Promise, 'async methods always return a promise');
-    await assert.rejects(p, (e) => e instanceof Error && e.code === code, `${call} -> ${code}`);
+    // Session-layer codes carry their HTTP status (invalid_input: 400, data_too_large: 413, ...).
+    const status = { invalid_input: 400, data_too_large: 413, invalid_token: 401 }[code];
+    await assert.rejects(p, (e) => e instanceof Error && e.code === code && e.status === status, `${call} -> ${code} ${status}`);
   }
   const sync = [
     [() => new SessionManager(), 'invalid_input'],

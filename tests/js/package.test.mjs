@@ -17,11 +17,11 @@ before(async () => {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
   // Offline: the package has no dependencies; redis and express come from the repository.
   await run('npm', ['install', '--offline', '--no-package-lock', join(ROOT, tgz)], { cwd: app, env: NPM_ENV });
-  for (const dep of ['redis', 'express', '@redis']) {
+  for (const dep of ['redis', 'express', '@redis', 'hono']) {
     try {
       symlinkSync(dep === '@redis' ? join(depDir('redis'), '..', '@redis') : depDir(dep), join(app, 'node_modules', dep));
     } catch (e) {
-      if (dep !== 'express') throw e;
+      if (dep !== 'express' && dep !== 'hono') throw e;
     }
   }
 });
@@ -31,7 +31,7 @@ const node = (file, opts = {}) => run(NODE, [file], { cwd: app, timeout: 30_000,
 test('the tarball holds one package with node, web, lib and types', () => {
   const pj = JSON.parse(readFileSync(join(app, 'node_modules/edge-session/package.json'), 'utf8'));
   assert.equal(pj.name, 'edge-session');
-  for (const f of ['index.cjs', 'index.mjs', 'index.d.ts', 'node/edge_session_bg.wasm', 'web/edge_session_bg.wasm', 'web/index.js', 'web/auto.js', 'lib/redis-store.cjs', 'README.md']) {
+  for (const f of ['index.cjs', 'index.mjs', 'index.d.ts', 'node/edge_session_bg.wasm', 'web/edge_session_bg.wasm', 'web/index.js', 'web/auto.js', 'lib/redis-store.cjs', 'lib/hono.cjs', 'lib/kv-store.cjs', 'index.d.mts', 'web/workerd.js', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE']) {
     assert.ok(readFileSync(join(app, 'node_modules/edge-session', f)).length > 0, f);
   }
 });
@@ -54,10 +54,11 @@ test('import works with no init call, and is the same instance as require', asyn
     import { createRequire } from 'node:module';
     import es, { Ring, init } from 'edge-session';
     await init();
+    await es(); // the browser form \`import init from 'edge-session'; await init()\` runs in Node too
     const cjs = createRequire(import.meta.url)('edge-session');
-    console.log(Ring === cjs.Ring, es.Ring === Ring, new Ring([{ name: 'x' }]).locate('k'));`);
+    console.log(Ring === cjs.Ring, es.Ring === Ring, cjs.default === cjs, typeof cjs.KVStore, new Ring([{ name: 'x' }]).locate('k'));`);
   const { stdout } = await node('esm.mjs');
-  assert.equal(stdout, 'true true x\n');
+  assert.equal(stdout, 'true true true function x\n');
 });
 
 test('TypeScript: the declarations type-check a typical program (tsc --noEmit)', async () => {
@@ -98,7 +99,7 @@ function readmeExamples() {
 
 test('README examples run and print what their comments say', async () => {
   const ex = readmeExamples();
-  assert.deepEqual(Object.keys(ex).sort(), ['app.mjs', 'conformance.mjs', 'cookies.mjs', 'quickstart.mjs', 'ring.mjs']);
+  assert.deepEqual(Object.keys(ex).sort(), ['app.mjs', 'conformance.mjs', 'cookies.mjs', 'hono.mjs', 'quickstart.mjs', 'ring.mjs']);
   for (const [name, code] of Object.entries(ex)) {
     if (name === 'app.mjs') continue;
     writeFileSync(join(app, name), code);
@@ -148,6 +149,10 @@ test('README Express + Redis app end to end: login, cookie, versioned visits, lo
     cookie ??= set.split(';')[0];
   }
   assert.ok(shards.size >= 2, 'users land on several servers');
+  // Bad input is the client's fault: 400 with the code, not 500.
+  const bad = await call('/login', { body: { user: 42 } });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(await bad.json(), { error: { code: 'invalid_input' } });
   const visits = await Promise.all(Array.from({ length: 5 }, async () => {
     for (;;) {
       const r = await call('/visit', { cookie });

@@ -1,0 +1,78 @@
+// honoSession({manager, cookie}): middleware for Hono (Workers, Deno, Bun, Node), with the same
+// verbs as the Express one, as context variables:
+//   c.get('session')                         the live session or null
+//   await c.get('signIn')({user, device?, data?})  -> session   (sets the cookie)
+//   await c.get('saveSession')(data, version?)     -> session   (versioned: the version read, or the
+//                                                               one given, e.g. from If-Match; 412 if stale)
+//   await c.get('rotateSession')()                 -> session   (new id, new cookie)
+//   await c.get('signOut')()                                    (clears the cookie)
+// `manager` is a SessionManager or `(c) => SessionManager` (in a Worker the store's binding
+// lives in `c.env`). Errors are thrown to Hono with `code` and `status`; `app.onError(honoOnError)`
+// answers them as `{error: {code}}` with that status (500 for anything without one).
+
+const ANONYMOUS = new Set(['invalid_token', 'session_not_found', 'session_expired']);
+
+const noSession = () => Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
+
+/** Builds the middleware factory over the core's cookie helpers. */
+export function makeHonoSession({ readCookie, setCookie, clearCookie }) {
+  return function honoSession({ manager, cookie } = {}) {
+    if (!manager) throw Object.assign(new Error('honoSession needs {manager}'), { code: 'config_invalid' });
+    clearCookie(cookie); // validates the cookie options now, not on the first request
+    return async function honoSessionMiddleware(c, next) {
+      const mgr = typeof manager === 'function' ? manager(c) : manager;
+      const append = (value) => c.header('Set-Cookie', value, { append: true });
+      let token = readCookie(c.req.header('cookie'), cookie);
+      let session = null;
+      if (token) {
+        try {
+          session = (await mgr.authenticate(token)).session;
+        } catch (e) {
+          if (!ANONYMOUS.has(e && e.code)) throw e;
+          append(clearCookie(cookie));
+          token = undefined;
+        }
+      }
+      c.set('session', session);
+      const issue = (issued) => {
+        token = issued.token;
+        c.set('session', issued.session);
+        append(setCookie(issued.token, issued.maxAge, cookie));
+        return issued.session;
+      };
+      c.set('signIn', async (input) => {
+        if (token) await mgr.destroy(token).catch(() => {});
+        return issue(await mgr.create(input));
+      });
+      c.set('saveSession', async (data, expectedVersion) => {
+        const current = c.get('session');
+        if (!current) throw noSession();
+        const saved = await mgr.update(token, expectedVersion ?? current.version, data);
+        c.set('session', saved);
+        return saved;
+      });
+      c.set('rotateSession', async () => {
+        if (!c.get('session')) throw noSession();
+        return issue(await mgr.rotate(token));
+      });
+      c.set('signOut', async () => {
+        if (token) await mgr.destroy(token).catch(() => {});
+        token = undefined;
+        c.set('session', null);
+        append(clearCookie(cookie));
+      });
+      await next();
+    };
+  };
+}
+
+/**
+ * For `app.onError`: a coded error becomes `{error: {code}}` with its `status` (500 without
+ * one, code `internal_error` without a code). Never shows messages or internals.
+ */
+export function honoOnError(err, c) {
+  if (err && typeof err.getResponse === 'function') return err.getResponse(); // Hono's HTTPException
+  const status = Number.isInteger(err && err.status) && err.status >= 400 && err.status <= 599 ? err.status : 500;
+  const code = err && typeof err.code === 'string' ? err.code : 'internal_error';
+  return c.json({ error: { code } }, status);
+}

@@ -1,0 +1,54 @@
+// Type tests: `tsc --strict` over TypeScript ports of the js/README examples (and a few more
+// files), against the built package (pkg/) as a project sees it in node_modules, in both module
+// modes: NodeNext (.mts files are ESM, .cts CommonJS) and classic CommonJS resolution (node10,
+// which reads the top-level `types`). Each `@ts-expect-error` line must still be an error.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../..');
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+const SOURCES = readdirSync(HERE).filter((f) => /\.(mts|cts)$/.test(f));
+let dir;
+
+before(() => {
+  assert.ok(existsSync(join(ROOT, 'pkg/index.d.mts')), 'the package is built (bash scripts/build-pkg.sh)');
+  dir = mkdtempSync(join(tmpdir(), 'edge-session-types-'));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(join(ROOT, 'pkg'), join(dir, 'node_modules/edge-session'));
+  for (const dep of ['@types', 'hono', 'express']) symlinkSync(join(ROOT, 'node_modules', dep), join(dir, 'node_modules', dep));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'types-app', private: true }));
+  for (const f of SOURCES) copyFileSync(join(HERE, f), join(dir, f));
+});
+after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+async function tsc(name, compilerOptions, files) {
+  const config = join(dir, `tsconfig.${name}.json`);
+  writeFileSync(config, JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, target: 'es2022', lib: ['es2022'], types: ['node'], skipLibCheck: false, ...compilerOptions },
+    files,
+  }));
+  await promisify(execFile)(process.execPath, [TSC, '-p', config], { cwd: dir, timeout: 120_000 })
+    .catch((e) => assert.fail(`tsc (${name}):\n${e.stdout}${e.stderr}`));
+}
+
+test('every js/README example has a TypeScript port here', () => {
+  const readme = readFileSync(join(ROOT, 'js/README.md'), 'utf8');
+  const names = [...readme.matchAll(/```js\n\/\/ file: (\S+)\.mjs\n/g)].map((m) => m[1]);
+  assert.ok(names.length >= 6, names.join());
+  for (const n of names) assert.ok(SOURCES.includes(`${n}.mts`), `tests/types/${n}.mts ports the README's ${n}.mjs`);
+});
+
+test('tsc --strict, NodeNext: ESM ports (.mts) and CommonJS (.cts)', async () => {
+  await tsc('nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }, SOURCES);
+});
+
+test('tsc --strict, CommonJS with classic resolution (top-level types)', async () => {
+  await tsc('commonjs', { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true }, ['cjs.cts']);
+});
