@@ -142,18 +142,19 @@ pub fn body_error(e: BodyError) -> ApiError {
     }
 }
 
-/// Refuses a body on a route that takes none, unless it is small: a body over [`MAX_BODY`]
-/// answers 413 on every route, read or not. What came is read and dropped.
-pub async fn ignore_body(req: &Request) -> std::result::Result<(), ApiError> {
-    body::read(req, MAX_BODY)
-        .await
-        .map(drop)
-        .map_err(body_error)
+/// Reads the request body, whatever the route: a body over [`MAX_BODY`] answers 413
+/// `body_too_large` on every route, before anything else is decided from the request (the
+/// bytes are read to the end either way, see [`body`]).
+pub async fn read_limited(req: &Request) -> std::result::Result<Vec<u8>, ApiError> {
+    body::read(req, MAX_BODY).await.map_err(body_error)
 }
 
-/// Reads a JSON body of type `T`: 415 unless `Content-Type` is JSON, 413 over [`MAX_BODY`],
+/// Parses a JSON body (read by [`read_limited`]) as `T`: 415 unless `Content-Type` is JSON,
 /// 400 `invalid_json` for bad syntax, 400 `invalid_input` for the wrong shape.
-pub async fn read_json<T: DeserializeOwned>(req: &Request) -> std::result::Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned>(
+    req: &Request,
+    body: &[u8],
+) -> std::result::Result<T, ApiError> {
     let ct = header(req.headers(), "Content-Type", MAX_SMALL_HEADER_LEN)
         .ok()
         .flatten()
@@ -171,8 +172,7 @@ pub async fn read_json<T: DeserializeOwned>(req: &Request) -> std::result::Resul
             "send the body as application/json",
         ));
     }
-    let body = body::read(req, MAX_BODY).await.map_err(body_error)?;
-    serde_json::from_slice(&body).map_err(|e| {
+    serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
             // serde's text may quote the input (field names): report the position only.
             let at = format!("line {}, column {}", e.line(), e.column());

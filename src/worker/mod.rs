@@ -69,20 +69,18 @@ async fn handle(req: &Request, env: &Env, app: &App) -> std::result::Result<Resp
     if !verb.is_safe() && (path.starts_with("/api/") || cfg!(feature = "conformance")) {
         http::check_same_origin(req)?;
     }
-    if !route.reads_body(verb) {
-        http::ignore_body(req).await?;
-    }
+    let body = http::read_limited(req).await?;
     // HEAD runs the GET handler; `fetch` drops the body.
     let get = matches!(verb, Verb::Get | Verb::Head);
     match route {
         Route::Healthz => routes::healthz(app),
         Route::Ring => routes::ring(app),
-        Route::Sessions if verb == Verb::Post => routes::sign_in(req, app).await,
+        Route::Sessions if verb == Verb::Post => routes::sign_in(req, app, &body).await,
         Route::Sessions if get => routes::list(req, app).await,
         Route::Sessions => routes::revoke_all(req, app).await,
         Route::SessionById(id) => routes::revoke_one(req, app, &id).await,
         Route::Session if get => routes::read(req, app).await,
-        Route::Session if verb == Verb::Put => routes::update(req, app).await,
+        Route::Session if verb == Verb::Put => routes::update(req, app, &body).await,
         Route::Session => routes::sign_out(req, app).await,
         Route::Rotate => routes::rotate(req, app).await,
         Route::AdminUserSessions(user) => routes::admin(req, app, verb, &user).await,
