@@ -3,7 +3,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{Headers, Request, Response, Result};
+use worker::{Headers, Request, Response, ResponseBody, Result};
 
 use super::body::{self, BodyError, MAX_BODY};
 use crate::error::SessionError;
@@ -108,11 +108,17 @@ pub fn options(allow: &str) -> Result<Response> {
     Ok(resp)
 }
 
-/// The answer to `HEAD`: `resp`'s status and headers without its body.
+/// The answer to `HEAD`: `resp`'s status and headers without its body, with the
+/// `Content-Length` GET would have (without it, clients cannot tell the answer is complete and
+/// drop the connection).
 pub fn without_body(resp: &Response) -> Result<Response> {
+    let headers = Headers(resp.headers().0.clone());
+    if let ResponseBody::Body(bytes) = resp.body() {
+        headers.set("Content-Length", &bytes.len().to_string())?;
+    }
     Ok(Response::empty()?
         .with_status(resp.status_code())
-        .with_headers(Headers(resp.headers().0.clone())))
+        .with_headers(headers))
 }
 
 /// A header's value if present and at most `max` bytes; longer values count as absent-but-bad.
