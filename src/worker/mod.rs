@@ -63,13 +63,13 @@ async fn handle(req: &Request, env: &Env, app: &App) -> std::result::Result<Resp
     let verb = Verb::of(req)
         .filter(|v| route.allows(*v))
         .ok_or_else(|| ApiError::method_not_allowed(route.allow()))?;
-    if verb == Verb::Options {
-        return http::options(route.allow()).map_err(routes::internal);
-    }
     if !verb.is_safe() && (path.starts_with("/api/") || cfg!(feature = "conformance")) {
         http::check_same_origin(req)?;
     }
     let body = http::read_limited(req).await?;
+    if verb == Verb::Options {
+        return http::options(route.allow()).map_err(routes::internal);
+    }
     // HEAD runs the GET handler; `fetch` drops the body.
     let get = matches!(verb, Verb::Get | Verb::Head);
     match route {

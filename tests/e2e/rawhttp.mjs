@@ -11,10 +11,16 @@ export function keepAliveClient(url) {
   let sockets = 0;
   /**
    * One request. `chunks`: total bytes to stream chunked (no Content-Length), in pieces of
-   * 64 KiB; `body`: a string or Buffer sent with its length. Resolves to
+   * 64 KiB (`Transfer-Encoding: chunked`); `body`: a string or Buffer sent with its
+   * `Content-Length`. Resolves to
    * { status, headers, text, json, reused, socketId }; rejects on a reset or a timeout.
    */
   function request(method, path, { headers = {}, body, chunks, timeoutMs = 30_000 } = {}) {
+    // Framing is explicit: node sends a GET, HEAD, DELETE or OPTIONS body unframed otherwise,
+    // and the server reads those bytes as the next request.
+    headers = { ...headers };
+    if (chunks !== undefined) headers['transfer-encoding'] = 'chunked';
+    else if (body !== undefined) headers['content-length'] ??= String(Buffer.byteLength(body));
     return new Promise((resolve, reject) => {
       const req = http.request({ host: hostname, port, method, path, agent, headers, timeout: timeoutMs });
       req.on('socket', (s) => { if (!s.edgeId) s.edgeId = ++sockets; });
