@@ -7,7 +7,9 @@
 //! files in `www/` are served by the assets binding before the worker runs.
 //!
 //! Every error is `{"error": {"code", "message"}}` with a stable code ([`http`]); no input
-//! reaches a panic.
+//! reaches a panic. Methods are decided on the raw method name ([`verb`]), and every request
+//! body is read to its end under a bound ([`body`]), so an early answer never costs the client
+//! its connection.
 
 pub mod app;
 pub mod body;
