@@ -1,5 +1,5 @@
-//! HTTP helpers: JSON error bodies, bounded body reading, the CSRF check, token and bearer
-//! extraction, path decoding. Nothing here knows the session rules.
+//! HTTP helpers: JSON error bodies, the body limit's answers, HEAD and OPTIONS answers, the
+//! CSRF check, bearer extraction, path decoding. Nothing here knows the session rules.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -226,14 +226,14 @@ pub fn bearer(req: &Request) -> std::result::Result<Option<String>, ()> {
         return Ok(None);
     };
     let v = v.trim_start_matches([' ', '\t']);
-    let scheme_end = v.find([' ', '\t']).unwrap_or(v.len());
-    if !v[..scheme_end].eq_ignore_ascii_case("bearer") {
+    let (scheme, rest) = v.split_once([' ', '\t']).unwrap_or((v, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
         return Ok(None);
     }
     if v.len() > MAX_AUTHORIZATION_LEN {
         return Err(());
     }
-    let token = v[scheme_end..].trim_matches([' ', '\t']);
+    let token = rest.trim_matches([' ', '\t']);
     if token.is_empty() || token.contains([' ', '\t']) {
         return Err(());
     }
