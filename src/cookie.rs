@@ -23,9 +23,13 @@
 //!
 //! # Parsing
 //!
-//! [`CookieConfig::find`] reads a `Cookie` request header of at most
-//! [`MAX_COOKIE_HEADER_LEN`] bytes (a longer header yields `None`) and looks at no
-//! more than [`MAX_COOKIE_PAIRS`] `name=value` pairs.
+//! [`CookieConfig::lookup`] reads a `Cookie` request header of at most
+//! [`MAX_COOKIE_HEADER_LEN`] (32 KiB) bytes and examines every `name=value` pair in it, so
+//! the work is bounded by the length alone. A longer header is an error
+//! ([`CookieHeaderError::TooLarge`]), never a cookie silently not found. RFC 6265bis has user
+//! agents keep cookies of up to 4096 bytes of name and value and at least 50 per domain: a
+//! header over 32 KiB is far beyond what a site of normal cookies sends, and most servers
+//! refuse headers that large anyway.
 
 use core::fmt;
 
@@ -36,10 +40,8 @@ use cookie::Cookie;
 pub const MAX_SET_COOKIE_LINE: usize = 4096;
 /// Bytes of `"Set-Cookie: "` counted in front of the value.
 pub const SET_COOKIE_PREFIX_LEN: usize = "Set-Cookie: ".len();
-/// Largest `Cookie` request header [`CookieConfig::find`] reads.
-pub const MAX_COOKIE_HEADER_LEN: usize = 8 * 1024;
-/// Most `name=value` pairs [`CookieConfig::find`] examines.
-pub const MAX_COOKIE_PAIRS: usize = 64;
+/// Largest `Cookie` request header [`CookieConfig::lookup`] reads.
+pub const MAX_COOKIE_HEADER_LEN: usize = 32 * 1024;
 /// Longest path or domain attribute value (RFC 6265bis attribute limit).
 pub const MAX_ATTRIBUTE_LEN: usize = 1024;
 
@@ -161,6 +163,39 @@ impl fmt::Display for CookieError {
 
 impl std::error::Error for CookieError {}
 
+/// Why a `Cookie` request header was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CookieHeaderError {
+    /// The header is over [`MAX_COOKIE_HEADER_LEN`] bytes.
+    TooLarge {
+        /// Its length in bytes.
+        len: usize,
+    },
+}
+
+impl CookieHeaderError {
+    /// Stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CookieHeaderError::TooLarge { .. } => "cookie_header_too_large",
+        }
+    }
+}
+
+impl fmt::Display for CookieHeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CookieHeaderError::TooLarge { len } => write!(
+                f,
+                "Cookie header is {len} bytes, over the {MAX_COOKIE_HEADER_LEN} read; the session cookie was not looked for"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CookieHeaderError {}
+
 /// RFC 9110 `tchar`.
 fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
@@ -281,15 +316,17 @@ impl CookieConfig {
     ///
     /// Pairs are separated by `;`, surrounding spaces and tabs are ignored, a
     /// value wrapped in double quotes is returned without them, names compare
-    /// exactly. The first matching pair wins. Returns `None` for a header over
-    /// 8 KiB or when the name is not among the first 64 pairs. The value is not
+    /// exactly. The first matching pair wins, wherever it is in the header. A header over
+    /// [`MAX_COOKIE_HEADER_LEN`] bytes is [`CookieHeaderError::TooLarge`]. The value is not
     /// otherwise checked: it goes to token verification.
-    pub fn find<'a>(&self, cookie_header: &'a str) -> Option<&'a str> {
+    pub fn lookup<'a>(&self, cookie_header: &'a str) -> Result<Option<&'a str>, CookieHeaderError> {
         if cookie_header.len() > MAX_COOKIE_HEADER_LEN {
-            return None;
+            return Err(CookieHeaderError::TooLarge {
+                len: cookie_header.len(),
+            });
         }
         let name = self.cookie_name();
-        for pair in cookie_header.split(';').take(MAX_COOKIE_PAIRS) {
+        for pair in cookie_header.split(';') {
             let Some((n, v)) = pair.split_once('=') else {
                 continue;
             };
@@ -301,9 +338,14 @@ impl CookieConfig {
                 .strip_prefix('"')
                 .and_then(|x| x.strip_suffix('"'))
                 .unwrap_or(v);
-            return Some(v);
+            return Ok(Some(v));
         }
-        None
+        Ok(None)
+    }
+
+    /// [`CookieConfig::lookup`] with an oversized header read as having no such cookie.
+    pub fn find<'a>(&self, cookie_header: &'a str) -> Option<&'a str> {
+        self.lookup(cookie_header).ok().flatten()
     }
 }
 

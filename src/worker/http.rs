@@ -1,15 +1,13 @@
-//! HTTP helpers: JSON error bodies, bounded body reading, the CSRF check, token and bearer
-//! extraction, path decoding. Nothing here knows the session rules.
+//! HTTP helpers: JSON error bodies, the body limit's answers, HEAD and OPTIONS answers, the
+//! CSRF check, bearer extraction, path decoding. Nothing here knows the session rules.
 
-use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{Headers, Request, Response, Result};
+use worker::{Headers, Request, Response, ResponseBody, Result};
 
+use super::body::{self, BodyError, MAX_BODY};
 use crate::error::SessionError;
 
-/// Largest accepted API request body, in bytes.
-pub const MAX_BODY: usize = 16 * 1024;
 /// Longest accepted `Authorization` header, in bytes.
 const MAX_AUTHORIZATION_LEN: usize = 4096;
 /// Longest accepted `Origin` / `Sec-Fetch-Site` / `If-Match` / `Content-Type` header.
@@ -102,6 +100,27 @@ pub fn error_response(e: &ApiError, clear_cookie: Option<&str>) -> Result<Respon
     Ok(resp)
 }
 
+/// `OPTIONS`: 204 with `Allow`. No CORS grant: cross-origin callers get none.
+pub fn options(allow: &str) -> Result<Response> {
+    let resp = Response::empty()?.with_status(204);
+    resp.headers().set("Allow", allow)?;
+    resp.headers().set("Cache-Control", "no-store")?;
+    Ok(resp)
+}
+
+/// The answer to `HEAD`: `resp`'s status and headers without its body, with the
+/// `Content-Length` GET would have (without it, clients cannot tell the answer is complete and
+/// drop the connection).
+pub fn without_body(resp: &Response) -> Result<Response> {
+    let headers = Headers(resp.headers().0.clone());
+    if let ResponseBody::Body(bytes) = resp.body() {
+        headers.set("Content-Length", &bytes.len().to_string())?;
+    }
+    Ok(Response::empty()?
+        .with_status(resp.status_code())
+        .with_headers(headers))
+}
+
 /// A header's value if present and at most `max` bytes; longer values count as absent-but-bad.
 pub fn header(
     headers: &Headers,
@@ -115,34 +134,33 @@ pub fn header(
     }
 }
 
-/// Reads the body, refusing more than `limit` bytes (checked against `Content-Length` first,
-/// then while streaming). `Err(true)` means too large, `Err(false)` unreadable.
-pub async fn read_body(req: &mut Request, limit: usize) -> std::result::Result<Vec<u8>, bool> {
-    if let Ok(Some(len)) = req.headers().get("Content-Length") {
-        match len.trim().parse::<u64>() {
-            Ok(n) if n > limit as u64 => return Err(true),
-            Ok(0) => return Ok(Vec::new()),
-            Ok(_) => {}
-            Err(_) => return Err(false),
+/// The answer for a body that was not read: 413 `body_too_large` or 400 `invalid_body`.
+pub fn body_error(e: BodyError) -> ApiError {
+    match e {
+        BodyError::TooLarge => ApiError::new(
+            413,
+            "body_too_large",
+            format!("request body over {MAX_BODY} bytes"),
+        ),
+        BodyError::Unreadable => {
+            ApiError::new(400, "invalid_body", "request body could not be read")
         }
     }
-    let Ok(mut stream) = req.stream() else {
-        return Ok(Vec::new()); // no body
-    };
-    let mut out = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| false)?;
-        if out.len() + chunk.len() > limit {
-            return Err(true);
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
 }
 
-/// Reads a JSON body of type `T`: 415 unless `Content-Type` is JSON, 413 over [`MAX_BODY`],
+/// Reads the request body, whatever the route: a body over [`MAX_BODY`] answers 413
+/// `body_too_large` on every route, before anything else is decided from the request (the
+/// bytes are read to the end either way, see [`body`]).
+pub async fn read_limited(req: &Request) -> std::result::Result<Vec<u8>, ApiError> {
+    body::read(req, MAX_BODY).await.map_err(body_error)
+}
+
+/// Parses a JSON body (read by [`read_limited`]) as `T`: 415 unless `Content-Type` is JSON,
 /// 400 `invalid_json` for bad syntax, 400 `invalid_input` for the wrong shape.
-pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned>(
+    req: &Request,
+    body: &[u8],
+) -> std::result::Result<T, ApiError> {
     let ct = header(req.headers(), "Content-Type", MAX_SMALL_HEADER_LEN)
         .ok()
         .flatten()
@@ -160,18 +178,7 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> std::result::R
             "send the body as application/json",
         ));
     }
-    let body = read_body(req, MAX_BODY).await.map_err(|too_large| {
-        if too_large {
-            ApiError::new(
-                413,
-                "body_too_large",
-                format!("request body over {MAX_BODY} bytes"),
-            )
-        } else {
-            ApiError::new(400, "invalid_body", "request body could not be read")
-        }
-    })?;
-    serde_json::from_slice(&body).map_err(|e| {
+    serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
             // serde's text may quote the input (field names): report the position only.
             let at = format!("line {}, column {}", e.line(), e.column());
@@ -211,18 +218,23 @@ pub fn check_same_origin(req: &Request) -> std::result::Result<(), ApiError> {
     }
 }
 
-/// The bearer credential in `Authorization`, if any (`Err` when the header is malformed or
-/// oversized).
+/// The bearer credential in `Authorization`, if any. `Ok(None)` when the header is absent or
+/// names another scheme (that credential is not ours); `Err` when a Bearer header is malformed
+/// or over 4 KiB.
 pub fn bearer(req: &Request) -> std::result::Result<Option<String>, ()> {
-    let Some(v) = header(req.headers(), "Authorization", MAX_AUTHORIZATION_LEN)? else {
+    let Some(v) = req.headers().get("Authorization").map_err(|_| ())? else {
         return Ok(None);
     };
-    let (scheme, rest) = v.trim().split_once(' ').ok_or(())?;
+    let v = v.trim_start_matches([' ', '\t']);
+    let (scheme, rest) = v.split_once([' ', '\t']).unwrap_or((v, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(None);
+    }
+    if v.len() > MAX_AUTHORIZATION_LEN {
         return Err(());
     }
-    let token = rest.trim();
-    if token.is_empty() {
+    let token = rest.trim_matches([' ', '\t']);
+    if token.is_empty() || token.contains([' ', '\t']) {
         return Err(());
     }
     Ok(Some(token.to_owned()))

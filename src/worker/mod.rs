@@ -7,9 +7,12 @@
 //! files in `www/` are served by the assets binding before the worker runs.
 //!
 //! Every error is `{"error": {"code", "message"}}` with a stable code ([`http`]); no input
-//! reaches a panic.
+//! reaches a panic. Methods are decided on the raw method name ([`verb`]), and every request
+//! body is read to its end under a bound ([`body`]), so an early answer never costs the client
+//! its connection.
 
 pub mod app;
+pub mod body;
 pub mod config;
 pub mod do_store;
 pub mod http;
@@ -19,64 +22,73 @@ pub mod rpc;
 pub mod shard;
 #[cfg(feature = "conformance")]
 pub mod test_routes;
+pub mod verb;
 
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result};
 
 use self::app::App;
 use self::http::ApiError;
 use self::routes::Route;
+use self::verb::Verb;
 
 /// The fetch handler.
 #[event(fetch)]
-pub async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let app = app::load(&env);
     let app = app.as_ref();
     let outcome = match app {
-        Ok(app) => handle(&mut req, &env, app).await,
+        Ok(app) => handle(&req, &env, app).await,
         // Every route, /healthz included, reports the bad setting.
         Err(e) => Err(ApiError::new(500, "config_invalid", e.to_string())),
     };
-    match outcome {
-        Ok(resp) => Ok(resp),
+    // An answer decided before the body was read (404, 405, 401, 415, 403, ...) still reads it
+    // to its end, or the runtime may drop the connection under the client.
+    body::drain(&req).await;
+    let resp = match outcome {
+        Ok(resp) => resp,
         Err(e) => {
             let clear = app.as_ref().ok().map(|a| a.config.cookie.clear_cookie());
             http::error_response(&e, clear.as_deref())
-                .or_else(|_| Response::error("internal error", 500))
+                .or_else(|_| Response::error("internal error", 500))?
         }
+    };
+    if Verb::of(&req) == Some(Verb::Head) {
+        return http::without_body(&resp);
     }
+    Ok(resp)
 }
 
 #[cfg_attr(not(feature = "conformance"), allow(unused_variables))] // env: the test routes'
-async fn handle(
-    req: &mut Request,
-    env: &Env,
-    app: &App,
-) -> std::result::Result<Response, ApiError> {
+async fn handle(req: &Request, env: &Env, app: &App) -> std::result::Result<Response, ApiError> {
     let path = req.path();
     let route = Route::parse(&path).ok_or_else(ApiError::not_found)?;
-    let method = req.method();
-    if !route.allows(&method) {
-        return Err(ApiError::method_not_allowed(route.allow()));
-    }
-    let unsafe_method = !matches!(method, Method::Get | Method::Head | Method::Options);
-    if unsafe_method && (path.starts_with("/api/") || cfg!(feature = "conformance")) {
+    let verb = Verb::of(req)
+        .filter(|v| route.allows(*v))
+        .ok_or_else(|| ApiError::method_not_allowed(route.allow()))?;
+    if !verb.is_safe() && (path.starts_with("/api/") || cfg!(feature = "conformance")) {
         http::check_same_origin(req)?;
     }
-    match (route, method) {
-        (Route::Healthz, _) => routes::healthz(app),
-        (Route::Ring, _) => routes::ring(app),
-        (Route::Sessions, Method::Post) => routes::sign_in(req, app).await,
-        (Route::Sessions, Method::Get) => routes::list(req, app).await,
-        (Route::Sessions, _) => routes::revoke_all(req, app).await,
-        (Route::SessionById(id), _) => routes::revoke_one(req, app, &id).await,
-        (Route::Session, Method::Get) => routes::read(req, app).await,
-        (Route::Session, Method::Put) => routes::update(req, app).await,
-        (Route::Session, _) => routes::sign_out(req, app).await,
-        (Route::Rotate, _) => routes::rotate(req, app).await,
-        (Route::AdminUserSessions(user), _) => routes::admin(req, app, &user).await,
+    let body = http::read_limited(req).await?;
+    if verb == Verb::Options {
+        return http::options(route.allow()).map_err(routes::internal);
+    }
+    // HEAD runs the GET handler; `fetch` drops the body.
+    let get = matches!(verb, Verb::Get | Verb::Head);
+    match route {
+        Route::Healthz => routes::healthz(app),
+        Route::Ring => routes::ring(app),
+        Route::Sessions if verb == Verb::Post => routes::sign_in(req, app, &body).await,
+        Route::Sessions if get => routes::list(req, app).await,
+        Route::Sessions => routes::revoke_all(req, app).await,
+        Route::SessionById(id) => routes::revoke_one(req, app, &id).await,
+        Route::Session if get => routes::read(req, app).await,
+        Route::Session if verb == Verb::Put => routes::update(req, app, &body).await,
+        Route::Session => routes::sign_out(req, app).await,
+        Route::Rotate => routes::rotate(req, app).await,
+        Route::AdminUserSessions(user) => routes::admin(req, app, verb, &user).await,
         #[cfg(feature = "conformance")]
-        (Route::TestConformance, _) => test_routes::conformance(req, env).await,
+        Route::TestConformance => test_routes::conformance(req, env).await,
         #[cfg(feature = "conformance")]
-        (Route::TestCalls, _) => test_routes::calls(app).await,
+        Route::TestCalls => test_routes::calls(app).await,
     }
 }

@@ -4,10 +4,11 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{Date, Method, Request, Response};
+use worker::{Date, Request, Response};
 
 use super::app::App;
 use super::http::{self, ApiError};
+use super::verb::Verb;
 use crate::error::SessionError;
 use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
 use crate::limits::MAX_USER_LEN;
@@ -74,27 +75,26 @@ impl Route {
         })
     }
 
-    /// The methods the route answers (the `Allow` header).
+    /// The methods the route answers (the `Allow` header): HEAD wherever GET, OPTIONS
+    /// everywhere.
     pub fn allow(&self) -> &'static str {
         match self {
-            Route::Healthz | Route::Ring => "GET",
+            Route::Healthz | Route::Ring => "GET, HEAD, OPTIONS",
             #[cfg(feature = "conformance")]
-            Route::TestCalls => "GET",
-            Route::Sessions => "GET, POST, DELETE",
-            Route::SessionById(_) => "DELETE",
-            Route::Session => "GET, PUT, DELETE",
-            Route::Rotate => "POST",
+            Route::TestCalls => "GET, HEAD, OPTIONS",
+            Route::Sessions => "GET, HEAD, POST, DELETE, OPTIONS",
+            Route::SessionById(_) => "DELETE, OPTIONS",
+            Route::Session => "GET, HEAD, PUT, DELETE, OPTIONS",
+            Route::Rotate => "POST, OPTIONS",
             #[cfg(feature = "conformance")]
-            Route::TestConformance => "POST",
-            Route::AdminUserSessions(_) => "GET, DELETE",
+            Route::TestConformance => "POST, OPTIONS",
+            Route::AdminUserSessions(_) => "GET, HEAD, DELETE, OPTIONS",
         }
     }
 
-    /// Whether `method` is one of [`Route::allow`].
-    pub fn allows(&self, method: &Method) -> bool {
-        self.allow()
-            .split(", ")
-            .any(|m| m == method.to_string().as_str())
+    /// Whether `verb` is one of [`Route::allow`].
+    pub fn allows(&self, verb: Verb) -> bool {
+        self.allow().split(", ").any(|m| m == verb.as_str())
     }
 }
 
@@ -132,7 +132,11 @@ fn fresh_id() -> Result<SessionId, ApiError> {
     SessionId::random().map_err(|e| ApiError::new(500, e.code(), e.to_string()))
 }
 
-/// The session token: `Authorization: Bearer` if present, else the session cookie.
+/// The session token: `Authorization: Bearer` if present, else the session cookie. An
+/// `Authorization` header of another scheme (Basic from a proxy, say) is not ours and does not
+/// hide the cookie; a malformed Bearer one is refused. A `Cookie` header over
+/// [`MAX_COOKIE_HEADER_LEN`](crate::cookie::MAX_COOKIE_HEADER_LEN) bytes answers 431 `cookie_header_too_large` rather than a silent
+/// 401.
 fn token(req: &Request, app: &App) -> Result<String, ApiError> {
     let bad = || ApiError::from(SessionError::InvalidToken);
     if let Some(t) = http::bearer(req).map_err(|_| bad())? {
@@ -144,11 +148,11 @@ fn token(req: &Request, app: &App) -> Result<String, ApiError> {
         .ok()
         .flatten()
         .unwrap_or_default();
-    app.config
-        .cookie
-        .find(&cookies)
-        .map(str::to_owned)
-        .ok_or_else(bad)
+    match app.config.cookie.lookup(&cookies) {
+        Ok(Some(t)) => Ok(t.to_owned()),
+        Ok(None) => Err(bad()),
+        Err(e) => Err(ApiError::new(431, e.code(), e.to_string())),
+    }
 }
 
 #[derive(Deserialize)]
@@ -169,8 +173,8 @@ struct Update {
     version: Option<u64>,
 }
 
-/// `POST /api/sessions`: sign in.
-pub async fn sign_in(req: &mut Request, app: &App) -> Answer {
+/// `POST /api/sessions`: sign in with the JSON `body`.
+pub async fn sign_in(req: &Request, app: &App, body: &[u8]) -> Answer {
     if let Some(expected) = &app.config.signin_token {
         let given = http::bearer(req).ok().flatten().unwrap_or_default();
         if !http::ct_eq(given.as_bytes(), expected.as_bytes()) {
@@ -181,7 +185,7 @@ pub async fn sign_in(req: &mut Request, app: &App) -> Answer {
             ));
         }
     }
-    let body: SignIn = http::read_json(req).await?;
+    let body: SignIn = http::parse_json(req, body)?;
     let new = NewSession {
         user: body.user,
         device: body.device,
@@ -216,11 +220,11 @@ fn if_match(req: &Request) -> Result<Option<u64>, ApiError> {
     inner.parse().map(Some).map_err(|_| bad())
 }
 
-/// `PUT /api/session`: replace the data, carrying the version read.
-pub async fn update(req: &mut Request, app: &App) -> Answer {
+/// `PUT /api/session`: replace the data with the JSON `body`, carrying the version read.
+pub async fn update(req: &Request, app: &App, body: &[u8]) -> Answer {
     let token = token(req, app)?;
     let header_version = if_match(req)?;
-    let body: Update = http::read_json(req).await?;
+    let body: Update = http::parse_json(req, body)?;
     let version = match (header_version, body.version) {
         (Some(h), Some(b)) if h != b => {
             return Err(ApiError::new(
@@ -325,9 +329,9 @@ fn require_admin(req: &Request, app: &App) -> Result<(), ApiError> {
 }
 
 /// `GET|DELETE /api/admin/users/{user}/sessions`.
-pub async fn admin(req: &Request, app: &App, user: &str) -> Answer {
+pub async fn admin(req: &Request, app: &App, verb: Verb, user: &str) -> Answer {
     require_admin(req, app)?;
-    if req.method() == Method::Delete {
+    if verb == Verb::Delete {
         let n = app.manager.revoke_user(user).await?;
         return http::json(200, &json!({ "revoked": n })).map_err(internal);
     }

@@ -26,7 +26,6 @@ use worker::{
     State,
 };
 
-use super::http;
 use super::rpc::{Answer, Call, MAX_RPC_BODY};
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
@@ -381,11 +380,11 @@ impl worker::DurableObject for SessionShard {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
         if req.method() != Method::Post {
             return answer(&refused("shard calls are POSTs"));
         }
-        let Ok(body) = http::read_body(&mut req, MAX_RPC_BODY).await else {
+        let Ok(body) = super::body::read(&req, MAX_RPC_BODY).await else {
             return answer(&refused("shard call body"));
         };
         #[cfg(feature = "conformance")]

@@ -57,7 +57,7 @@ test('bad requests: JSON, size, method, path, content type, CSRF', async () => {
   assertError(await api('POST', '/api/sessions', { raw: 'user=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type');
   const m = await api('PATCH', '/api/session');
   assertError(m, 405, 'method_not_allowed');
-  assert.equal(m.headers.get('allow'), 'GET, PUT, DELETE');
+  assert.equal(m.headers.get('allow'), 'GET, HEAD, PUT, DELETE, OPTIONS');
   assertError(await api('GET', '/api/nope'), 404, 'not_found');
   assertError(await api('GET', '/api/admin/users/%ZZ/sessions'), 404, 'not_found');
   assertError(await api('POST', '/api/sessions', { body: { user: 'x' }, headers: { origin: 'https://evil.example' } }), 403, 'cross_origin');
