@@ -55,16 +55,19 @@ tier wasm-chromium 1 env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --
   --chromedriver /usr/bin/chromedriver --test wasm
 tier build-pkg 0 bash scripts/stamped.sh pkg pkg/package.json src Cargo.toml Cargo.lock .cargo js scripts/build-pkg.sh \
   -- bash scripts/build-pkg.sh
-tier js-package 1 node --test --test-reporter=tap tests/js/*.test.mjs
+# Two files at a time (Redis servers and workers on free ports; the fault tests mostly wait).
+tier js-package 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 tests/js/*.test.mjs
 tier types 3 node --test --test-reporter=tap tests/types/*.test.mjs
 tier build-worker 0 bash scripts/stamped.sh worker build/worker/entry.mjs src Cargo.toml Cargo.lock .cargo \
   scripts/build-worker.sh -- bash scripts/build-worker.sh
 tier build-worker-test 0 bash scripts/stamped.sh worker-test build/test/worker/entry.mjs src Cargo.toml Cargo.lock \
   .cargo scripts/build-worker.sh -- bash scripts/build-worker.sh --test
 tier deploy-check 0 bash scripts/check-deploy.sh
-tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/e2e/*.test.mjs
+# Two files at a time: each starts its own wrangler on free ports, and most of their time is
+# waiting (expiry, restarts), so two overlap well on 2 cores. A test that hangs fails after 3 min.
+tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 tests/e2e/*.test.mjs
 tier build-www 0 bash scripts/build-www.sh
-tier browser-e2e 1 node --test --test-reporter=tap --test-concurrency=1 tests/browser/*.test.mjs
+tier browser-e2e 1 node --test --test-reporter=tap --test-concurrency=1 --test-timeout=180000 tests/browser/*.test.mjs
 
 [ ${#FAILED_TIERS[@]} = 0 ] || echo "failed tiers: ${FAILED_TIERS[*]} (logs in target/test-logs/)"
 echo "$PASSED passed, $FAILED failed"
