@@ -272,9 +272,9 @@ export function version(): string;
 /** Loads the wasm (browsers); a no-op in Node. Idempotent. */
 export function init(input?: unknown): Promise<unknown>;
 
-/** The core's in-memory store, with the store interface (one process, one Map). */
-export class MemoryStore implements SessionStore {
-  readonly size: number;
+/** The store interface as the package's own stores offer it: every call returns a Promise, and
+ * `listByUser`'s limit defaults to the policy cap. Merged into {@link MemoryStore} and {@link KVStore}. */
+export interface PromisedStore {
   get(idHash: string, now: number): Promise<StoreRecord | null>;
   create(record: StoreRecord): Promise<void>;
   compareAndSet(record: StoreRecord, expectedVersion: number): Promise<void>;
@@ -283,10 +283,16 @@ export class MemoryStore implements SessionStore {
   delete(idHash: string): Promise<boolean>;
   listByUser(user: string, now: number, limit?: number): Promise<StoreRecord[]>;
   deleteByUser(user: string): Promise<number>;
+}
+
+/** The core's in-memory store, with the store interface (one process, one Map). */
+export class MemoryStore implements SessionStore {
+  readonly size: number;
   expire(now: number): Promise<number>;
   /** Releases the wasm memory behind the store. */
   free(): void;
 }
+export interface MemoryStore extends PromisedStore {}
 
 export interface RedisStoreOptions {
   /** Replicas per shard (default 1): the shard's server, then the next of the ring's preference list. */
@@ -363,17 +369,10 @@ export interface KVNamespaceLike {
 export class KVStore implements SessionStore {
   /** `new KVStore(env.SESSIONS_KV, {prefix?})`; throws `config_invalid` without a binding. */
   constructor(kv: KVNamespaceLike, options?: { prefix?: string });
-  get(idHash: string, now: number): Promise<StoreRecord | null>;
-  create(record: StoreRecord): Promise<void>;
-  compareAndSet(record: StoreRecord, expectedVersion: number): Promise<void>;
-  touch(idHash: string, lastSeen: number, idleExpiresAt: number): Promise<void>;
-  replace(oldIdHash: string, expectedVersion: number, record: StoreRecord): Promise<void>;
-  delete(idHash: string): Promise<boolean>;
-  listByUser(user: string, now: number, limit?: number): Promise<StoreRecord[]>;
-  deleteByUser(user: string): Promise<number>;
   /** Always 0: KV purges expired keys itself, and reads hide expired records. */
   expire(now: number): Promise<number>;
 }
+export interface KVStore extends PromisedStore {}
 
 /** The session verbs, shared by the Express request helpers and the Hono context variables. */
 export interface SessionVerbs {
