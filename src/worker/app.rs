@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use worker::Env;
 
-use super::config::{Config, ConfigError, RawConfig, StoreKind};
+use super::config::{Config, ConfigError, RawConfig, RawKey, StoreKind};
 use super::do_store::{DoRouter, DoShard, Transport};
 use super::kv_store::KvSessionStore;
 use crate::error::{SessionError, StoreError};
@@ -100,25 +100,25 @@ type Loaded = Rc<Result<App, ConfigError>>;
 
 thread_local! {
     /// The last application built by this isolate, keyed by the raw settings.
-    static CACHE: RefCell<Option<(RawConfig, Loaded)>> = const { RefCell::new(None) };
+    static CACHE: RefCell<Option<(RawKey, Loaded)>> = const { RefCell::new(None) };
 }
 
 /// The application for `env`'s settings: built once per distinct settings per isolate (the
 /// bindings of `env` are per-isolate objects, so keeping the first `env`'s is sound). A bad
 /// setting is logged once, when first seen.
 pub fn load(env: &Env) -> Loaded {
-    let raw = RawConfig::from_env(env);
+    let key = RawKey::from_env(env);
     CACHE.with(|c| {
-        if let Some((key, app)) = c.borrow().as_ref() {
-            if *key == raw {
+        if let Some((cached, app)) = c.borrow().as_ref() {
+            if *cached == key {
                 return app.clone();
             }
         }
-        let app = Rc::new(build(&raw, env));
+        let app = Rc::new(build(&RawConfig::from_env(env), env));
         if let Err(e) = app.as_ref() {
             worker::console_error!("edge-session: configuration invalid: {e}");
         }
-        *c.borrow_mut() = Some((raw, app.clone()));
+        *c.borrow_mut() = Some((key, app.clone()));
         app
     })
 }

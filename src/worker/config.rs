@@ -14,6 +14,7 @@
 //! A bad or missing setting is a [`ConfigError`] naming the setting; the worker then answers
 //! every request (but `/healthz`, which reports it) with 500 `config_invalid`.
 
+use wasm_bindgen::JsValue;
 use worker::Env;
 
 use super::do_store::Transport;
@@ -93,6 +94,34 @@ const NAMES: [&str; 8] = [
     "COOKIE_NAME",
     "SHARD_CALL",
 ];
+
+/// The settings as the JavaScript values `env` holds, uncopied: the cheap per-request check of
+/// whether the cached configuration still applies. Comparing two keys compares the values inside
+/// the JS engine (`Object.is`), so a large `RING` is never copied into wasm per request.
+#[derive(Clone, Debug)]
+pub struct RawKey {
+    vars: [JsValue; NAMES.len()],
+}
+
+impl RawKey {
+    /// Reads the value of every setting from `env`.
+    pub fn from_env(env: &Env) -> RawKey {
+        RawKey {
+            vars: NAMES.map(|name| {
+                js_sys::Reflect::get(env.as_ref(), &name.into()).unwrap_or(JsValue::UNDEFINED)
+            }),
+        }
+    }
+}
+
+impl PartialEq for RawKey {
+    fn eq(&self, other: &RawKey) -> bool {
+        self.vars
+            .iter()
+            .zip(&other.vars)
+            .all(|(a, b)| js_sys::Object::is(a, b))
+    }
+}
 
 impl RawConfig {
     /// Reads every setting from `env` (vars and secrets are both plain strings there).
