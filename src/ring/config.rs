@@ -105,10 +105,10 @@ impl RingConfig {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRingConfig {
     #[serde(default = "default_version")]
-    version: u32,
-    epoch: Option<u32>,
-    steps: Option<Vec<RingStep>>,
-    shards: Option<Vec<ShardSpec>>,
+    pub(super) version: u32,
+    pub(super) epoch: Option<u32>,
+    pub(super) steps: Option<Vec<RingStep>>,
+    pub(super) shards: Option<Vec<ShardSpec>>,
 }
 
 impl TryFrom<RawRingConfig> for RingConfig {

@@ -83,19 +83,54 @@ pub(super) enum AnyConfig {
     Snapshot(RingSnapshot),
 }
 
+/// Every member either form may have, read in one pass (no intermediate JSON tree).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnyConfig {
+    #[serde(default = "default_version")]
+    version: u32,
+    epoch: Option<u32>,
+    steps: Option<Vec<RingStep>>,
+    shards: Option<Vec<ShardSpec>>,
+    snapshot: Option<SnapshotArcs>,
+}
+
 impl<'de> Deserialize<'de> for AnyConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AnyConfig, D::Error> {
         use serde::de::Error;
-        let v = serde_json::Value::deserialize(d)?;
-        if v.get("snapshot").is_some() {
-            serde_json::from_value(v)
-                .map(AnyConfig::Snapshot)
-                .map_err(D::Error::custom)
-        } else {
-            let raw: RawRingConfig = serde_json::from_value(v).map_err(D::Error::custom)?;
-            RingConfig::try_from(raw)
-                .map(AnyConfig::History)
-                .map_err(D::Error::custom)
+        let raw = RawAnyConfig::deserialize(d)?;
+        match raw {
+            RawAnyConfig {
+                version,
+                epoch: Some(epoch),
+                steps: Some(steps),
+                shards: None,
+                snapshot: Some(snapshot),
+            } => Ok(AnyConfig::Snapshot(RingSnapshot {
+                version,
+                epoch,
+                steps,
+                snapshot,
+            })),
+            RawAnyConfig {
+                snapshot: Some(_), ..
+            } => Err(D::Error::custom(
+                "a snapshot has \"epoch\", \"steps\" and \"snapshot\" (and an optional \"version\")",
+            )),
+            RawAnyConfig {
+                version,
+                epoch,
+                steps,
+                shards,
+                snapshot: None,
+            } => RingConfig::try_from(RawRingConfig {
+                version,
+                epoch,
+                steps,
+                shards,
+            })
+            .map(AnyConfig::History)
+            .map_err(D::Error::custom),
         }
     }
 }

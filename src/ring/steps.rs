@@ -44,7 +44,10 @@ fn max_shards(version: u32) -> usize {
 }
 
 fn check_weights(weights: &[u32]) -> Result<(), RingError> {
-    let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+    check_total(weights.iter().map(|&w| u64::from(w)).sum())
+}
+
+fn check_total(total: u64) -> Result<(), RingError> {
     if total > MAX_TOTAL_WEIGHT {
         Err(RingError::TotalWeightTooLarge)
     } else {
@@ -177,7 +180,8 @@ pub(super) fn apply_table(
             }
         }
     }
-    check_weights(&shards.iter().map(|s| s.weight).collect::<Vec<_>>())
+    let total: u64 = shards.iter().map(|s| u64::from(s.weight)).sum();
+    check_total(total)
 }
 
 impl Ring {

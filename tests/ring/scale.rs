@@ -215,3 +215,26 @@ fn damaged_snapshots_are_refused() {
         assert!(Ring::from_json(&text[..cut]).is_err());
     }
 }
+
+#[test]
+fn mixed_or_partial_forms_are_refused() {
+    let mut ring = v2(&["a", "b", "c"]);
+    churn(&mut ring, 20, 5);
+    let text = ring.snapshot_json().unwrap();
+    let code = |t: &str| Ring::from_json(t).unwrap_err().code();
+    // A snapshot member beside the shorthand, or without the history, is no form at all.
+    let with_shards = text.replacen('{', r#"{"shards":[{"name":"a"}],"#, 1);
+    assert_eq!(code(&with_shards), "ring_bad_config");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let only = serde_json::json!({ "epoch": v["epoch"], "snapshot": v["snapshot"] });
+    assert_eq!(code(&only.to_string()), "ring_bad_config");
+    // Unknown members are refused in the history form too; both plain forms still load.
+    assert_eq!(
+        code(r#"{"shards":[{"name":"a"}],"extra":1}"#),
+        "ring_bad_config"
+    );
+    assert_eq!(code(r#"{"epoch":1}"#), "ring_bad_config");
+    assert!(Ring::from_json(r#"{"shards":[{"name":"a"},{"name":"b"}]}"#).is_ok());
+    assert_eq!(Ring::from_json(&ring.to_json()).unwrap(), ring);
+    assert_eq!(Ring::from_json(&text).unwrap(), ring);
+}
