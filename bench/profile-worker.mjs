@@ -9,7 +9,7 @@
 // one with them for this (the function names then show in the list):
 //
 //   CARGO_PROFILE_RELEASE_STRIP=false worker-build --release --out-dir build/prof -- --features worker
-//   cp src/worker/entry.mjs build/prof/worker/entry.mjs
+//   cp src/worker/entry.mjs build/prof/worker/entry.mjs && node scripts/ring-module.mjs build/prof/worker/ring-config.mjs
 //   BENCH_WORKER=build/prof/worker/entry.mjs node bench/profile-worker.mjs --mix signin
 //
 // --peer profiles the reference JS worker instead. The profile file opens in Chrome DevTools.

@@ -12,6 +12,7 @@ const tokWd = load('token-workerd.json');
 const ringNative = load('ring-native.json');
 const ringNode = load('ring-node.json');
 const ringScaleJs = load('ring-scale-node.json');
+const coldStart = load('cold-start.json');
 const size = load('size.json');
 const loadD = load('load.json');
 const redisE = load('redis-hung.json');
@@ -215,6 +216,22 @@ if (ringNative?.scale) {
     p(`After a snapshot load, \`Ring::recent_epochs(64)\` (the session manager's history) replays the last 63 steps from the snapshot's base: ${msf(v2.recent_epochs_ms)} natively for the 1,000-shard rule 2 ring.`);
     p();
   }
+}
+if (coldStart?.rows?.length) {
+  p('### The worker\'s first request, by ring');
+  p();
+  p(`Each case starts the deployable worker on a fresh local wrangler/workerd, waits on a static asset (which the worker`);
+  p(`never sees), then times the first \`GET /healthz\` (the isolate builds its configuration, the ring included) and`);
+  p(`${coldStart.warm_requests} more (the warm cost); medians over ${coldStart.rounds} rounds. The 1,000-shard rings are bundled at build time`);
+  p('(`RING_FILE`), since a var cannot hold them: the snapshot form is 132 KiB, and Linux alone refuses an environment');
+  p('string over 128 KiB.');
+  p();
+  p('| ring | bytes | first request | warm request | first - warm | over the default ring |');
+  p('|---|---|---|---|---|---|');
+  for (const r of coldStart.rows) p(`| ${r.case} | ${r.ring_bytes ? bytes(r.ring_bytes) : 'n/a'} | ${f(r.cold_ms, 1)} ms | ${f(r.warm_ms, 1)} ms | ${f(r.first_minus_warm_ms, 1)} ms | ${f(r.over_default_ms, 1)} ms |`);
+  p();
+  const snap = coldStart.rows.find((r) => /snapshot/.test(r.case));
+  if (snap) goal('worker cold start, 1,000-shard grown snapshot ring: 20 ms / cost over the default ring', 20 / Math.max(snap.over_default_ms, 0.1), 1);
 }
 if (ringNative && !ringNode?.ours) {
   p('**edge-session from JS missing**: the npm package was not built in this run.');

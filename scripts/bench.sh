@@ -95,6 +95,10 @@ say "A: tokens inside local workerd"
 say "C: sizes and start-up"
 "$NODE" bench/size.mjs --rounds "$ROUNDS" --upload "$OUT/upload" > "$OUT/size.json"
 
+# ---- B. the worker's first request with a 1,000-shard ring (bundled, as RING_FILE does) ----
+say "B: worker cold start by ring (local wrangler/workerd)"
+"$NODE" bench/cold-start.mjs --dir "$OUT/ring-configs" --rounds "$([ -n "${BENCH_QUICK:-}" ] && echo 1 || echo 3)" > "$OUT/cold-start.json"
+
 # ---- D. worker under load ----
 # bench/load.mjs bounds itself (5 rounds x 6 mixes x 3 workers x 4 s; BENCH_QUICK: 2 x 1 s).
 say "D: worker under load (wrk against our worker and bench/ref-worker)"

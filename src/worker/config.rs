@@ -7,6 +7,8 @@
 //! | `SIGNIN_TOKEN` | secret | if set, sign-in needs `Authorization: Bearer <it>`; unset = open |
 //! | `STORE`        | var    | `do` (default, Durable Object shards) or `kv` (Workers KV)       |
 //! | `RING`         | var    | ring config JSON; default `shard-0`..`shard-3`, weight 1, epoch 1 |
+//! | (bundled ring) | build  | `RING_FILE=<path> scripts/build-worker.sh`: the file is bundled  |
+//! |                |        | into the worker instead of a var (a var holds only a few KiB)   |
 //! | `POLICY`       | var    | policy JSON (missing fields take the defaults)                   |
 //! | `COOKIE_NAME`  | var    | cookie name without the `__Host-` prefix (default `session`)     |
 //! | `SHARD_CALL`   | var    | `rpc` (default: JS RPC to the shard objects) or `fetch`          |
@@ -78,10 +80,19 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
-/// The raw strings the configuration is parsed from (also the cache key).
+/// The global that src/worker/entry.mjs sets to the ring configuration bundled at build time
+/// (`RING_FILE`), if any. Large rings live there: the runtime caps the size of a var.
+pub const BUNDLED_RING: &str = "EDGE_SESSION_RING";
+
+fn bundled_ring() -> JsValue {
+    js_sys::Reflect::get(&js_sys::global(), &BUNDLED_RING.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The raw strings the configuration is parsed from.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct RawConfig {
     vars: [Option<String>; NAMES.len()],
+    bundled_ring: Option<String>,
 }
 
 const NAMES: [&str; 8] = [
@@ -101,6 +112,7 @@ const NAMES: [&str; 8] = [
 #[derive(Clone, Debug)]
 pub struct RawKey {
     vars: [JsValue; NAMES.len()],
+    bundled_ring: JsValue,
 }
 
 impl RawKey {
@@ -110,6 +122,7 @@ impl RawKey {
             vars: NAMES.map(|name| {
                 js_sys::Reflect::get(env.as_ref(), &name.into()).unwrap_or(JsValue::UNDEFINED)
             }),
+            bundled_ring: bundled_ring(),
         }
     }
 }
@@ -119,6 +132,7 @@ impl PartialEq for RawKey {
         self.vars
             .iter()
             .zip(&other.vars)
+            .chain([(&self.bundled_ring, &other.bundled_ring)])
             .all(|(a, b)| js_sys::Object::is(a, b))
     }
 }
@@ -132,7 +146,10 @@ impl RawConfig {
                 .ok()
                 .and_then(|v| v.as_string());
         }
-        RawConfig { vars }
+        RawConfig {
+            vars,
+            bundled_ring: bundled_ring().as_string(),
+        }
     }
 
     fn get(&self, name: &str) -> Option<&str> {
@@ -152,9 +169,22 @@ impl RawConfig {
             Some("kv") => StoreKind::Kv,
             Some(_) => return Err(bad("STORE", "must be \"do\" or \"kv\"".into())),
         };
-        let ring = match self.get("RING") {
-            Some(json) => Ring::from_json(json).map_err(|e| bad("RING", e.to_string()))?,
-            None => default_ring().map_err(|e| bad("RING", e.to_string()))?,
+        let bundled = self
+            .bundled_ring
+            .as_deref()
+            .filter(|v| !v.trim().is_empty());
+        let ring = match (self.get("RING"), bundled) {
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "RING",
+                    "set as a var and bundled at build time (RING_FILE): keep one".into(),
+                ))
+            }
+            (Some(json), None) => Ring::from_json(json).map_err(|e| bad("RING", e.to_string()))?,
+            (None, Some(json)) => {
+                Ring::from_json(json).map_err(|e| bad("RING (bundled)", e.to_string()))?
+            }
+            (None, None) => default_ring().map_err(|e| bad("RING", e.to_string()))?,
         };
         let policy = match self.get("POLICY") {
             Some(json) => Policy::from_json(json).map_err(|e| bad("POLICY", e.to_string()))?,

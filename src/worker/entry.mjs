@@ -5,6 +5,11 @@
 // scripts/build-worker.sh copies this file next to the bundle (build/worker/, build/test/worker/).
 import { DurableObject } from 'cloudflare:workers';
 import handler, { SessionShard as RustShard } from '../index.js';
+// The ring configuration bundled at build time (RING_FILE, see scripts/ring-module.mjs), or
+// null. The worker reads it from this global where the RING var is unset (src/worker/config.rs).
+import bundledRing from './ring-config.mjs';
+
+if (bundledRing !== null) globalThis.EDGE_SESSION_RING = bundledRing;
 
 export default handler;
 

@@ -51,7 +51,7 @@ function envQuote(v) {
  * `worker` another bundle of ours (bench/load.mjs: the deployable build/worker/entry.mjs).
  * Returns { url, persistDir, pid (wrangler's, also its process group), stop(), logs() }.
  */
-export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000, config, worker } = {}) {
+export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000, config, worker, readyPath = '/healthz' } = {}) {
   const port = await freePort();
   const inspector = await freePort();
   persistDir ??= mkdtempSync(join(tmpdir(), 'edge-session-e2e-'));
@@ -85,7 +85,8 @@ export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000, c
   while (Date.now() < deadline) {
     if (exited) throw new Error(`wrangler exited before serving:\n${output}`);
     try {
-      const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+      // `readyPath` other than /healthz (e.g. a static asset): ready without the worker having run.
+      const r = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(2000) });
       // 200, or a JSON 500 naming a bad setting (tests of configuration errors want that too).
       if (r.status === 200 || (r.status === 500 && /config_invalid/.test(await r.text()))) {
         return { url, persistDir, pid: child.pid, inspector, stop, logs: () => output };
