@@ -223,7 +223,7 @@ if (coldStart?.rows?.length) {
   p(`Each case starts the deployable worker on a fresh local wrangler/workerd, waits on a static asset (which the worker`);
   p(`never sees), then times the first \`GET /healthz\` (the isolate builds its configuration, the ring included) and`);
   p(`${coldStart.warm_requests} more (the warm cost); medians over ${coldStart.rounds} rounds. The 1,000-shard rings are bundled at build time`);
-  p('(`RING_FILE`), since a var cannot hold them: the snapshot form is 132 KiB, and Linux alone refuses an environment');
+  p('(`RING_FILE`), since a var cannot hold them: the snapshot form is 132 KiB, Cloudflare caps a var at 5 KB, and Linux refuses an environment');
   p('string over 128 KiB.');
   p();
   p('| ring | bytes | first request | warm request | first - warm | over the default ring |');
