@@ -6,6 +6,7 @@
 pub mod conformance;
 pub mod cookie;
 pub mod error;
+pub mod gateway;
 pub mod id;
 pub mod keyring;
 pub mod limits;
