@@ -13,6 +13,7 @@ pub mod limits;
 pub mod manager;
 pub mod memory;
 pub mod policy;
+pub mod protect;
 pub mod record;
 pub mod ring;
 pub mod session;
