@@ -257,7 +257,11 @@ async fn send(
 }
 
 /// The origin's answer with its body stream, status and headers, plus our `Set-Cookie`s.
-fn answer(origin: &web_sys::Response, cookies: &[String]) -> Result<Response, ApiError> {
+fn answer(origin: web_sys::Response, cookies: &[String]) -> Result<Response, ApiError> {
+    if cookies.is_empty() {
+        // Nothing to add: the runtime copies it into the answer as it is (one copy, not two).
+        return Ok(Response::from(origin));
+    }
     let headers =
         web_sys::Headers::new_with_headers(&origin.headers()).map_err(|e| internal(e.into()))?;
     for c in cookies {
@@ -338,5 +342,5 @@ pub async fn proxy(req: &Request, app: &App, gw: &GatewayConfig) -> Result<Respo
     };
     let upstream = format!("{}{target}", gw.origin);
     let origin = send(&upstream, &method, &headers, body, gw).await?;
-    answer(&origin, &cookies)
+    answer(origin, &cookies)
 }
