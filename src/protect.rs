@@ -69,13 +69,20 @@ impl Protect {
         Ok(Protect(out))
     }
 
-    /// Whether `path` needs a session.
+    /// Whether `path` (as in the URL, percent-encoded) needs a session. Patterns are matched
+    /// against the percent-decoded path, so `/%61pp/x` and `/app%2Fx`, which an origin may
+    /// decode to `/app/x`, are protected by `/app/*` as `/app/x` is.
     pub fn matches(&self, path: &str) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
+        let decoded = percent_decode(path);
+        let path = decoded.as_slice();
         self.0.iter().any(|p| match p {
-            Pattern::Exact(e) => path == e,
+            Pattern::Exact(e) => path == e.as_bytes(),
             Pattern::Below(prefix) => path
-                .strip_prefix(prefix.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
+                .strip_prefix(prefix.as_bytes())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"/")),
         })
     }
 
@@ -83,6 +90,31 @@ impl Protect {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// `%XX` sequences decoded to their bytes; anything else (a lone `%` included) kept as is.
+fn percent_decode(path: &str) -> Vec<u8> {
+    let b = path.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).and_then(|&c| hex(c)),
+            b.get(i + 2).and_then(|&c| hex(c)),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Checks `SIGNIN_URL`: a same-site path (`/login`, not `//host`) or an absolute `http(s)://`
@@ -147,6 +179,11 @@ mod tests {
             assert!(!p.matches(no), "{no}");
         }
         assert!(Protect::parse("/*").unwrap().matches("/anything"));
+        // Encoded forms an origin may decode are protected too.
+        for sneaky in ["/%61pp/x", "/app%2Fx", "/app%2fsecret", "/%61ccount"] {
+            assert!(p.matches(sneaky), "{sneaky}");
+        }
+        assert!(!p.matches("/app%"), "a lone % is not an escape");
         assert!(Protect::parse("").unwrap().is_empty());
     }
 

@@ -180,6 +180,11 @@ test('protected paths: HTML without a session is redirected to sign-in, other re
   const json = await api('GET', '/account', { headers: { accept: 'application/json' } });
   assert.equal(json.status, 401);
   assert.equal(json.json.error.code, 'session_required');
+  // Percent-encoded spellings an origin may decode to a protected path are protected too.
+  for (const sneaky of ['/%61pp/x', '/app%2Fx']) {
+    const r = await api('GET', sneaky, { headers: { accept: 'application/json' } });
+    assert.equal(r.status, 401, sneaky);
+  }
   const badCookie = await api('GET', '/app/x', { token: 'not-a-token', viaCookie: true });
   assert.equal(badCookie.status, 401);
   assert.ok(badCookie.headers.getSetCookie().some((c) => c.startsWith(`${COOKIE}=;`)), 'a dead cookie is cleared');
