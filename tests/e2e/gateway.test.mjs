@@ -121,6 +121,8 @@ test('signed in: the origin sees verified identity headers, in one shard call; t
   );
   assert.equal(e.headers['edge-session-user'], name);
   assert.equal(e.headers.cookie, 'theme=dark; lang=en', 'the session cookie is stripped, the others kept');
+  assert.equal(e.headers['x-forwarded-host'], new URL(w.url).host);
+  assert.equal(e.headers['x-forwarded-proto'], 'http');
   // Bearer: stripped too, and the identity still arrives.
   await api('POST', '/created', { token, body: { a: 1 } });
   const p = last('/created');
