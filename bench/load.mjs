@@ -14,7 +14,13 @@
 // even rounds and the peer first on odd ones; the table reports medians over rounds. Both
 // workers get the same vars (keyring, a policy whose touch interval keeps reads read-only).
 // Server CPU per request is read from /proc for each worker's process group.
+//
+// The gateway mix: GET /gw/page?x=1 through each worker in gateway mode (ORIGIN: a small Node
+// HTTP origin started here on 127.0.0.1, answering 200 with a short body), authenticated (half
+// Cookie, half Bearer: one shard call each), and the same request with no gateway, straight to
+// the origin ("direct", in the same rounds). The gateway's cost is its figure minus direct's.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
@@ -42,6 +48,7 @@ const MIXES = {
   signin: 'POST /api/sessions (new user each)',
   rotate: 'POST /api/session/rotate (own session per connection, following its new token)',
   signout: 'DELETE /api/session (256 sessions; each deleted on first use, 204 after)',
+  gateway: 'GET /gw/page?x=1 through the gateway to a local Node origin (half Cookie, half Bearer)',
 };
 const SIGNOUT_SESSIONS = 256;
 const VARS = {
@@ -55,13 +62,20 @@ const WORKERS = {
   peer: { label: 'reference JS worker (bench/ref-worker)', config: join(ROOT, 'bench/ref-worker/wrangler.toml'), vars: {} },
   // The same build, shard calls sent as fetch() instead of JS RPC (--transports).
   fetch: { label: 'edge-session, shard calls by fetch', config: undefined, vars: { SHARD_CALL: 'fetch' } },
+  // The gateway mix's baseline: wrk straight at the origin (not a worker; no server CPU figure).
+  direct: { label: 'straight to the origin (no gateway)' },
 };
+// The gateway keys every worker signs identity headers with in the gateway mix.
+const GATEWAY_KEYS = JSON.stringify([{ kid: 'bench', secret: Buffer.alloc(32, 0x5a).toString('base64'), state: 'primary' }]);
 // Ours is the deployable build (no test routes, no call counter).
 const WORKER = process.env.BENCH_WORKER ?? 'build/worker/entry.mjs';
 const mixesIdx = process.argv.indexOf('--mixes');
 const only = mixesIdx >= 0 ? process.argv[mixesIdx + 1].split(',') : null;
 if (only && only.some((m) => !MIXES[m])) throw new Error(`--mixes: known mixes are ${Object.keys(MIXES).join(', ')}`);
 const NAMES = process.argv.includes('--transports') ? ['ours', 'fetch', 'peer'] : ['ours', 'peer'];
+const withGateway = !only || only.includes('gateway');
+/** The workers (and, for the gateway mix, the direct baseline) a mix runs on. */
+const namesFor = (mix) => (mix === 'gateway' ? [...NAMES, 'direct'] : NAMES);
 
 function need() {
   if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (scripts/bench.sh installs it from apt)');
@@ -109,15 +123,26 @@ async function sessions(w, n, prefix) {
 }
 
 async function measure(w, mix, round, secs) {
-  const file = mix === 'read' ? w.readFile
+  const file = w.name === 'direct' ? undefined : mix === 'read' || mix === 'gateway' ? w.readFile
     : mix === 'update' || mix === 'rotate' ? await sessions(w, connections, `${mix}-${round}`)
       : mix === 'signout' ? await sessions(w, SIGNOUT_SESSIONS, `out-${round}`) : undefined;
-  const before = groupCpu(w.pid);
-  const r = await runWrk({ url: w.url, mode: mix, tag: round, sessions: file, connections, seconds: secs });
-  const after = groupCpu(w.pid);
-  r.cpu_us_per_req = ((after.total - before.total) * 1e6) / Math.max(1, r.requests);
-  r.workerd_cpu_us_per_req = ((after.workerd - before.workerd) * 1e6) / Math.max(1, r.requests);
+  const mode = w.name === 'direct' ? 'origin' : mix;
+  const before = w.pid ? groupCpu(w.pid) : null;
+  const r = await runWrk({ url: w.url, mode, tag: round, sessions: file, connections, seconds: secs });
+  const after = w.pid ? groupCpu(w.pid) : null;
+  r.cpu_us_per_req = before ? ((after.total - before.total) * 1e6) / Math.max(1, r.requests) : null;
+  r.workerd_cpu_us_per_req = before ? ((after.workerd - before.workerd) * 1e6) / Math.max(1, r.requests) : null;
   return { worker: w.name, mix, round, ...r };
+}
+
+/** The gateway mix's origin: 200 and a short body for every request, on a free loopback port. */
+function startOrigin() {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end('hello from the origin\n'));
+  });
+  server.keepAliveTimeout = 30_000;
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
 }
 
 need();
@@ -127,12 +152,19 @@ say(`starting both workers (rounds ${rounds}, ${seconds} s per run, ${connection
 const running = [];
 const stopAll = () => Promise.all(running.map((w) => w.stop()));
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => stopAll().then(() => process.exit(130)));
+const origin = withGateway ? await startOrigin() : null;
+if (origin) {
+  // Only with the gateway mix, so the other mixes run on exactly the settings they always had.
+  VARS.ORIGIN = `http://127.0.0.1:${origin.address().port}`;
+  VARS.GATEWAY_KEYS = GATEWAY_KEYS;
+}
 try {
   const results = await Promise.allSettled(NAMES.map((n) => start(n).then((w) => (running.push(w), w))));
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   const workers = Object.fromEntries(results.map((r) => [r.value.name, r.value]));
   const shapes = {};
+  const direct = origin ? { name: 'direct', url: VARS.ORIGIN, pid: null } : null;
   for (const w of Object.values(workers)) {
     shapes[w.name] = await smoke(w);
     w.readFile = await sessions(w, READ_SESSIONS, 'read');
@@ -140,20 +172,22 @@ try {
   const mixes = Object.keys(MIXES).filter((m) => !only || only.includes(m));
   say('warm-up');
   for (const mix of mixes) for (const w of Object.values(workers)) await measure(w, mix, 0, warmupSeconds);
+  if (mixes.includes('gateway')) await measure(direct, 'gateway', 0, warmupSeconds);
+  const target = (name) => (name === 'direct' ? direct : workers[name]);
   const runs = [];
   for (let r = 1; r <= rounds; r++) {
     say(`round ${r}/${rounds}`);
     for (let j = 0; j < mixes.length; j++) {
       const mix = mixes[(j + r) % mixes.length];
-      const order = r % 2 ? NAMES : [...NAMES].reverse();
-      for (const name of order) runs.push(await measure(workers[name], mix, r, seconds));
+      const order = r % 2 ? namesFor(mix) : [...namesFor(mix)].reverse();
+      for (const name of order) runs.push(await measure(target(name), mix, r, seconds));
     }
   }
   for (const w of Object.values(workers)) writeFileSync(join(out, `${w.name}.log`), w.logs());
 
   const rows = [];
   for (const mix of mixes) {
-    for (const name of NAMES) {
+    for (const name of namesFor(mix)) {
       const rs = runs.filter((x) => x.worker === name && x.mix === mix);
       rows.push({
         worker: name, label: WORKERS[name].label, mix, what: MIXES[mix],
@@ -164,8 +198,8 @@ try {
         non2xx: rs.reduce((a, x) => a + x.non2xx, 0),
         socket_errors: rs.reduce((a, x) => a + x.socket_errors, 0),
         statuses: rs.reduce((a, x) => { for (const [s, c] of Object.entries(x.statuses)) a[s] = (a[s] || 0) + c; return a; }, {}),
-        cpu_us_per_req: median(rs.map((x) => x.cpu_us_per_req)),
-        workerd_cpu_us_per_req: median(rs.map((x) => x.workerd_cpu_us_per_req)),
+        cpu_us_per_req: name === 'direct' ? null : median(rs.map((x) => x.cpu_us_per_req)),
+        workerd_cpu_us_per_req: name === 'direct' ? null : median(rs.map((x) => x.workerd_cpu_us_per_req)),
         resp_bytes: median(rs.map((x) => x.bytes / Math.max(1, x.requests))),
       });
     }
@@ -182,13 +216,29 @@ try {
     const f = row('fetch', mix);
     return [mix, { rps: o.rps / f.rps, p99: o.p99_ms / f.p99_ms, cpu: o.cpu_us_per_req / f.cpu_us_per_req }];
   })) : null;
+  // The gateway's cost: each gateway's figures against the same request straight to the origin.
+  const gw = mixes.includes('gateway') ? (() => {
+    const d = row('direct', 'gateway');
+    const o = row('ours', 'gateway');
+    const p = row('peer', 'gateway');
+    const added = (x, k) => x[k] - d[k];
+    return {
+      direct: { rps: d.rps, p50_ms: d.p50_ms, p99_ms: d.p99_ms },
+      ours_added: { p50_ms: added(o, 'p50_ms'), p99_ms: added(o, 'p99_ms'), rps_vs_direct: o.rps / d.rps },
+      peer_added: { p50_ms: added(p, 'p50_ms'), p99_ms: added(p, 'p99_ms'), rps_vs_direct: p.rps / d.rps },
+      // ours' overhead over the peer's (lower is better; the goal is at most 1)
+      overhead_ours_over_peer: { p50: added(o, 'p50_ms') / added(p, 'p50_ms'), p99: added(o, 'p99_ms') / added(p, 'p99_ms') },
+    };
+  })() : null;
   console.log(JSON.stringify({
     wrk: spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0].trim(),
     rounds, seconds, connections, threads: connections, quick, mixes: MIXES, vars: { POLICY: VARS.POLICY, STORE: VARS.STORE },
     loadavg_start: loadStart, loadavg_end: loadavg(), wall_s: (Date.now() - started) / 1000,
-    shapes, rows, ratios, transport, goal_mixes: ['read', 'update', 'signin'], runs,
+    shapes, rows, ratios, transport, gateway: gw, goal_mixes: ['read', 'update', 'signin'], runs,
   }, null, 1));
 } finally {
   await stopAll();
+  origin?.closeAllConnections();
+  origin?.close();
 }
 process.exit(0);

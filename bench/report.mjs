@@ -312,11 +312,29 @@ if (loadD && loadD.rows) {
     for (const [m, t] of Object.entries(loadD.transport)) p(`| ${loadD.mixes[m]} | ${x(t.rps)} | ${x(t.p99)} | ${x(t.cpu)} |`);
     p();
   }
-  for (const m of loadD.goal_mixes) {
+  if (loadD.gateway) {
+    const g = loadD.gateway;
+    p('**The gateway\'s cost** (the gateway mix: `GET /gw/page?x=1`, authenticated, through each worker in gateway mode to a');
+    p('small Node origin on 127.0.0.1, and the same request straight to the origin in the same rounds; "added" is the');
+    p('gateway\'s figure minus the direct one):');
+    p();
+    p('| | req/s | p50 | p99 | added p50 | added p99 |');
+    p('|---|---|---|---|---|---|');
+    p(`| straight to the origin | ${Math.round(g.direct.rps).toLocaleString('en-US')} | ${f(g.direct.p50_ms)} ms | ${f(g.direct.p99_ms)} ms | | |`);
+    for (const [w, a] of [['ours', g.ours_added], ['peer', g.peer_added]]) {
+      const r = row(w, 'gateway');
+      p(`| ${r.label} | ${Math.round(r.rps).toLocaleString('en-US')} | ${f(r.p50_ms)} ms | ${f(r.p99_ms)} ms | ${f(a.p50_ms)} ms | ${f(a.p99_ms)} ms |`);
+    }
+    p();
+    goals.push({ text: 'gateway: added p50, ours / reference JS gateway (lower is better)', value: g.overhead_ours_over_peer.p50, target: 1, unit: 'le' });
+    goals.push({ text: 'gateway: added p99, ours / reference JS gateway (lower is better)', value: g.overhead_ours_over_peer.p99, target: 1, unit: 'le' });
+  }
+  const goalMixes = loadD.goal_mixes.filter((m) => loadD.ratios[m]); // a --mixes run may lack some
+  for (const m of goalMixes) {
     goal(`worker under load: ${loadD.mixes[m]}: req/s, ours / peer`, loadD.ratios[m].rps, 1);
     goals.push({ text: `worker under load: ${loadD.mixes[m]}: p99, ours / peer (lower is better)`, value: loadD.ratios[m].p99, target: 1, unit: 'le' });
   }
-  const errs = loadD.goal_mixes.map((m) => [m, row('ours', m).non2xx + row('ours', m).socket_errors]);
+  const errs = goalMixes.map((m) => [m, row('ours', m).non2xx + row('ours', m).socket_errors]);
   goals.push({ text: `worker under load: errors of ours (${errs.map(([m, n]) => `${m} ${n}`).join(', ')})`, value: errs.reduce((a, [, n]) => a + n, 0), target: 0, unit: 'count' });
 } else {
   p(`Not measured in this run: ${loadD ? loadD.missing : 'no load results'}.`);

@@ -343,6 +343,20 @@ impl CookieConfig {
         Ok(None)
     }
 
+    /// `cookie_header` without the session cookie (every pair with its name), the other
+    /// cookies kept in order; `None` when nothing is left. A gateway forwards this to its
+    /// origin so the session token stays at the edge.
+    pub fn without_session(&self, cookie_header: &str) -> Option<String> {
+        let name = self.cookie_name();
+        let kept: Vec<&str> = cookie_header
+            .split(';')
+            .map(trim_ows)
+            .filter(|pair| !pair.is_empty())
+            .filter(|pair| pair.split_once('=').map_or(*pair, |(n, _)| trim_ows(n)) != name)
+            .collect();
+        (!kept.is_empty()).then(|| kept.join("; "))
+    }
+
     /// [`CookieConfig::lookup`] with an oversized header read as having no such cookie.
     pub fn find<'a>(&self, cookie_header: &'a str) -> Option<&'a str> {
         self.lookup(cookie_header).ok().flatten()
@@ -352,6 +366,25 @@ impl CookieConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_session_keeps_the_other_cookies() {
+        let c = CookieConfig::default();
+        assert_eq!(
+            c.without_session("a=1; __Host-session=tok;b=2 ; __Host-session=\"x\"")
+                .as_deref(),
+            Some("a=1; b=2")
+        );
+        assert_eq!(c.without_session("__Host-session=tok"), None);
+        assert_eq!(
+            c.without_session("theme=dark").as_deref(),
+            Some("theme=dark")
+        );
+        assert_eq!(
+            c.without_session("x__Host-session=1").as_deref(),
+            Some("x__Host-session=1")
+        );
+    }
 
     #[test]
     fn codes_are_stable() {

@@ -175,7 +175,8 @@ impl std::error::Error for KeyringError {}
 pub(crate) struct Key {
     pub(crate) kid: String,
     pub(crate) state: KeyState,
-    /// HMAC-SHA256 keyed with the secret, [`TOKEN_MAC_PREFIX`] already absorbed.
+    /// HMAC-SHA256 keyed with the secret, the keyring's prefix ([`TOKEN_MAC_PREFIX`] for
+    /// session tokens) already absorbed.
     pub(crate) mac: Hmac<Sha256>,
 }
 
@@ -226,6 +227,15 @@ fn kid_is_valid(kid: &str) -> bool {
 impl Keyring {
     /// Parses a keyring from JSON: `[{"kid": "k1", "secret": "<base64>", "state": "primary"}]`.
     pub fn from_json(json: &str) -> Result<Keyring, KeyringError> {
+        Keyring::from_json_prefixed(json, TOKEN_MAC_PREFIX)
+    }
+
+    /// [`Keyring::from_json`] for another use of the keys: `prefix` (a domain-separation
+    /// label) is absorbed in front of every message instead of [`TOKEN_MAC_PREFIX`].
+    pub(crate) fn from_json_prefixed(
+        json: &str,
+        prefix: &'static [u8],
+    ) -> Result<Keyring, KeyringError> {
         if json.len() > MAX_KEYRING_JSON_LEN {
             return Err(KeyringError::InvalidJson { line: 0, column: 0 });
         }
@@ -243,11 +253,20 @@ impl Keyring {
             let secret = decode_secret(&e.kid, &e.secret)?;
             keys.push((e.kid, secret, e.state));
         }
-        Keyring::new(keys)
+        Keyring::new_prefixed(keys, prefix)
     }
 
     /// Builds a keyring from `(kid, secret bytes, state)` triples.
     pub fn new(keys: Vec<(String, Vec<u8>, KeyState)>) -> Result<Keyring, KeyringError> {
+        Keyring::new_prefixed(keys, TOKEN_MAC_PREFIX)
+    }
+
+    /// [`Keyring::new`] with another domain-separation `prefix` (see
+    /// [`Keyring::from_json_prefixed`]).
+    pub(crate) fn new_prefixed(
+        keys: Vec<(String, Vec<u8>, KeyState)>,
+        prefix: &'static [u8],
+    ) -> Result<Keyring, KeyringError> {
         check_count(keys.len())?;
         let mut out: Vec<Key> = Vec::with_capacity(keys.len());
         let mut primary = None;
@@ -273,7 +292,7 @@ impl Keyring {
             // HMAC accepts keys of any length; the error arm is unreachable but typed.
             let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&secret)
                 .map_err(|_| KeyringError::KeyTooShort { kid: kid.clone() })?
-                .chain_update(TOKEN_MAC_PREFIX);
+                .chain_update(prefix);
             out.push(Key { kid, state, mac });
         }
         let primary = primary.ok_or(KeyringError::NoPrimary)?;

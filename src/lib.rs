@@ -6,12 +6,14 @@
 pub mod conformance;
 pub mod cookie;
 pub mod error;
+pub mod gateway;
 pub mod id;
 pub mod keyring;
 pub mod limits;
 pub mod manager;
 pub mod memory;
 pub mod policy;
+pub mod protect;
 pub mod record;
 pub mod ring;
 pub mod session;

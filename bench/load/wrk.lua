@@ -4,6 +4,8 @@
 -- mode: healthz | read (GET /api/session, alternately Cookie and Bearer, over all sessions)
 --       | update (PUT /api/session, If-Match; thread i updates only session i: no conflicts)
 --       | signin (POST /api/sessions, a new user per request)
+--       | gateway (GET /gw/page?x=1 through a gateway, alternately Cookie and Bearer, over all sessions)
+--       | origin (GET /gw/page?x=1 with no credentials: straight to the origin)
 --       | rotate (POST /api/session/rotate; thread i rotates only session i, following the new
 --         token each answer's Set-Cookie carries)
 --       | signout (DELETE /api/session over the sessions of the file, thread i taking every
@@ -60,6 +62,14 @@ function request()
   elseif mode == "signout" then
     local t = tokens[((n - 1) * step + tid - 1) % #tokens + 1]
     return wrk.format("DELETE", "/api/session", { ["Authorization"] = "Bearer " .. t })
+  elseif mode == "gateway" then
+    local t = tokens[n % #tokens + 1]
+    if n % 2 == 0 then
+      return wrk.format("GET", "/gw/page?x=1", { ["Cookie"] = "theme=dark; __Host-session=" .. t })
+    end
+    return wrk.format("GET", "/gw/page?x=1", { ["Authorization"] = "Bearer " .. t })
+  elseif mode == "origin" then
+    return wrk.format("GET", "/gw/page?x=1", { ["Cookie"] = "theme=dark" })
   elseif mode == "signin" then
     return wrk.format("POST", "/api/sessions", JSON,
       string.format('{"user":"load-%02d-%02d-%09d","device":"wrk","data":{"theme":"dark"}}', tag, tid, n))

@@ -6,6 +6,7 @@
 // (token.mjs), FNV-1a placement over shard-0..3, one RPC per route (shard.mjs).
 import { importKeyring, signToken, verifyToken, idHash } from './token.mjs';
 import { expiresAt } from './shard.mjs';
+import { gateway } from './gateway.mjs';
 
 export { RefShard } from './shard.mjs';
 
@@ -213,6 +214,8 @@ export default {
   async fetch(req, env) {
     try {
       const route = ROUTES[new URL(req.url).pathname];
+      // Gateway mode (bench D's gateway mix): everything but the routes goes to the origin.
+      if (!route && env.ORIGIN) return await gateway(req, env, await config(env), authenticate, COOKIE);
       if (!route) throw new HttpError(404, 'not_found', 'no such route');
       const handler = route[req.method];
       if (!handler) throw new HttpError(405, 'method_not_allowed', `allowed: ${Object.keys(route).join(', ')}`);

@@ -6,6 +6,7 @@ const { RedisStore } = require('./lib/redis-store.cjs');
 const { makeEdgeSession } = require('./lib/express.cjs');
 const { makeHonoSession, honoOnError } = require('./lib/hono.cjs');
 const { KVStore } = require('./lib/kv-store.cjs');
+const { makeVerifyGatewayHeaders, sessionFromBinding } = require('./lib/gateway.cjs');
 
 /**
  * Nothing to do in Node (the wasm is loaded already); kept so isomorphic code can call it. It is
@@ -23,6 +24,9 @@ module.exports = Object.assign(init, {
   runConformance: core.runConformance,
   version: core.version,
   MemoryStore: core.MemoryStore,
+  GatewayKeys: core.GatewayKeys,
+  verifyGatewayHeaders: makeVerifyGatewayHeaders(core),
+  sessionFromBinding,
   RedisStore,
   KVStore,
   edgeSession: makeEdgeSession(core),

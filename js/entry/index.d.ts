@@ -432,6 +432,92 @@ export function honoSession(options: {
  */
 export function honoOnError(err: unknown, c: any): any;
 
+/** Who the gateway says the user is, as `verifyGatewayHeaders` returns it. */
+export interface GatewayIdentity {
+  /** The user id (decoded from `Edge-Session-User`). */
+  user: string;
+  /** The session's id hash (as in the session API). */
+  id: string;
+  shard: string;
+  version: number;
+  /** When the session expires (unix seconds). */
+  expires: number;
+  /** The gateway key that signed. */
+  kid: string;
+  /** When the gateway signed (unix seconds). */
+  timestamp: number;
+}
+
+/** What `GatewayKeys.sign` takes. */
+export interface GatewayIdentityInput {
+  user: string;
+  id: string;
+  shard: string;
+  version: number;
+  expires: number;
+}
+
+/** The gateway keyring (`GATEWAY_KEYS`): the same JSON and rules as `Keyring`, its own MAC label. */
+export class GatewayKeys {
+  private constructor();
+  /** From JSON text or `[{kid, secret, state}]`. Throws `keyring_*`. */
+  static fromJSON(json: string | readonly KeyInput[]): GatewayKeys;
+  readonly primaryKid: string;
+  /**
+   * The six `Edge-Session-*` headers for `method` + `target` (path and query), signed with the
+   * primary key at `nowSeconds` (default: now). Throws `gateway_header_invalid`.
+   */
+  sign(method: string, target: string, identity: GatewayIdentityInput, nowSeconds?: number): Record<string, string>;
+  free(): void;
+}
+
+/** A fetch `Request` or a Node `IncomingMessage` (method, url, headers). */
+export interface GatewayRequestLike {
+  method: string;
+  /** An absolute URL (fetch) or the request target `/path?query` (Node). */
+  url: string;
+  headers: { get(name: string): string | null } | Record<string, string | string[] | undefined>;
+}
+
+export interface GatewayVerifyOptions {
+  /** `GATEWAY_KEYS` of the gateway: JSON text, `[{kid, secret, state}]` or a `GatewayKeys`. */
+  keys: string | readonly KeyInput[] | GatewayKeys;
+  /** Most seconds the signature's timestamp may be from `now`, either way (default 60, at most 3600). */
+  maxSkew?: number;
+  /** Unix seconds (default: now). */
+  now?: number;
+  /** The request method, when the first argument is only headers. */
+  method?: string;
+  /** The request target `/path?query` as received, when the first argument is only headers. */
+  path?: string;
+}
+
+/**
+ * Checks the gateway's identity headers: the identity, `null` when the request carries none
+ * (anonymous), or throws `gateway_header_missing`, `gateway_header_invalid`,
+ * `gateway_unknown_key`, `gateway_timestamp_skew` or `gateway_signature_invalid`.
+ */
+export function verifyGatewayHeaders(
+  request: GatewayRequestLike | { get(name: string): string | null } | Record<string, string | string[] | undefined>,
+  options: GatewayVerifyOptions,
+): GatewayIdentity | null;
+
+/** A service binding (`env.SESSIONS` of a Worker with `[[services]]`). */
+export interface ServiceBindingLike {
+  fetch(request: Request): Promise<Response>;
+}
+
+/**
+ * The session of `request` (its cookie or Bearer token), asked of the bound session worker
+ * with one `GET /api/session`; `null` when there is none or it is not valid. Other answers
+ * throw an error with the worker's `code` and `status`.
+ */
+export function sessionFromBinding(
+  binding: ServiceBindingLike,
+  request: Request,
+  options?: { base?: string },
+): Promise<Session | null>;
+
 /** The module object (`require('edge-session')`, the default import): `init`, carrying every export. */
 export type EdgeSessionModule = typeof init & {
   Keyring: typeof Keyring;
@@ -440,6 +526,9 @@ export type EdgeSessionModule = typeof init & {
   MemoryStore: typeof MemoryStore;
   RedisStore: typeof RedisStore;
   KVStore: typeof KVStore;
+  GatewayKeys: typeof GatewayKeys;
+  verifyGatewayHeaders: typeof verifyGatewayHeaders;
+  sessionFromBinding: typeof sessionFromBinding;
   setCookie: typeof setCookie;
   clearCookie: typeof clearCookie;
   readCookie: typeof readCookie;

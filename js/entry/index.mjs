@@ -3,6 +3,6 @@ import m from './index.cjs';
 
 export const {
   Keyring, Ring, SessionManager, setCookie, clearCookie, readCookie, runConformance, version,
-  MemoryStore, RedisStore, KVStore, edgeSession, honoSession, honoOnError, init,
+  MemoryStore, RedisStore, KVStore, GatewayKeys, verifyGatewayHeaders, sessionFromBinding, edgeSession, honoSession, honoOnError, init,
 } = m;
 export default m;

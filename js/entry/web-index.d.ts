@@ -5,6 +5,8 @@ export {
   RingArc, Ring, SessionData, Session, StoreRecord, SessionStore, StoreRouter, Policy, SessionManagerOptions, Issued,
   SessionManager, CookieOptions, setCookie, clearCookie, readCookie, runConformance, version, init, MemoryStore,
   KVNamespaceLike, KVStore, SessionVerbs, EdgeSessionVariables, honoSession, honoOnError,
+  GatewayKeys, GatewayIdentity, GatewayIdentityInput, GatewayVerifyOptions, GatewayRequestLike, verifyGatewayHeaders,
+  ServiceBindingLike, sessionFromBinding,
 } from '../index.js';
 export { init as default } from '../index.js';
 export function initSync(module: unknown): unknown;

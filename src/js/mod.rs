@@ -16,6 +16,7 @@ pub mod conformance;
 pub mod convert;
 pub mod cookie;
 pub mod error;
+pub mod gateway;
 pub mod js_store;
 pub mod keyring;
 pub mod manager;

@@ -12,6 +12,7 @@
 //! | `POLICY`       | var    | policy JSON (missing fields take the defaults)                   |
 //! | `COOKIE_NAME`  | var    | cookie name without the `__Host-` prefix (default `session`)     |
 //! | `SHARD_CALL`   | var    | `rpc` (default: JS RPC to the shard objects) or `fetch`          |
+//! | `ORIGIN` ...   |        | gateway mode: see [`super::gateway_config`]                      |
 //!
 //! A bad or missing setting is a [`ConfigError`] naming the setting; the worker then answers
 //! every request (but `/healthz`, which reports it) with 500 `config_invalid`.
@@ -20,6 +21,7 @@ use wasm_bindgen::JsValue;
 use worker::Env;
 
 use super::do_store::Transport;
+use super::gateway_config::GatewayConfig;
 use crate::cookie::CookieConfig;
 use crate::keyring::Keyring;
 use crate::policy::Policy;
@@ -67,6 +69,8 @@ pub struct Config {
     pub signin_token: Option<String>,
     /// How the worker calls the shard objects.
     pub shard_call: Transport,
+    /// Gateway mode, when `ORIGIN` is set.
+    pub gateway: Option<GatewayConfig>,
 }
 
 /// A setting that is missing or invalid. The message names the setting and never echoes a
@@ -95,7 +99,7 @@ pub struct RawConfig {
     bundled_ring: Option<String>,
 }
 
-const NAMES: [&str; 8] = [
+const NAMES: [&str; 15] = [
     "SESSION_KEYS",
     "ADMIN_TOKEN",
     "SIGNIN_TOKEN",
@@ -104,6 +108,13 @@ const NAMES: [&str; 8] = [
     "POLICY",
     "COOKIE_NAME",
     "SHARD_CALL",
+    "ORIGIN",
+    "GATEWAY_KEYS",
+    "PROTECT",
+    "SIGNIN_URL",
+    "FORWARD_TOKEN",
+    "ORIGIN_TIMEOUT_MS",
+    "ROTATE_AFTER",
 ];
 
 /// The settings as the JavaScript values `env` holds, uncopied: the cheap per-request check of
@@ -152,7 +163,7 @@ impl RawConfig {
         }
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         let i = NAMES.iter().position(|n| *n == name)?;
         self.vars[i].as_deref().filter(|v| !v.trim().is_empty())
     }
@@ -204,7 +215,9 @@ impl RawConfig {
             Some("fetch") => Transport::Fetch,
             Some(_) => return Err(bad("SHARD_CALL", "must be \"rpc\" or \"fetch\"".into())),
         };
+        let gateway = GatewayConfig::parse(self)?;
         Ok(Config {
+            gateway,
             store,
             keyring,
             ring,

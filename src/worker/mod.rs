@@ -15,6 +15,8 @@ pub mod app;
 pub mod body;
 pub mod config;
 pub mod do_store;
+pub mod gateway;
+pub mod gateway_config;
 pub mod http;
 pub mod kv_store;
 pub mod routes;
@@ -36,6 +38,16 @@ use self::verb::Verb;
 pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let app = app::load(&env);
     let app = app.as_ref();
+    if let Ok(a) = app {
+        if let Some(gw) = a.config.gateway.as_ref().filter(|_| !reserved(&req.path())) {
+            // Streamed: the body goes to the origin unread, so there is nothing to drain.
+            return match gateway::proxy(&req, a, gw).await {
+                Ok(resp) => Ok(resp),
+                Err(e) => http::error_response(&e, Some(&a.config.cookie.clear_cookie()))
+                    .or_else(|_| Response::error("internal error", 500)),
+            };
+        }
+    }
     let outcome = match app {
         Ok(app) => handle(&req, &env, app).await,
         // Every route, /healthz included, reports the bad setting.
@@ -56,6 +68,23 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         return http::without_body(&resp);
     }
     Ok(resp)
+}
+
+/// Whether `path` belongs to the worker itself in gateway mode (the session API, `/healthz`, the
+/// test routes); every other path goes to the origin.
+fn reserved(path: &str) -> bool {
+    const OWN: [&str; 6] = [
+        "/api/session",
+        "/api/sessions",
+        "/api/ring",
+        "/api/admin",
+        "/healthz",
+        "/__test",
+    ];
+    OWN.iter().any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 #[cfg_attr(not(feature = "conformance"), allow(unused_variables))] // env: the test routes'

@@ -25,16 +25,21 @@ export function freePort() {
   });
 }
 
-/** The repo's wrangler.toml without [build], with paths made absolute, written under target/e2e. */
-function testConfig(worker = WORKER) {
+/**
+ * The repo's wrangler.toml without [build], with paths made absolute, written under target/e2e.
+ * `vars` are added to its [vars] (for a worker started as a second config, which the env file
+ * does not reach).
+ */
+export function testConfig(worker = WORKER, vars = {}) {
   const src = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
   const out = src
     .replace(/^\[build\][^[]*/m, '')
     .replace(/^main = ".*"$/m, `main = ${JSON.stringify(join(ROOT, worker))}`)
-    .replace(/^directory = "www"$/m, `directory = ${JSON.stringify(join(ROOT, 'www'))}`);
+    .replace(/^directory = "www"$/m, `directory = ${JSON.stringify(join(ROOT, 'www'))}`)
+    + Object.entries(vars).map(([k, v]) => `${k} = ${JSON.stringify(String(v))}\n`).join('');
   const dir = join(ROOT, 'target/e2e');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `wrangler-${process.pid}.toml`);
+  const file = join(dir, `wrangler-${process.pid}${Object.keys(vars).length ? '-vars' : ''}.toml`);
   writeFileSync(file, out);
   return file;
 }
@@ -48,16 +53,18 @@ function envQuote(v) {
 /**
  * Start the worker. `vars` become an env file (secrets and vars alike). `config` serves another
  * wrangler config instead of the repo's worker (bench/load.mjs starts its reference worker so);
- * `worker` another bundle of ours (bench/load.mjs: the deployable build/worker/entry.mjs).
+ * `worker` another bundle of ours (bench/load.mjs: the deployable build/worker/entry.mjs);
+ * `extraConfigs` more wrangler configs run in the same process, reachable through service
+ * bindings of the first (the served one).
  * Returns { url, persistDir, pid (wrangler's, also its process group), stop(), logs() }.
  */
-export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000, config, worker, readyPath = '/healthz' } = {}) {
+export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000, config, worker, extraConfigs = [], readyPath = '/healthz' } = {}) {
   const port = await freePort();
   const inspector = await freePort();
   persistDir ??= mkdtempSync(join(tmpdir(), 'edge-session-e2e-'));
   const envFile = join(mkdtempSync(join(tmpdir(), 'edge-session-env-')), '.env');
   writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${envQuote(String(v))}`).join('\n') + '\n');
-  const args = ['dev', '--config', config ?? testConfig(worker), '--ip', '127.0.0.1', '--port', String(port),
+  const args = ['dev', '--config', config ?? testConfig(worker), ...extraConfigs.flatMap((c) => ['--config', c]), '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspector), '--persist-to', persistDir, '--env-file', envFile,
     '--show-interactive-dev-session=false', '--log-level', 'warn'];
   const child = spawn(WRANGLER, args, {

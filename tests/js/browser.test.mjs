@@ -1,5 +1,5 @@
 // The web build in headless Chromium (playwright-core + Debian's chromium): ESM with an explicit
-// `init()` and the self-initialising `edge-session/auto` entry; golden vectors and a session
+// `init()` and the self-initialising `edge-session/auto` entry; golden vectors (tokens, ring, gateway headers) and a session
 // lifecycle over MemoryStore in the page. Loopback only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +47,10 @@ test('web build in Chromium: explicit init and auto init, vectors and a session 
     const kr = web.Keyring.fromJSON(tokens.keyring);
     const verified = tokens.valid.every((c) => kr.verify(c.token, tokens.now).sessionId === c.claims.session_id);
     const refused = tokens.invalid.every((c) => { try { kr.verify(c.token, tokens.now); return false; } catch (e) { return e.code === 'invalid_token'; } });
+    const gw = await (await fetch('/vectors/gateway.json')).json();
+    const opts = (c) => ({ keys: gw.keys, maxSkew: gw.max_skew, now: c.now, method: c.method, path: c.target });
+    const gatewayValid = gw.valid.every((c) => JSON.stringify(web.verifyGatewayHeaders(new Headers(c.headers), opts(c))) === JSON.stringify(c.expect));
+    const gatewayRefused = gw.invalid.every((c) => { try { web.verifyGatewayHeaders(c.headers, opts(c)); return false; } catch (e) { return e.code === c.expect; } });
     const ring = web.Ring.fromJSON(ringDoc.config);
     const placed = ringDoc.keys.every((k) => ring.locate(k.key) === k.owner && ring.position(k.key) === k.position);
     const m = new web.SessionManager({ keys: KEYS, ring: [{ name: 'a' }, { name: 'b' }], store: new web.MemoryStore() });
@@ -56,11 +60,11 @@ test('web build in Chromium: explicit init and auto init, vectors and a session 
     let conflict;
     try { await m.update(token, 1, { n: 3 }); } catch (e) { conflict = [e.code, e.currentVersion]; }
     const auto = await import('/web/auto.js');
-    return { before, verified, refused, placed, version: up.version, conflict, auto: auto.version(), autoRing: new auto.Ring([{ name: 'z' }]).locate('k') };
+    return { before, verified, refused, gatewayValid, gatewayRefused, placed, version: up.version, conflict, auto: auto.version(), autoRing: new auto.Ring([{ name: 'z' }]).locate('k') };
   }, KEYS);
   assert.deepEqual(errors, []);
   assert.deepEqual(result, {
-    before: 'threw before init', verified: true, refused: true, placed: true, version: 2,
+    before: 'threw before init', verified: true, refused: true, gatewayValid: true, gatewayRefused: true, placed: true, version: 2,
     conflict: ['version_conflict', 2], auto: result.auto, autoRing: 'z',
   });
   assert.match(result.auto, /^\d+\.\d+\.\d+$/);
