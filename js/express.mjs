@@ -1,6 +1,7 @@
 // edgeSession({manager, cookie}): middleware for Express (or any (req, res, next) server).
 // Sets `req.session` (the live session or null) and helpers:
-//   await req.signIn({user, device?, data?})  -> session   (sets the cookie)
+//   await req.signIn({user, device?, data?, persistent?}) -> session (sets the cookie; persistent:
+//                                            false = a browser-session cookie, kept through rotation)
 //   await req.saveSession(data, version?)     -> session   (versioned: the version read, or the one
 //                                                          given, e.g. from If-Match; 412 if stale)
 //   await req.rotateSession()                 -> session   (new id, new cookie)

@@ -1,7 +1,8 @@
 // honoSession({manager, cookie}): middleware for Hono (Workers, Deno, Bun, Node), with the same
 // verbs as the Express one, as context variables:
 //   c.get('session')                         the live session or null
-//   await c.get('signIn')({user, device?, data?})  -> session   (sets the cookie)
+//   await c.get('signIn')({user, device?, data?, persistent?}) -> session (sets the cookie;
+//                                            persistent: false = a browser-session cookie)
 //   await c.get('saveSession')(data, version?)     -> session   (versioned: the version read, or the
 //                                                               one given, e.g. from If-Match; 412 if stale)
 //   await c.get('rotateSession')()                 -> session   (new id, new cookie)

@@ -263,7 +263,7 @@ impl CookieConfig {
         Ok(())
     }
 
-    fn build<'c>(&self, value: &'c str, max_age: Duration) -> Cookie<'c> {
+    fn build<'c>(&self, value: &'c str, max_age: Option<Duration>) -> Cookie<'c> {
         let same_site = match self.same_site {
             SameSite::Strict => cookie::SameSite::Strict,
             SameSite::Lax => cookie::SameSite::Lax,
@@ -273,8 +273,10 @@ impl CookieConfig {
             .http_only(self.http_only)
             .secure(self.secure)
             .same_site(same_site)
-            .path(self.path.clone())
-            .max_age(max_age);
+            .path(self.path.clone());
+        if let Some(age) = max_age {
+            c = c.max_age(age);
+        }
         if let Some(d) = &self.domain {
             c = c.domain(d.clone());
         }
@@ -287,6 +289,23 @@ impl CookieConfig {
     /// RFC 6265 cookie-octets, or the line `Set-Cookie: <value>` would exceed
     /// 4096 bytes (see the module docs for exactly what is counted).
     pub fn set_cookie(&self, value: &str, max_age_secs: u64) -> Result<String, CookieError> {
+        self.set_cookie_for(value, Some(max_age_secs))
+    }
+
+    /// A browser-session `Set-Cookie` header value (no `Max-Age`: the browser drops it when it
+    /// ends its session), checked like [`CookieConfig::set_cookie`].
+    pub fn set_session_cookie(&self, value: &str) -> Result<String, CookieError> {
+        self.set_cookie_for(value, None)
+    }
+
+    /// [`CookieConfig::set_cookie`] for `Some(max_age_secs)`,
+    /// [`CookieConfig::set_session_cookie`] for `None` (what a session's
+    /// [`Issued::max_age`](crate::manager::Issued::max_age) holds).
+    pub fn set_cookie_for(
+        &self,
+        value: &str,
+        max_age_secs: Option<u64>,
+    ) -> Result<String, CookieError> {
         self.validate()?;
         // Bound before formatting anything.
         if value.len() > MAX_SET_COOKIE_LINE {
@@ -297,8 +316,13 @@ impl CookieConfig {
         if !value.bytes().all(is_cookie_octet) {
             return Err(CookieError::BadValue);
         }
-        let secs = i64::try_from(max_age_secs).map_err(|_| CookieError::BadMaxAge)?;
-        let header = self.build(value, Duration::seconds(secs)).to_string();
+        let age = match max_age_secs {
+            Some(s) => Some(Duration::seconds(
+                i64::try_from(s).map_err(|_| CookieError::BadMaxAge)?,
+            )),
+            None => None,
+        };
+        let header = self.build(value, age).to_string();
         let line = SET_COOKIE_PREFIX_LEN + header.len();
         if line > MAX_SET_COOKIE_LINE {
             return Err(CookieError::TooLarge { len: line });
@@ -309,7 +333,7 @@ impl CookieConfig {
     /// A `Set-Cookie` header value that deletes the cookie: empty value,
     /// `Max-Age=0`, the same attributes (browsers match on name, path and domain).
     pub fn clear_cookie(&self) -> String {
-        self.build("", Duration::ZERO).to_string()
+        self.build("", Some(Duration::ZERO)).to_string()
     }
 
     /// Finds this cookie's value in a `Cookie` request header.

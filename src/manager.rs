@@ -27,8 +27,9 @@ pub struct Issued {
     pub record: SessionRecord,
     /// The signed token (the cookie value). A bearer secret: never log it.
     pub token: String,
-    /// Seconds the cookie should live (until the session's hard cap).
-    pub max_age: u64,
+    /// Seconds the cookie should live (until the session's hard cap); `None` for a
+    /// browser-session cookie (the session was signed in with `persistent: false`).
+    pub max_age: Option<u64>,
 }
 
 /// A verified, live session.
@@ -163,7 +164,7 @@ impl<R: ShardRouter> SessionManager<R> {
             .keyring
             .sign(&claims)
             .map_err(|e| SessionError::Config(format!("signing failed: {e}")))?;
-        let max_age = session::cookie_max_age(&record, now);
+        let max_age = session::cookie_lifetime(&record, now);
         Ok(Issued {
             record,
             token,

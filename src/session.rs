@@ -25,6 +25,21 @@ pub struct NewSession {
     pub device: String,
     /// Initial data: a JSON object as text, at most `policy.max_data_bytes`.
     pub data: String,
+    /// "Remember me": `true` gives a cookie that lives until the session's hard cap, `false`
+    /// a browser-session cookie (no `Max-Age`). Kept in the record, so rotation keeps it.
+    pub persistent: bool,
+}
+
+impl NewSession {
+    /// A persistent session of `user` with no device label and empty data (`{}`).
+    pub fn for_user(user: impl Into<String>) -> NewSession {
+        NewSession {
+            user: user.into(),
+            device: String::new(),
+            data: "{}".to_owned(),
+            persistent: true,
+        }
+    }
 }
 
 /// Where a session is placed: the shard and the ring epoch that chose it.
@@ -85,6 +100,12 @@ pub fn cookie_max_age(record: &SessionRecord, now: u64) -> u64 {
     record.absolute_expires_at.saturating_sub(now)
 }
 
+/// The cookie's `Max-Age` for this record: until the hard cap for a persistent session, none
+/// (a browser-session cookie) otherwise.
+pub fn cookie_lifetime(record: &SessionRecord, now: u64) -> Option<u64> {
+    record.persistent.then(|| cookie_max_age(record, now))
+}
+
 /// A new session's record for `id`, placed at `placement`.
 pub fn create(
     policy: &Policy,
@@ -109,6 +130,7 @@ pub fn create(
         absolute_expires_at: absolute,
         shard: placement.shard.clone(),
         epoch: placement.epoch,
+        persistent: new.persistent,
     })
 }
 
@@ -220,6 +242,7 @@ mod tests {
             user: "alice".into(),
             device: "laptop".into(),
             data: r#"{"n":1}"#.into(),
+            persistent: true,
         }
     }
 
@@ -348,5 +371,22 @@ mod tests {
         );
         assert_eq!(cookie_max_age(&r, 1000), 250);
         assert_eq!(cookie_max_age(&r, 2000), 0);
+        assert_eq!(cookie_lifetime(&r, 1000), Some(250));
+    }
+
+    #[test]
+    fn remember_me_off_survives_rotation_and_touch() {
+        let p = policy();
+        let mut n = new_session();
+        n.persistent = false;
+        let r = create(&p, &id(1), &n, &place(), 1000).unwrap();
+        assert_eq!(cookie_lifetime(&r, 1000), None);
+        let t = touch(&p, &r, 1050).unwrap();
+        let rot = rotate(&p, &t, &id(2).storage_key(), 1060).unwrap();
+        assert!(!rot.persistent);
+        assert_eq!(cookie_lifetime(&rot, 1060), None);
+        // The server-side deadlines still apply.
+        assert_eq!(rot.absolute_expires_at, 1250);
+        assert!(!rot.is_alive(1250));
     }
 }

@@ -284,3 +284,22 @@ proptest! {
         prop_assert_eq!(c.find(pair), Some(v.as_str()));
     }
 }
+
+#[test]
+fn browser_session_cookie_has_no_max_age_and_is_bounded_the_same() {
+    let c = CookieConfig::default();
+    assert_eq!(
+        c.set_session_cookie("abc").unwrap(),
+        "__Host-session=abc; HttpOnly; SameSite=Lax; Secure; Path=/"
+    );
+    assert_eq!(c.set_cookie_for("abc", None), c.set_session_cookie("abc"));
+    assert_eq!(c.set_cookie_for("abc", Some(5)), c.set_cookie("abc", 5));
+    let overhead = line_len(&c.set_session_cookie("").unwrap());
+    let fits = "a".repeat(4096 - overhead);
+    assert_eq!(line_len(&c.set_session_cookie(&fits).unwrap()), 4096);
+    let over = "a".repeat(4096 - overhead + 1);
+    assert_eq!(
+        c.set_session_cookie(&over).unwrap_err().code(),
+        "cookie_too_large"
+    );
+}

@@ -54,6 +54,7 @@ fn new(user: &str, data: &str) -> NewSession {
         user: user.into(),
         device: "test".into(),
         data: data.into(),
+        persistent: true,
     }
 }
 
@@ -72,7 +73,7 @@ fn full_lifecycle() {
     let m = manager(MemoryShards::new());
     let issued = block_on(m.create(sid(1), &new("alice", r#"{"cart":[]}"#), T0)).unwrap();
     assert!(issued.token.len() < 160);
-    assert_eq!(issued.max_age, 3600);
+    assert_eq!(issued.max_age, Some(3600));
     assert_eq!(issued.record.shard, m.ring().locate(b"alice"));
 
     let auth = block_on(m.authenticate(&issued.token, T0 + 1)).unwrap();
@@ -108,7 +109,11 @@ fn full_lifecycle() {
         ),
         (r#"{"cart":[1]}"#, 3, T0)
     );
-    assert_eq!(rotated.max_age, 3600 - 4, "rotation keeps the hard cap");
+    assert_eq!(
+        rotated.max_age,
+        Some(3600 - 4),
+        "rotation keeps the hard cap"
+    );
 
     block_on(m.destroy(&rotated.token, T0 + 6)).unwrap();
     assert_eq!(
@@ -120,6 +125,27 @@ fn full_lifecycle() {
         block_on(m.authenticate("garbage", T0)).unwrap_err().code(),
         "invalid_token"
     );
+}
+
+#[test]
+fn remember_me_off_gives_browser_session_cookies_through_rotation() {
+    let m = manager(MemoryShards::new());
+    let mut n = new("bob", "{}");
+    n.persistent = false;
+    let issued = block_on(m.create(sid(1), &n, T0)).unwrap();
+    assert_eq!(issued.max_age, None);
+    let auth = block_on(m.authenticate(&issued.token, T0 + 100)).unwrap();
+    assert!(auth.touched && !auth.record.persistent);
+    let rotated = block_on(m.rotate(&issued.token, sid(2), T0 + 101)).unwrap();
+    assert_eq!(rotated.max_age, None, "the choice is kept in the record");
+    let cookie = edge_session::CookieConfig::default()
+        .set_cookie_for(&rotated.token, rotated.max_age)
+        .unwrap();
+    assert!(!cookie.contains("Max-Age") && !cookie.contains("Expires"));
+    // Server-side deadlines still apply: idle timeout from the last use.
+    let idle = policy().idle_timeout;
+    let late = block_on(m.authenticate(&rotated.token, T0 + 101 + idle)).unwrap_err();
+    assert_eq!(late.http_status(), 401, "{late}");
 }
 
 #[test]

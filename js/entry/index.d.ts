@@ -149,6 +149,8 @@ export interface Session<D extends object = SessionData> {
   expiresAt: number;
   shard: string;
   epoch: number;
+  /** "Remember me": false means a browser-session cookie (no Max-Age), kept through rotation. */
+  persistent: boolean;
 }
 
 /** A record as a store keeps it (`data` is JSON text; times in unix seconds). */
@@ -166,6 +168,8 @@ export interface StoreRecord {
   expiresAt: number;
   shard: string;
   epoch: number;
+  /** Written by the core; records stored before "remember me" lack it (read as true). */
+  persistent?: boolean;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -227,8 +231,8 @@ export interface Issued<D extends object = SessionData> {
   /** The cookie value: a bearer secret, never log it. */
   token: string;
   session: Session<D>;
-  /** Seconds the cookie should live. */
-  maxAge: number;
+  /** Seconds the cookie should live; null for a browser-session cookie (`persistent: false`). */
+  maxAge: number | null;
 }
 
 /** Sessions over a store, with the lifecycle rules of the Rust core. */
@@ -237,7 +241,8 @@ export class SessionManager {
   readonly policy: Required<Policy>;
   /** The shard a new session of `user` goes to. */
   shardFor(user: string): string;
-  create<D extends object = SessionData>(input: { user: string; device?: string; data?: D }): Promise<Issued<D>>;
+  /** Signs in. `persistent: false` ("remember me" off) gives a browser-session cookie. */
+  create<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean }): Promise<Issued<D>>;
   authenticate<D extends object = SessionData>(token: string): Promise<{ session: Session<D>; touched: boolean }>;
   /** Rejects with `version_conflict` (+ `currentVersion`) when `version` is stale. */
   update<D extends object = SessionData>(token: string, version: number, data: D): Promise<Session<D>>;
@@ -261,8 +266,11 @@ export interface CookieOptions {
   domain?: string;
 }
 
-/** The Set-Cookie header value (throws `cookie_too_large` etc. instead of a dropped cookie). */
-export function setCookie(token: string, maxAge: number, opts?: CookieOptions): string;
+/**
+ * The Set-Cookie header value (throws `cookie_too_large` etc. instead of a dropped cookie); a
+ * null or undefined `maxAge` gives a browser-session cookie (no Max-Age).
+ */
+export function setCookie(token: string, maxAge: number | null | undefined, opts?: CookieOptions): string;
 export function clearCookie(opts?: CookieOptions): string;
 /** The cookie's value in a Cookie header, or undefined. */
 export function readCookie(header: string | undefined | null, opts?: CookieOptions): string | undefined;
@@ -376,8 +384,11 @@ export interface KVStore extends PromisedStore {}
 
 /** The session verbs, shared by the Express request helpers and the Hono context variables. */
 export interface SessionVerbs {
-  /** Signs in (ending the current session, if any) and sets the cookie. */
-  signIn<D extends object = SessionData>(input: { user: string; device?: string; data?: D }): Promise<Session<D>>;
+  /**
+   * Signs in (ending the current session, if any) and sets the cookie. `persistent: false`
+   * ("remember me" off): a browser-session cookie (no Max-Age), kept through rotation.
+   */
+  signIn<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean }): Promise<Session<D>>;
   /**
    * Saves new data over the version read (or `expectedVersion`, e.g. from `If-Match`);
    * rejects with `version_conflict` (412) when it is stale, `invalid_token` (401) without a session.

@@ -62,7 +62,8 @@ pub(crate) fn cookie_config(opts: &JsValue) -> Result<CookieConfig, JsValue> {
     Ok(c)
 }
 
-/// The `Set-Cookie` header value carrying `token` for `maxAge` seconds.
+/// The `Set-Cookie` header value carrying `token` for `maxAge` seconds; a `maxAge` of `null`
+/// or `undefined` gives a browser-session cookie (no `Max-Age`).
 #[wasm_bindgen(js_name = setCookie)]
 pub fn set_cookie(token: JsValue, max_age: JsValue, opts: JsValue) -> Result<String, JsValue> {
     let c = cookie_config(&opts)?;
@@ -72,8 +73,12 @@ pub fn set_cookie(token: JsValue, max_age: JsValue, opts: JsValue) -> Result<Str
             "the cookie value must be a string that fits a cookie",
         )
     })?;
-    let max_age = u64_arg(&max_age, "maxAge")?;
-    c.set_cookie(&token, max_age)
+    let max_age = if is_nullish(&max_age) {
+        None
+    } else {
+        Some(u64_arg(&max_age, "maxAge")?)
+    };
+    c.set_cookie_for(&token, max_age)
         .map_err(|e| coded(e.code(), &e))
 }
 

@@ -126,12 +126,25 @@ fn data_arg(v: &JsValue, limit: usize) -> Result<String, JsValue> {
     }
 }
 
+/// "Remember me": absent means `true`; anything but a boolean is refused.
+fn persistent_arg(v: &JsValue) -> Result<bool, JsValue> {
+    if is_nullish(v) {
+        return Ok(true);
+    }
+    v.as_bool()
+        .ok_or_else(|| invalid_input("persistent must be a boolean"))
+}
+
 fn issued(i: &Issued) -> Result<JsValue, JsValue> {
-    // The token is base64url: it needs no escaping inside the JSON string.
+    // The token is base64url: it needs no escaping inside the JSON string. `maxAge` is null for
+    // a browser-session cookie (`setCookie` then writes no Max-Age).
+    let max_age = i
+        .max_age
+        .map_or_else(|| "null".to_owned(), |s| s.to_string());
     parse(&format!(
         r#"{{"token":"{}","maxAge":{},"session":{}}}"#,
         i.token,
-        i.max_age,
+        max_age,
         session_json(&i.record)?
     ))
 }
@@ -195,12 +208,15 @@ impl JsSessionManager {
         Ok(self.inner.manager.placement_for(&user_arg(&user)?).shard)
     }
 
-    /// Signs in: `{user, device?, data?}` -> `{token, session, maxAge}`.
+    /// Signs in: `{user, device?, data?, persistent?}` -> `{token, session, maxAge}`
+    /// (`persistent: false`: `maxAge` is null, a browser-session cookie).
     pub fn create(&self, input: JsValue) -> Promise {
         let limit = self.inner.manager.policy().max_data_bytes;
         let new = (|| {
             if !input.is_object() {
-                return Err(invalid_input("create() takes {user, device?, data?}"));
+                return Err(invalid_input(
+                    "create() takes {user, device?, data?, persistent?}",
+                ));
             }
             let device = prop(&input, "device");
             Ok(NewSession {
@@ -211,6 +227,7 @@ impl JsSessionManager {
                     string_arg(&device, "device", MAX_DEVICE_LEN)?
                 },
                 data: data_arg(&prop(&input, "data"), limit)?,
+                persistent: persistent_arg(&prop(&input, "persistent"))?,
             })
         })();
         let new = match new {

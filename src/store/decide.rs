@@ -125,6 +125,7 @@ mod tests {
             absolute_expires_at: created + 100,
             shard: "s".into(),
             epoch: 1,
+            persistent: true,
         }
     }
 

@@ -124,7 +124,7 @@ fn set_cookie(resp: &Response, value: &str) -> Result<(), ApiError> {
 fn issued_cookie(app: &App, issued: &Issued) -> Result<String, ApiError> {
     app.config
         .cookie
-        .set_cookie(&issued.token, issued.max_age)
+        .set_cookie_for(&issued.token, issued.max_age)
         .map_err(|e| ApiError::new(500, e.code(), e.to_string()))
 }
 
@@ -163,6 +163,9 @@ struct SignIn {
     device: String,
     #[serde(default)]
     data: Option<Value>,
+    /// "Remember me" (default `true`); `false` gives a browser-session cookie.
+    #[serde(default)]
+    persistent: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +193,7 @@ pub async fn sign_in(req: &Request, app: &App, body: &[u8]) -> Answer {
         user: body.user,
         device: body.device,
         data: body.data.map_or_else(|| "{}".to_owned(), |d| d.to_string()),
+        persistent: body.persistent.unwrap_or(true),
     };
     let issued = app.manager.create(fresh_id()?, &new, now()).await?;
     let cookie = issued_cookie(app, &issued)?;
