@@ -257,13 +257,21 @@ export class SessionManager {
 export interface CookieOptions {
   /** Base name (default "session"). */
   name?: string;
-  /** Prefix `__Host-` (default true; needs secure, path "/" and no domain). */
+  /**
+   * The name prefix: `auto` (default) is `__Host-` without a domain and `__Secure-` with one;
+   * `host` with a domain throws `cookie_host_prefix_domain`. Give this or `hostPrefix`.
+   */
+  prefix?: 'auto' | 'host' | 'secure' | 'none';
+  /** `true` is `prefix: 'host'` (needs secure, path "/", no domain), `false` is `'none'`. */
   hostPrefix?: boolean;
   secure?: boolean;
   httpOnly?: boolean;
   sameSite?: 'Lax' | 'Strict' | 'None';
   path?: string;
+  /** Share the cookie with subdomains: a host name (at most 253 bytes); the prefix becomes `__Secure-`. */
   domain?: string;
+  /** CHIPS `Partitioned` (default false; needs secure). */
+  partitioned?: boolean;
 }
 
 /**

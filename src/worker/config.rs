@@ -9,6 +9,9 @@
 //! | `RING`         | var    | ring config JSON; default `shard-0`..`shard-3`, weight 1, epoch 1 |
 //! | `POLICY`       | var    | policy JSON (missing fields take the defaults)                   |
 //! | `COOKIE_NAME`  | var    | cookie name without the `__Host-` prefix (default `session`)     |
+//! | `COOKIE_DOMAIN` | var   | `Domain` for cross-subdomain sessions; the prefix becomes `__Secure-` |
+//! | `COOKIE_PREFIX` | var   | `auto` (default: `__Host-`, `__Secure-` with a domain), `host`, `secure`, `none` |
+//! | `COOKIE_PARTITIONED` | var | `true` adds `Partitioned` (CHIPS); default `false`            |
 //! | `SHARD_CALL`   | var    | `rpc` (default: JS RPC to the shard objects) or `fetch`          |
 //!
 //! A bad or missing setting is a [`ConfigError`] naming the setting; the worker then answers
@@ -17,7 +20,7 @@
 use worker::Env;
 
 use super::do_store::Transport;
-use crate::cookie::CookieConfig;
+use crate::cookie::{CookieConfig, CookieError, CookiePrefix};
 use crate::keyring::Keyring;
 use crate::policy::Policy;
 use crate::ring::{Ring, ShardSpec};
@@ -83,7 +86,7 @@ pub struct RawConfig {
     vars: [Option<String>; NAMES.len()],
 }
 
-const NAMES: [&str; 8] = [
+const NAMES: [&str; 11] = [
     "SESSION_KEYS",
     "ADMIN_TOKEN",
     "SIGNIN_TOKEN",
@@ -92,6 +95,9 @@ const NAMES: [&str; 8] = [
     "POLICY",
     "COOKIE_NAME",
     "SHARD_CALL",
+    "COOKIE_DOMAIN",
+    "COOKIE_PREFIX",
+    "COOKIE_PARTITIONED",
 ];
 
 impl RawConfig {
@@ -135,9 +141,7 @@ impl RawConfig {
         if let Some(name) = self.get("COOKIE_NAME") {
             cookie.name = name.trim().to_owned();
         }
-        cookie
-            .validate()
-            .map_err(|e| bad("COOKIE_NAME", e.to_string()))?;
+        cookie_options(self, &mut cookie)?;
         let admin_token = bearer_secret(self.get("ADMIN_TOKEN"), "ADMIN_TOKEN")?;
         let signin_token = bearer_secret(self.get("SIGNIN_TOKEN"), "SIGNIN_TOKEN")?;
         let shard_call = match self.get("SHARD_CALL").map(str::trim) {
@@ -156,6 +160,39 @@ impl RawConfig {
             shard_call,
         })
     }
+}
+
+/// `COOKIE_DOMAIN`, `COOKIE_PREFIX` and `COOKIE_PARTITIONED`, then the whole cookie checked; an
+/// error names the setting it comes from.
+fn cookie_options(raw: &RawConfig, cookie: &mut CookieConfig) -> Result<(), ConfigError> {
+    let bad = |name: &str, why: String| ConfigError(format!("{name}: {why}"));
+    if let Some(p) = raw.get("COOKIE_PREFIX") {
+        cookie.prefix = CookiePrefix::parse(p.trim()).ok_or_else(|| {
+            bad(
+                "COOKIE_PREFIX",
+                "must be \"auto\", \"host\", \"secure\" or \"none\"".into(),
+            )
+        })?;
+    }
+    cookie.partitioned = match raw.get("COOKIE_PARTITIONED").map(str::trim) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(bad(
+                "COOKIE_PARTITIONED",
+                "must be \"true\" or \"false\"".into(),
+            ))
+        }
+    };
+    cookie.domain = raw.get("COOKIE_DOMAIN").map(|d| d.trim().to_owned());
+    cookie.validate().map_err(|e| {
+        let setting = match e {
+            CookieError::BadDomain | CookieError::HostPrefixDomain => "COOKIE_DOMAIN",
+            CookieError::PartitionedInsecure => "COOKIE_PARTITIONED",
+            _ => "COOKIE_NAME",
+        };
+        bad(setting, format!("{e} ({})", e.code()))
+    })
 }
 
 fn bearer_secret(value: Option<&str>, name: &str) -> Result<Option<String>, ConfigError> {

@@ -1,40 +1,87 @@
 // Session features against local workerd, in Durable Object mode and in KV mode: "remember me"
-// (a browser-session cookie through rotation).
+// (a browser-session cookie through rotation) and the cookie options (COOKIE_DOMAIN switches
+// the prefix to __Secure-, COOKIE_PARTITIONED, and a bad combination is config_invalid).
+// The KV worker runs with COOKIE_DOMAIN and COOKIE_PARTITIONED set, the DO worker with the
+// defaults.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startWorker } from './harness.mjs';
-import { TEST_KEYS, client, assertError } from './helpers.mjs';
+import { TEST_KEYS, assertError } from './helpers.mjs';
 
 const workers = {};
+const NAMES = { do: '__Host-session', kv: '__Secure-session' };
 before(async () => {
-  const [dO, kv] = await Promise.all([
+  const [dO, kv, bad] = await Promise.all([
     startWorker({ vars: { SESSION_KEYS: TEST_KEYS } }),
-    startWorker({ vars: { SESSION_KEYS: TEST_KEYS, STORE: 'kv' } }),
+    startWorker({ vars: { SESSION_KEYS: TEST_KEYS, STORE: 'kv', COOKIE_DOMAIN: 'example.com', COOKIE_PARTITIONED: 'true' } }),
+    startWorker({ vars: { SESSION_KEYS: TEST_KEYS, COOKIE_DOMAIN: 'example.com', COOKIE_PREFIX: 'host' } }),
   ]);
-  Object.assign(workers, { do: dO, kv });
+  Object.assign(workers, { do: dO, kv, bad });
 });
 after(async () => { await Promise.all(Object.values(workers).map((w) => w.stop())); });
 
-const sessionCookie = (res) => res.headers.getSetCookie().find((l) => l.startsWith('__Host-session='));
+/** A client of one mode's worker: `api(method, path, {token, body})` sends the token in its cookie. */
+function client(mode) {
+  const name = NAMES[mode];
+  return async function api(method, path, { token, body, headers = {} } = {}) {
+    const h = { ...headers };
+    if (token) h.cookie = `${name}=${token}`;
+    if (body !== undefined) h['content-type'] = 'application/json';
+    const res = await fetch(workers[mode].url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let json;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    const line = res.headers.getSetCookie().find((l) => l.startsWith(`${name}=`));
+    return { status: res.status, json, text, line, token: line?.match(/^[^=]+=([^;]*)/)[1] || undefined };
+  };
+}
 
 for (const mode of ['do', 'kv']) {
   test(`remember me off (${mode}): no Max-Age at sign-in or after rotation; on by default`, async () => {
-    const { api } = client(workers[mode].url);
+    const api = client(mode);
     const user = `rm-${mode}-${randomBytes(4).toString('hex')}`;
     const off = await api('POST', '/api/sessions', { body: { user, persistent: false } });
     assert.equal(off.status, 201, off.text);
     assert.equal(off.json.persistent, false);
-    assert.doesNotMatch(sessionCookie(off), /Max-Age|Expires/i);
+    assert.doesNotMatch(off.line, /Max-Age|Expires/i);
     const read = await api('GET', '/api/session', { token: off.token });
     assert.equal(read.json.persistent, false);
     const rot = await api('POST', '/api/session/rotate', { token: off.token });
     assert.equal(rot.status, 200, rot.text);
     assert.equal(rot.json.persistent, false);
-    assert.doesNotMatch(sessionCookie(rot), /Max-Age/i, 'rotation keeps the browser-session cookie');
+    assert.doesNotMatch(rot.line, /Max-Age/i, 'rotation keeps the browser-session cookie');
     const on = await api('POST', '/api/sessions', { body: { user } });
     assert.equal(on.json.persistent, true);
-    assert.match(sessionCookie(on), /; Max-Age=\d+/);
+    assert.match(on.line, /; Max-Age=\d+/);
     assertError(await api('POST', '/api/sessions', { body: { user, persistent: 'no' } }), 400, 'invalid_input');
   });
 }
+
+test('COOKIE_DOMAIN and COOKIE_PARTITIONED: __Secure-session with Domain and Partitioned, read back, cleared alike', async () => {
+  const api = client('kv');
+  const user = `dom-${randomBytes(4).toString('hex')}`;
+  const r = await api('POST', '/api/sessions', { body: { user } });
+  assert.equal(r.status, 201, r.text);
+  assert.match(r.line, /^__Secure-session=[A-Za-z0-9_-]+; HttpOnly; SameSite=Lax; Partitioned; Secure; Path=\/; Domain=example\.com; Max-Age=\d+$/);
+  assert.equal((await api('GET', '/api/session', { token: r.token })).json.user, user);
+  const hostNamed = await fetch(`${workers.kv.url}/api/session`, { headers: { cookie: `__Host-session=${r.token}` } });
+  assert.equal(hostNamed.status, 401, 'the __Host- name is not this worker\'s cookie');
+  const out = await api('DELETE', '/api/session', { token: r.token });
+  assert.equal(out.status, 204);
+  assert.match(out.line, /^__Secure-session=; .*Partitioned; Secure; Path=\/; Domain=example\.com; Max-Age=0$/);
+  // The default worker keeps __Host- and no Domain.
+  const d = await client('do')('POST', '/api/sessions', { body: { user } });
+  assert.match(d.line, /^__Host-session=[^;]+; HttpOnly; SameSite=Lax; Secure; Path=\/; Max-Age=\d+$/);
+});
+
+test('COOKIE_PREFIX=host with COOKIE_DOMAIN is 500 config_invalid naming COOKIE_DOMAIN', async () => {
+  for (const path of ['/healthz', '/api/session']) {
+    const r = await fetch(`${workers.bad.url}${path}`);
+    assert.equal(r.status, 500);
+    const body = await r.json();
+    assert.equal(body.error.code, 'config_invalid');
+    assert.match(body.error.message, /COOKIE_DOMAIN/);
+    assert.match(body.error.message, /cookie_host_prefix_domain/);
+  }
+});

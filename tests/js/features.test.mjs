@@ -75,3 +75,61 @@ test('remember me through Express and Hono: the rotated cookie has no Max-Age ei
   const bad = await app.request('/in', { method: 'POST', body: JSON.stringify({ user: 'h', persistent: 'yes' }) });
   assert.deepEqual([bad.status, await bad.json()], [400, { error: { code: 'invalid_input' } }]);
 });
+
+test('cookie options: a domain switches __Host- to __Secure-; host + domain and bad domains are coded errors', () => {
+  const d = { domain: 'example.com' };
+  assert.equal(setCookie('t', 60, d), '__Secure-session=t; HttpOnly; SameSite=Lax; Secure; Path=/; Domain=example.com; Max-Age=60');
+  assert.equal(readCookie('a=1; __Secure-session=t', d), 't');
+  assert.equal(readCookie('__Host-session=t', d), undefined);
+  assert.match(clearCookie(d), /^__Secure-session=; .*Domain=example\.com; Max-Age=0$/);
+  assert.throws(() => setCookie('t', 60, { ...d, prefix: 'host' }), { code: 'cookie_host_prefix_domain' });
+  assert.throws(() => setCookie('t', 60, { ...d, hostPrefix: true }), { code: 'cookie_host_prefix_domain' });
+  assert.match(setCookie('t', 60, { prefix: 'secure' }), /^__Secure-session=t; /);
+  assert.match(setCookie('t', 60, { prefix: 'none', ...d }), /^session=t; /);
+  assert.throws(() => setCookie('t', 60, { prefix: 'host', hostPrefix: true }), { code: 'invalid_input' });
+  assert.throws(() => setCookie('t', 60, { prefix: 'strong' }), { code: 'invalid_input' });
+  for (const domain of ['', 'a..b', 'a b', '-a.com', 'a-.com', `${'a'.repeat(64)}.com`, 'x.'.repeat(127) + 'x', 'ex;ample.com', 'é.com']) {
+    assert.throws(() => setCookie('t', 60, { domain }), { code: 'cookie_bad_domain' }, JSON.stringify(domain));
+  }
+  assert.throws(() => setCookie('t', 60, { domain: 42 }), { code: 'invalid_input' });
+});
+
+test('cookie options: Partitioned needs Secure and is counted in the 4096-byte line', () => {
+  assert.equal(setCookie('t', 1, { partitioned: true }), '__Host-session=t; HttpOnly; SameSite=Lax; Partitioned; Secure; Path=/; Max-Age=1');
+  assert.match(clearCookie({ partitioned: true }), /; Partitioned; /);
+  assert.throws(() => setCookie('t', 1, { partitioned: true, secure: false, prefix: 'none' }), { code: 'cookie_partitioned_insecure' });
+  assert.throws(() => setCookie('t', 1, { partitioned: 'yes' }), { code: 'invalid_input' });
+  const line = (v, o) => 'Set-Cookie: '.length + setCookie(v, 86400, o).length;
+  const opts = { domain: 'sub.example.com', partitioned: true };
+  const fits = 'a'.repeat(4096 - line('', opts));
+  assert.equal(line(fits, opts), 4096);
+  assert.throws(() => setCookie(fits + 'a', 86400, opts), { code: 'cookie_too_large' });
+  assert.ok(line(fits + 'a'.repeat(20)) <= 4096, 'without Domain and Partitioned the longer value fits');
+});
+
+test('cookie options through Express and Hono: __Secure- with a domain, set-up refuses host + domain', async () => {
+  const m = manager();
+  const cookie = { domain: 'example.com', partitioned: true };
+  assert.throws(() => edgeSession({ manager: m, cookie: { domain: 'example.com', prefix: 'host' } }), { code: 'cookie_host_prefix_domain' });
+  assert.throws(() => honoSession({ manager: m, cookie: { domain: 'a..b' } }), { code: 'cookie_bad_domain' });
+  const mw = edgeSession({ manager: m, cookie });
+  const first = await express(mw);
+  await first.req.signIn({ user: 'd' });
+  const [line] = first.set();
+  assert.match(line, /^__Secure-session=[^;]+; HttpOnly; SameSite=Lax; Partitioned; Secure; Path=\/; Domain=example\.com; Max-Age=\d+$/);
+  const second = await express(mw, line.split(';')[0]);
+  assert.equal(second.req.session.user, 'd');
+  await second.req.signOut();
+  assert.match(second.set()[0], /^__Secure-session=; .*Partitioned.*Domain=example\.com; Max-Age=0$/);
+
+  const app = new Hono();
+  app.onError(honoOnError);
+  app.use('*', honoSession({ manager: m, cookie }));
+  app.post('/in', async (c) => c.json(await c.get('signIn')(await c.req.json()), 201));
+  app.get('/me', (c) => c.json(c.get('session')));
+  const res = await app.request('/in', { method: 'POST', body: JSON.stringify({ user: 'h' }) });
+  const [set] = res.headers.getSetCookie();
+  assert.match(set, /^__Secure-session=.*; Partitioned; Secure; Path=\/; Domain=example\.com; /);
+  const me = await app.request('/me', { headers: { cookie: set.split(';')[0] } });
+  assert.equal((await me.json()).user, 'h');
+});
