@@ -5,6 +5,10 @@
 //   await req.saveSession(data, version?)     -> session   (versioned: the version read, or the one
 //                                                          given, e.g. from If-Match; 412 if stale)
 //   await req.rotateSession()                 -> session   (new id, new cookie)
+//   await req.requireFresh(maxAuthAge)        -> session   (401 reauth_required unless the user
+//                                                          authenticated at most maxAuthAge s ago)
+//   await req.reauthenticate()                -> session   (after checking credentials again:
+//                                                          fresh, same id and cookie)
 //   await req.signOut()                                    (clears the cookie)
 // Errors reaching Express carry `code` and `status` (401, 412, 413, 503...).
 
@@ -46,6 +50,16 @@ export function makeEdgeSession({ readCookie, setCookie, clearCookie }) {
         req.saveSession = async (data, expectedVersion) => {
           if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
           req.session = await manager.update(token, expectedVersion ?? req.session.version, data);
+          return req.session;
+        };
+        req.requireFresh = async (maxAuthAge) => {
+          if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
+          req.session = (await manager.authenticate(token, { maxAuthAge })).session;
+          return req.session;
+        };
+        req.reauthenticate = async () => {
+          if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
+          req.session = await manager.reauthenticate(token);
           return req.session;
         };
         req.rotateSession = async () => {

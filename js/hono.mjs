@@ -6,6 +6,9 @@
 //   await c.get('saveSession')(data, version?)     -> session   (versioned: the version read, or the
 //                                                               one given, e.g. from If-Match; 412 if stale)
 //   await c.get('rotateSession')()                 -> session   (new id, new cookie)
+//   await c.get('requireFresh')(maxAuthAge)        -> session   (401 reauth_required unless the
+//                                                               user authenticated at most maxAuthAge s ago)
+//   await c.get('reauthenticate')()                -> session   (fresh again, same id and cookie)
 //   await c.get('signOut')()                                    (clears the cookie)
 // `manager` is a SessionManager or `(c) => SessionManager` (in a Worker the store's binding
 // lives in `c.env`). Errors are thrown to Hono with `code` and `status`; `app.onError(honoOnError)`
@@ -51,6 +54,18 @@ export function makeHonoSession({ readCookie, setCookie, clearCookie }) {
         const saved = await mgr.update(token, expectedVersion ?? current.version, data);
         c.set('session', saved);
         return saved;
+      });
+      c.set('requireFresh', async (maxAuthAge) => {
+        if (!c.get('session')) throw noSession();
+        const fresh = (await mgr.authenticate(token, { maxAuthAge })).session;
+        c.set('session', fresh);
+        return fresh;
+      });
+      c.set('reauthenticate', async () => {
+        if (!c.get('session')) throw noSession();
+        const fresh = await mgr.reauthenticate(token);
+        c.set('session', fresh);
+        return fresh;
       });
       c.set('rotateSession', async () => {
         if (!c.get('session')) throw noSession();

@@ -22,6 +22,9 @@ pub const MAX_DATA_BYTES_LIMIT: usize = 64 * 1024;
 /// from overflow.
 pub const MAX_DURATION: u64 = 10 * 365 * 24 * 60 * 60;
 
+/// Largest `max_auth_age` a freshness check may name (seconds): the longest duration.
+pub const MAX_AUTH_AGE: u64 = MAX_DURATION;
+
 /// Longest policy JSON accepted, in bytes.
 pub const MAX_POLICY_JSON: usize = 4096;
 

@@ -200,9 +200,27 @@ impl<R: ShardRouter> SessionManager<R> {
         now: u64,
         then: Then,
     ) -> Result<(Authenticated, Option<Reply>), SessionError> {
+        self.authenticated_within(token, None, now, then).await
+    }
+
+    async fn authenticated_within(
+        &self,
+        token: &str,
+        max_auth_age: Option<u64>,
+        now: u64,
+        then: Then,
+    ) -> Result<(Authenticated, Option<Reply>), SessionError> {
+        if let Some(age) = max_auth_age {
+            session::validate_max_auth_age(age)?;
+        }
         let claims = self.verify(token, now)?;
         let key = claims.session_id.storage_key();
-        let op = ShardOp::Authenticate { key, now, then };
+        let op = ShardOp::Authenticate {
+            key,
+            now,
+            max_auth_age,
+            then,
+        };
         match self.run(&claims.shard, op).await? {
             Reply::Session {
                 record,
@@ -224,6 +242,39 @@ impl<R: ShardRouter> SessionManager<R> {
     /// refreshes `last_seen` when the touch interval has passed: one shard call.
     pub async fn authenticate(&self, token: &str, now: u64) -> Result<Authenticated, SessionError> {
         Ok(self.authenticated(token, now, Then::Nothing).await?.0)
+    }
+
+    /// [`SessionManager::authenticate`] for a sensitive action: the user must have
+    /// authenticated (signed in or re-authenticated) at most `max_auth_age` seconds ago, else
+    /// [`SessionError::ReauthRequired`] (401 `reauth_required`; the session stays valid). One
+    /// shard call; a `max_auth_age` over [`MAX_AUTH_AGE`](crate::limits::MAX_AUTH_AGE) is
+    /// `invalid_input` before any.
+    pub async fn authenticate_fresh(
+        &self,
+        token: &str,
+        max_auth_age: u64,
+        now: u64,
+    ) -> Result<Authenticated, SessionError> {
+        Ok(self
+            .authenticated_within(token, Some(max_auth_age), now, Then::Nothing)
+            .await?
+            .0)
+    }
+
+    /// Marks the token's session freshly authenticated at `now` (after the caller checked the
+    /// user's credentials again): same id and token, `authenticated_at = now`, version bumped.
+    /// One shard call.
+    pub async fn reauthenticate(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<SessionRecord, SessionError> {
+        let claims = self.verify(token, now)?;
+        let op = ShardOp::Reauthenticate {
+            key: claims.session_id.storage_key(),
+            now,
+        };
+        Self::session_reply(self.run(&claims.shard, op).await?)
     }
 
     fn session_reply(reply: Reply) -> Result<SessionRecord, SessionError> {

@@ -7,7 +7,7 @@
 //! {"idHash": "<43 chars>", "user": "alice", "device": "laptop", "data": "{\"theme\":\"dark\"}",
 //!  "version": 1, "createdAt": 1800000000, "lastSeen": 1800000000,
 //!  "idleExpiresAt": 1800001800, "absoluteExpiresAt": 1800043200, "expiresAt": 1800001800,
-//!  "shard": "shard-0", "epoch": 1, "persistent": true}
+//!  "shard": "shard-0", "epoch": 1, "persistent": true, "authenticatedAt": 1800000000}
 //! ```
 //!
 //! `expiresAt` is derived (the earlier of the two deadlines) and written for the stores' sake:
@@ -49,6 +49,10 @@ pub struct SessionRecord {
     /// cookie without `Max-Age`, on sign-in and on every later `Set-Cookie` (rotation). The
     /// server-side deadlines apply either way. Records written before this field load as `true`.
     pub persistent: bool,
+    /// When the user last proved who they are (sign-in or re-authentication), unix seconds:
+    /// what freshness checks (`max_auth_age`) compare against. Separate from `created_at`;
+    /// rotation keeps it. Records written before this field load with `created_at`.
+    pub authenticated_at: u64,
 }
 
 impl SessionRecord {
@@ -64,7 +68,7 @@ impl SessionRecord {
 }
 
 /// The field names of the serialised record, in order.
-pub const RECORD_FIELDS: [&str; 13] = [
+pub const RECORD_FIELDS: [&str; 14] = [
     "idHash",
     "user",
     "device",
@@ -78,11 +82,12 @@ pub const RECORD_FIELDS: [&str; 13] = [
     "shard",
     "epoch",
     "persistent",
+    "authenticatedAt",
 ];
 
 impl Serialize for SessionRecord {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let [id, user, device, data, version, created, seen, idle, absolute, expires, shard, epoch, persistent] =
+        let [id, user, device, data, version, created, seen, idle, absolute, expires, shard, epoch, persistent, authenticated] =
             RECORD_FIELDS;
         let mut st = s.serialize_struct("SessionRecord", RECORD_FIELDS.len())?;
         st.serialize_field(id, &self.id_hash)?;
@@ -98,6 +103,7 @@ impl Serialize for SessionRecord {
         st.serialize_field(shard, &self.shard)?;
         st.serialize_field(epoch, &self.epoch)?;
         st.serialize_field(persistent, &self.persistent)?;
+        st.serialize_field(authenticated, &self.authenticated_at)?;
         st.end()
     }
 }
@@ -124,6 +130,8 @@ struct Stored {
     epoch: u32,
     #[serde(default = "yes")]
     persistent: bool,
+    #[serde(default)]
+    authenticated_at: Option<u64>,
 }
 
 impl<'de> Deserialize<'de> for SessionRecord {
@@ -142,6 +150,7 @@ impl<'de> Deserialize<'de> for SessionRecord {
             shard: r.shard,
             epoch: r.epoch,
             persistent: r.persistent,
+            authenticated_at: r.authenticated_at.unwrap_or(r.created_at),
         })
     }
 }
@@ -165,6 +174,7 @@ mod tests {
             shard: "shard-0".into(),
             epoch: 2,
             persistent: false,
+            authenticated_at: 140,
         }
     }
 
@@ -203,6 +213,15 @@ mod tests {
         v.as_object_mut().unwrap().remove("persistent");
         let back: SessionRecord = serde_json::from_value(v).unwrap();
         assert!(back.persistent);
+    }
+
+    #[test]
+    fn records_stored_before_freshness_load_as_authenticated_at_creation() {
+        let mut v = serde_json::to_value(record()).unwrap();
+        assert_eq!(v["authenticatedAt"], 140);
+        v.as_object_mut().unwrap().remove("authenticatedAt");
+        let back: SessionRecord = serde_json::from_value(v).unwrap();
+        assert_eq!(back.authenticated_at, back.created_at);
     }
 
     #[test]

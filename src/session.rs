@@ -11,7 +11,7 @@
 
 use crate::error::SessionError;
 use crate::id::{IdHash, SessionId};
-use crate::limits::{MAX_DEVICE_LEN, MAX_USER_LEN};
+use crate::limits::{MAX_AUTH_AGE, MAX_DEVICE_LEN, MAX_USER_LEN};
 use crate::policy::Policy;
 pub use crate::record::SessionRecord;
 use crate::token::Claims;
@@ -131,6 +131,7 @@ pub fn create(
         shard: placement.shard.clone(),
         epoch: placement.epoch,
         persistent: new.persistent,
+        authenticated_at: now,
     })
 }
 
@@ -180,6 +181,42 @@ fn slide(policy: &Policy, record: &mut SessionRecord, now: u64) {
         .saturating_add(policy.idle_timeout)
         .min(record.absolute_expires_at)
         .max(record.idle_expires_at.min(record.absolute_expires_at));
+}
+
+/// Checks a freshness demand: `max_auth_age` seconds at most ([`MAX_AUTH_AGE`]).
+pub fn validate_max_auth_age(max_auth_age: u64) -> Result<(), SessionError> {
+    if max_auth_age > MAX_AUTH_AGE {
+        return Err(SessionError::invalid(
+            "max_auth_age must be 0 ..= 315360000 seconds",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the user authenticated at most `max_auth_age` seconds before `now`; otherwise
+/// [`SessionError::ReauthRequired`]. A clock that went back counts as fresh.
+pub fn check_fresh(
+    record: &SessionRecord,
+    max_auth_age: u64,
+    now: u64,
+) -> Result<(), SessionError> {
+    validate_max_auth_age(max_auth_age)?;
+    if now.saturating_sub(record.authenticated_at) > max_auth_age {
+        return Err(SessionError::ReauthRequired {
+            authenticated_at: record.authenticated_at,
+        });
+    }
+    Ok(())
+}
+
+/// The record after the user proved who they are again at `now`: `authenticated_at` moves to
+/// `now` (never back), same id, version bumped (a write that read the old record is stale).
+pub fn reauthenticate(policy: &Policy, record: &SessionRecord, now: u64) -> SessionRecord {
+    let mut next = record.clone();
+    next.authenticated_at = record.authenticated_at.max(now);
+    next.version = record.version.saturating_add(1);
+    slide(policy, &mut next, now);
+    next
 }
 
 /// The record after replacing its data, if `expected_version` is the current one.
@@ -372,6 +409,46 @@ mod tests {
         assert_eq!(cookie_max_age(&r, 1000), 250);
         assert_eq!(cookie_max_age(&r, 2000), 0);
         assert_eq!(cookie_lifetime(&r, 1000), Some(250));
+    }
+
+    #[test]
+    fn freshness_is_kept_through_rotation_and_renewed_by_reauthentication() {
+        let p = policy();
+        let r = create(&p, &id(1), &new_session(), &place(), 1000).unwrap();
+        assert_eq!((r.created_at, r.authenticated_at), (1000, 1000));
+        assert_eq!(check_fresh(&r, 30, 1030), Ok(()));
+        assert_eq!(
+            check_fresh(&r, 30, 1031),
+            Err(SessionError::ReauthRequired {
+                authenticated_at: 1000
+            })
+        );
+        assert_eq!(check_fresh(&r, 0, 1000), Ok(()));
+        assert_eq!(check_fresh(&r, 5, 900), Ok(()), "a clock that went back");
+        assert_eq!(
+            check_fresh(&r, MAX_AUTH_AGE + 1, 1000).unwrap_err().code(),
+            "invalid_input"
+        );
+        let rot = rotate(&p, &r, &id(2).storage_key(), 1040).unwrap();
+        assert_eq!(rot.authenticated_at, 1000, "rotation keeps it");
+        let re = reauthenticate(&p, &rot, 1050);
+        assert_eq!(
+            (
+                re.id_hash.clone(),
+                re.authenticated_at,
+                re.version,
+                re.last_seen
+            ),
+            (rot.id_hash.clone(), 1050, rot.version + 1, 1050)
+        );
+        assert_eq!((re.created_at, re.absolute_expires_at), (1000, 1250));
+        assert_eq!(check_fresh(&re, 30, 1080), Ok(()));
+        assert_eq!(reauthenticate(&p, &re, 1049).authenticated_at, 1050);
+        let e = check_fresh(&re, 1, 1100).unwrap_err();
+        assert_eq!(
+            (e.code(), e.http_status(), e.ends_session()),
+            ("reauth_required", 401, false)
+        );
     }
 
     #[test]

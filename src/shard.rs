@@ -34,12 +34,16 @@ pub enum ShardOp {
         now: u64,
     },
     /// Reads the live session under `key`, refreshing it when the touch interval has passed,
-    /// then does `then` for its user on this shard.
+    /// checks it is fresh enough if `max_auth_age` is given, then does `then` for its user on
+    /// this shard.
     Authenticate {
         /// Storage key of the token's session.
         key: IdHash,
         /// Current time.
         now: u64,
+        /// Refuse with `reauth_required` (before `then`) if the user authenticated longer ago.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_auth_age: Option<u64>,
         /// What to do next, for the session's user.
         #[serde(default)]
         then: Then,
@@ -61,6 +65,13 @@ pub enum ShardOp {
         key: IdHash,
         /// Storage key of the fresh id.
         new_key: IdHash,
+        /// Current time.
+        now: u64,
+    },
+    /// Marks the live session under `key` freshly authenticated (same id, version bumped).
+    Reauthenticate {
+        /// Storage key.
+        key: IdHash,
         /// Current time.
         now: u64,
     },
@@ -196,8 +207,16 @@ pub async fn execute<S: SessionStore>(
             store.create(&record).await?;
             Ok(Reply::Done)
         }
-        ShardOp::Authenticate { key, now, then } => {
+        ShardOp::Authenticate {
+            key,
+            now,
+            max_auth_age,
+            then,
+        } => {
             let (record, touched) = authenticate(store, policy, &key, now).await?;
+            if let Some(age) = max_auth_age {
+                session::check_fresh(&record, age, now)?;
+            }
             let then = match then {
                 Then::Nothing => None,
                 Then::List => Some(list(store, &record.user, now).await?),
@@ -225,6 +244,12 @@ pub async fn execute<S: SessionStore>(
             let record = live(store, &key, now).await?;
             let next = session::rotate(policy, &record, &new_key, now)?;
             store.replace(&key, record.version, &next).await?;
+            Ok(written(next))
+        }
+        ShardOp::Reauthenticate { key, now } => {
+            let record = live(store, &key, now).await?;
+            let next = session::reauthenticate(policy, &record, now);
+            store.compare_and_set(&next, record.version).await?;
             Ok(written(next))
         }
         ShardOp::SignOut { key } => Ok(Reply::Deleted {

@@ -54,6 +54,8 @@ macro_rules! views {
                 pub epoch: u32,
                 /// Whether the cookie outlives the browser session (`false`: no `Max-Age`).
                 pub persistent: bool,
+                /// When the user last proved who they are (sign-in or re-authentication).
+                pub authenticated_at: u64,
             }
 
             impl<'a> SessionView<'a> {
@@ -73,6 +75,7 @@ macro_rules! views {
                         shard: &r.shard,
                         epoch: r.epoch,
                         persistent: r.persistent,
+                        authenticated_at: r.authenticated_at,
                     })
                 }
             }
@@ -148,6 +151,7 @@ mod tests {
             shard: "s".into(),
             epoch: 1,
             persistent: false,
+            authenticated_at: 15,
         };
         let snake = serde_json::to_value(snake::SessionView::of(&r).unwrap()).unwrap();
         let camel = serde_json::to_value(camel::SessionView::of(&r).unwrap()).unwrap();
@@ -155,6 +159,7 @@ mod tests {
         assert_eq!(camel["idleExpiresAt"], 30);
         assert_eq!(snake["data"]["theme"], "dark");
         assert_eq!(snake["persistent"], false);
+        assert_eq!(camel["authenticatedAt"], 15);
         let names = |v: &serde_json::Value| -> Vec<String> {
             let mut k: Vec<String> = v
                 .as_object()

@@ -149,6 +149,57 @@ fn remember_me_off_gives_browser_session_cookies_through_rotation() {
 }
 
 #[test]
+fn freshness_survives_rotation_and_reauthentication_renews_it_without_a_new_id() {
+    let m = manager(MemoryShards::new());
+    let issued = block_on(m.create(sid(1), &new("carol", "{}"), T0)).unwrap();
+    assert_eq!(issued.record.authenticated_at, T0);
+    let ok = block_on(m.authenticate_fresh(&issued.token, 300, T0 + 300)).unwrap();
+    assert_eq!(ok.record.authenticated_at, T0);
+    let rotated = block_on(m.rotate(&issued.token, sid(2), T0 + 310)).unwrap();
+    assert_eq!(rotated.record.authenticated_at, T0, "rotation keeps it");
+    let stale = block_on(m.authenticate_fresh(&rotated.token, 300, T0 + 320)).unwrap_err();
+    assert_eq!(
+        stale,
+        SessionError::ReauthRequired {
+            authenticated_at: T0
+        }
+    );
+    assert_eq!(
+        (stale.code(), stale.http_status()),
+        ("reauth_required", 401)
+    );
+    // The session itself is still good for everything else.
+    assert!(block_on(m.authenticate(&rotated.token, T0 + 321)).is_ok());
+    let re = block_on(m.reauthenticate(&rotated.token, T0 + 330)).unwrap();
+    assert_eq!(re.id_hash, rotated.record.id_hash, "same id");
+    assert_eq!(re.authenticated_at, T0 + 330);
+    assert_eq!(re.version, rotated.record.version + 1);
+    let fresh = block_on(m.authenticate_fresh(&rotated.token, 300, T0 + 400)).unwrap();
+    assert_eq!(fresh.record.authenticated_at, T0 + 330);
+    // A write that read the record before reauthentication is stale.
+    let e = block_on(m.update(&rotated.token, rotated.record.version, "{}", T0 + 401)).unwrap_err();
+    assert_eq!(e.code(), "version_conflict");
+    // Bad input and dead sessions.
+    assert_eq!(
+        block_on(m.authenticate_fresh(&rotated.token, u64::MAX, T0 + 401))
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    assert_eq!(
+        block_on(m.reauthenticate("garbage", T0))
+            .unwrap_err()
+            .code(),
+        "invalid_token"
+    );
+    block_on(m.destroy(&rotated.token, T0 + 402)).unwrap();
+    assert_eq!(
+        block_on(m.reauthenticate(&rotated.token, T0 + 403)).unwrap_err(),
+        SessionError::NotFound
+    );
+}
+
+#[test]
 fn idle_expiry_slides_with_use_but_never_past_the_hard_cap() {
     let shards = MemoryShards::new();
     let m = manager(shards);
@@ -456,6 +507,27 @@ fn every_route_is_one_shard_call_and_a_bad_token_none() {
         *t.borrow_mut() = next;
     });
     assert_eq!(n, 1, "rotate");
+    assert_eq!(
+        count(&|| drop(block_on(m.authenticate_fresh(&t.borrow(), 1, T0 + 104)).unwrap_err())),
+        1,
+        "a stale freshness check"
+    );
+    assert_eq!(
+        count(&|| drop(block_on(m.reauthenticate(&t.borrow(), T0 + 104)).unwrap())),
+        1,
+        "reauthenticate"
+    );
+    assert_eq!(
+        count(&|| drop(block_on(m.authenticate_fresh(&t.borrow(), 1, T0 + 104)).unwrap())),
+        1
+    );
+    assert_eq!(
+        count(&|| drop(
+            block_on(m.authenticate_fresh(&t.borrow(), u64::MAX, T0 + 104)).unwrap_err()
+        )),
+        0,
+        "an out-of-range max_auth_age reaches no shard"
+    );
     *other.borrow_mut() = block_on(m.create(sid(3), &new("zoe", "{}"), T0))
         .unwrap()
         .token;

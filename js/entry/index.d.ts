@@ -151,6 +151,8 @@ export interface Session<D extends object = SessionData> {
   epoch: number;
   /** "Remember me": false means a browser-session cookie (no Max-Age), kept through rotation. */
   persistent: boolean;
+  /** When the user last signed in or re-authenticated (unix seconds); rotation keeps it. */
+  authenticatedAt: number;
 }
 
 /** A record as a store keeps it (`data` is JSON text; times in unix seconds). */
@@ -170,6 +172,8 @@ export interface StoreRecord {
   epoch: number;
   /** Written by the core; records stored before "remember me" lack it (read as true). */
   persistent?: boolean;
+  /** Written by the core; records stored before freshness lack it (read as createdAt). */
+  authenticatedAt?: number;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -243,7 +247,10 @@ export class SessionManager {
   shardFor(user: string): string;
   /** Signs in. `persistent: false` ("remember me" off) gives a browser-session cookie. */
   create<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean }): Promise<Issued<D>>;
-  authenticate<D extends object = SessionData>(token: string): Promise<{ session: Session<D>; touched: boolean }>;
+  /** With `{maxAuthAge}` (seconds): rejects with `reauth_required` (401) unless the user authenticated at most that long ago. */
+  authenticate<D extends object = SessionData>(token: string, opts?: { maxAuthAge?: number }): Promise<{ session: Session<D>; touched: boolean }>;
+  /** After checking the user's credentials again: `authenticatedAt` now, same id and token, version bumped. */
+  reauthenticate<D extends object = SessionData>(token: string): Promise<Session<D>>;
   /** Rejects with `version_conflict` (+ `currentVersion`) when `version` is stale. */
   update<D extends object = SessionData>(token: string, version: number, data: D): Promise<Session<D>>;
   rotate<D extends object = SessionData>(token: string): Promise<Issued<D>>;
@@ -404,6 +411,10 @@ export interface SessionVerbs {
   saveSession<D extends object = SessionData>(data: D, expectedVersion?: number): Promise<Session<D>>;
   /** New id and cookie, same data (call it after a privilege change). */
   rotateSession<D extends object = SessionData>(): Promise<Session<D>>;
+  /** For a sensitive action: rejects with `reauth_required` (401) unless the user authenticated at most `maxAuthAge` seconds ago. */
+  requireFresh<D extends object = SessionData>(maxAuthAge: number): Promise<Session<D>>;
+  /** After checking the user's credentials again: the session is fresh, same id and cookie. */
+  reauthenticate<D extends object = SessionData>(): Promise<Session<D>>;
   /** Ends the session and clears the cookie. */
   signOut(): Promise<void>;
 }

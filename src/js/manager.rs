@@ -28,7 +28,7 @@ use super::record::{session_json, session_to_js};
 use super::ring::ring_from_value;
 use crate::error::SessionError;
 use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
-use crate::limits::{MAX_DEVICE_LEN, MAX_USER_LEN};
+use crate::limits::{MAX_AUTH_AGE, MAX_DEVICE_LEN, MAX_USER_LEN};
 use crate::manager::{Issued, SessionManager};
 use crate::policy::Policy;
 use crate::session::NewSession;
@@ -124,6 +124,25 @@ fn data_arg(v: &JsValue, limit: usize) -> Result<String, JsValue> {
         Err(Some(_)) => Err(session_error(&SessionError::DataTooLarge { limit })),
         Err(None) => Err(invalid_input("data must be a JSON-serialisable object")),
     }
+}
+
+/// `authenticate`'s options: `undefined`, or `{maxAuthAge}` in seconds (0 ..= 10 years).
+fn max_auth_age_arg(opts: &JsValue) -> Result<Option<u64>, JsValue> {
+    if is_nullish(opts) {
+        return Ok(None);
+    }
+    if !opts.is_object() {
+        return Err(invalid_input("authenticate() options are {maxAuthAge}"));
+    }
+    let v = prop(opts, "maxAuthAge");
+    if is_nullish(&v) {
+        return Ok(None);
+    }
+    let age = u64_arg(&v, "maxAuthAge")?;
+    if age > MAX_AUTH_AGE {
+        return Err(invalid_input("maxAuthAge must be 0 ..= 315360000 seconds"));
+    }
+    Ok(Some(age))
 }
 
 /// "Remember me": absent means `true`; anything but a boolean is refused.
@@ -245,18 +264,21 @@ impl JsSessionManager {
         })
     }
 
-    /// Verifies the token and loads its live session: `{session, touched}`.
-    pub fn authenticate(&self, token: JsValue) -> Promise {
-        let token = match token_arg(&token) {
-            Ok(t) => t,
+    /// Verifies the token and loads its live session: `{session, touched}`. With
+    /// `{maxAuthAge}` (seconds) it rejects with `reauth_required` (401) unless the user signed
+    /// in or re-authenticated at most that long ago.
+    pub fn authenticate(&self, token: JsValue, opts: JsValue) -> Promise {
+        let args = token_arg(&token).and_then(|t| Ok((t, max_auth_age_arg(&opts)?)));
+        let (token, max_auth_age) = match args {
+            Ok(a) => a,
             Err(e) => return reject(e),
         };
         self.run(move |inner, now| async move {
-            let a = inner
-                .manager
-                .authenticate(&token, now)
-                .await
-                .map_err(|e| session_error(&e))?;
+            let a = match max_auth_age {
+                Some(age) => inner.manager.authenticate_fresh(&token, age, now).await,
+                None => inner.manager.authenticate(&token, now).await,
+            }
+            .map_err(|e| session_error(&e))?;
             parse(&format!(
                 r#"{{"session":{},"touched":{}}}"#,
                 session_json(&a.record)?,
@@ -284,6 +306,23 @@ impl JsSessionManager {
             let r = inner
                 .manager
                 .update(&token, version, &data, now)
+                .await
+                .map_err(|e| session_error(&e))?;
+            session_to_js(&r)
+        })
+    }
+
+    /// Marks the session freshly authenticated (call it after checking the user's credentials
+    /// again): same id and token, `authenticatedAt` now, version bumped; resolves to the session.
+    pub fn reauthenticate(&self, token: JsValue) -> Promise {
+        let token = match token_arg(&token) {
+            Ok(t) => t,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, now| async move {
+            let r = inner
+                .manager
+                .reauthenticate(&token, now)
                 .await
                 .map_err(|e| session_error(&e))?;
             session_to_js(&r)

@@ -126,6 +126,7 @@ mod tests {
             shard: "s".into(),
             epoch: 1,
             persistent: true,
+            authenticated_at: created,
         }
     }
 

@@ -35,6 +35,8 @@ pub enum Route {
     Session,
     /// `/api/session/rotate`
     Rotate,
+    /// `/api/session/reauth`
+    Reauth,
     /// `/api/admin/users/{user}/sessions`
     AdminUserSessions(String),
     /// `/api/ring`
@@ -63,6 +65,7 @@ impl Route {
             }
             ["api", "session"] => Route::Session,
             ["api", "session", "rotate"] => Route::Rotate,
+            ["api", "session", "reauth"] => Route::Reauth,
             ["api", "admin", "users", user, "sessions"] => {
                 Route::AdminUserSessions(http::decode_segment(user, MAX_USER_LEN)?)
             }
@@ -85,7 +88,7 @@ impl Route {
             Route::Sessions => "GET, HEAD, POST, DELETE, OPTIONS",
             Route::SessionById(_) => "DELETE, OPTIONS",
             Route::Session => "GET, HEAD, PUT, DELETE, OPTIONS",
-            Route::Rotate => "POST, OPTIONS",
+            Route::Rotate | Route::Reauth => "POST, OPTIONS",
             #[cfg(feature = "conformance")]
             Route::TestConformance => "POST, OPTIONS",
             Route::AdminUserSessions(_) => "GET, HEAD, DELETE, OPTIONS",
@@ -142,17 +145,7 @@ fn token(req: &Request, app: &App) -> Result<String, ApiError> {
     if let Some(t) = http::bearer(req).map_err(|_| bad())? {
         return Ok(t);
     }
-    let cookies = req
-        .headers()
-        .get("Cookie")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    match app.config.cookie.lookup(&cookies) {
-        Ok(Some(t)) => Ok(t.to_owned()),
-        Ok(None) => Err(bad()),
-        Err(e) => Err(ApiError::new(431, e.code(), e.to_string())),
-    }
+    cookie_token(req, app)
 }
 
 #[derive(Deserialize)]
@@ -176,18 +169,26 @@ struct Update {
     version: Option<u64>,
 }
 
+/// Checks `Authorization: Bearer <SIGNIN_TOKEN>` when it is set (constant time); `true` if it
+/// is set (and was given).
+fn require_signin_token(req: &Request, app: &App) -> Result<bool, ApiError> {
+    let Some(expected) = &app.config.signin_token else {
+        return Ok(false);
+    };
+    let given = http::bearer(req).ok().flatten().unwrap_or_default();
+    if !http::ct_eq(given.as_bytes(), expected.as_bytes()) {
+        return Err(ApiError::new(
+            401,
+            "signin_required",
+            "this needs Authorization: Bearer <SIGNIN_TOKEN>",
+        ));
+    }
+    Ok(true)
+}
+
 /// `POST /api/sessions`: sign in with the JSON `body`.
 pub async fn sign_in(req: &Request, app: &App, body: &[u8]) -> Answer {
-    if let Some(expected) = &app.config.signin_token {
-        let given = http::bearer(req).ok().flatten().unwrap_or_default();
-        if !http::ct_eq(given.as_bytes(), expected.as_bytes()) {
-            return Err(ApiError::new(
-                401,
-                "signin_required",
-                "sign-in needs Authorization: Bearer <SIGNIN_TOKEN>",
-            ));
-        }
-    }
+    require_signin_token(req, app)?;
     let body: SignIn = http::parse_json(req, body)?;
     let new = NewSession {
         user: body.user,
@@ -202,10 +203,73 @@ pub async fn sign_in(req: &Request, app: &App, body: &[u8]) -> Answer {
     Ok(resp)
 }
 
-/// `GET /api/session`.
+/// The `max_auth_age` query parameter: seconds, at most 10 digits and
+/// [`MAX_AUTH_AGE`](crate::limits::MAX_AUTH_AGE); given at most once.
+fn max_auth_age(req: &Request) -> Result<Option<u64>, ApiError> {
+    let bad = || {
+        ApiError::new(
+            400,
+            "invalid_input",
+            "max_auth_age must be given once, as 0 ..= 315360000 seconds",
+        )
+    };
+    let url = req.url().map_err(internal)?;
+    let mut found = None;
+    for (k, v) in url.query_pairs().take(64) {
+        if k != "max_auth_age" {
+            continue;
+        }
+        if found.is_some() || v.is_empty() || v.len() > 10 || !v.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let n: u64 = v.parse().map_err(|_| bad())?;
+        if n > crate::limits::MAX_AUTH_AGE {
+            return Err(bad());
+        }
+        found = Some(n);
+    }
+    Ok(found)
+}
+
+/// `GET /api/session` (`?max_auth_age=<s>`: 401 `reauth_required` unless the user
+/// authenticated at most that long ago).
 pub async fn read(req: &Request, app: &App) -> Answer {
-    let auth = app.manager.authenticate(&token(req, app)?, now()).await?;
+    let token = token(req, app)?;
+    let auth = match max_auth_age(req)? {
+        Some(age) => app.manager.authenticate_fresh(&token, age, now()).await?,
+        None => app.manager.authenticate(&token, now()).await?,
+    };
     with_view(200, &auth.record)
+}
+
+/// The session cookie alone (no Bearer fallback): the reauth route's Bearer carries
+/// `SIGNIN_TOKEN`.
+fn cookie_token(req: &Request, app: &App) -> Result<String, ApiError> {
+    let cookies = req
+        .headers()
+        .get("Cookie")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    match app.config.cookie.lookup(&cookies) {
+        Ok(Some(t)) => Ok(t.to_owned()),
+        Ok(None) => Err(SessionError::InvalidToken.into()),
+        Err(e) => Err(ApiError::new(431, e.code(), e.to_string())),
+    }
+}
+
+/// `POST /api/session/reauth`: the user proved who they are again; marks the session fresh
+/// (same id, same cookie). With `SIGNIN_TOKEN` set, only the backend that checked the user's
+/// credentials may call it: `Authorization: Bearer <SIGNIN_TOKEN>`, the session in its cookie.
+pub async fn reauth(req: &Request, app: &App) -> Answer {
+    let token = if require_signin_token(req, app)? {
+        cookie_token(req, app)?
+    } else {
+        token(req, app)?
+    };
+    let record = app.manager.reauthenticate(&token, now()).await?;
+    with_view(200, &record)
 }
 
 fn if_match(req: &Request) -> Result<Option<u64>, ApiError> {
