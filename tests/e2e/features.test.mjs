@@ -1,8 +1,9 @@
 // Session features against local workerd, in Durable Object mode and in KV mode: "remember me"
 // (a browser-session cookie through rotation) and the cookie options (COOKIE_DOMAIN switches
-// the prefix to __Secure-, COOKIE_PARTITIONED, and a bad combination is config_invalid).
+// the prefix to __Secure-, COOKIE_PARTITIONED, and a bad combination is config_invalid), and
+// freshness (max_auth_age, 401 reauth_required, POST /api/session/reauth behind SIGNIN_TOKEN).
 // The KV worker runs with COOKIE_DOMAIN and COOKIE_PARTITIONED set, the DO worker with the
-// defaults.
+// default cookie; both with SIGNIN_TOKEN.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -11,21 +12,27 @@ import { TEST_KEYS, assertError } from './helpers.mjs';
 
 const workers = {};
 const NAMES = { do: '__Host-session', kv: '__Secure-session' };
+const SIGNIN_TOKEN = 'test-signin-token-0123456789';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 before(async () => {
   const [dO, kv, bad] = await Promise.all([
-    startWorker({ vars: { SESSION_KEYS: TEST_KEYS } }),
-    startWorker({ vars: { SESSION_KEYS: TEST_KEYS, STORE: 'kv', COOKIE_DOMAIN: 'example.com', COOKIE_PARTITIONED: 'true' } }),
+    startWorker({ vars: { SESSION_KEYS: TEST_KEYS, SIGNIN_TOKEN } }),
+    startWorker({ vars: { SESSION_KEYS: TEST_KEYS, SIGNIN_TOKEN, STORE: 'kv', COOKIE_DOMAIN: 'example.com', COOKIE_PARTITIONED: 'true' } }),
     startWorker({ vars: { SESSION_KEYS: TEST_KEYS, COOKIE_DOMAIN: 'example.com', COOKIE_PREFIX: 'host' } }),
   ]);
   Object.assign(workers, { do: dO, kv, bad });
 });
 after(async () => { await Promise.all(Object.values(workers).map((w) => w.stop())); });
 
-/** A client of one mode's worker: `api(method, path, {token, body})` sends the token in its cookie. */
+/**
+ * A client of one mode's worker: `api(method, path, {token, body})` sends the token in its
+ * cookie, and Bearer SIGNIN_TOKEN on sign-in (and wherever `signin` is set).
+ */
 function client(mode) {
   const name = NAMES[mode];
-  return async function api(method, path, { token, body, headers = {} } = {}) {
+  return async function api(method, path, { token, body, headers = {}, signin = method === 'POST' && path === '/api/sessions' } = {}) {
     const h = { ...headers };
+    if (signin) h.authorization = `Bearer ${SIGNIN_TOKEN}`;
     if (token) h.cookie = `${name}=${token}`;
     if (body !== undefined) h['content-type'] = 'application/json';
     const res = await fetch(workers[mode].url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -85,3 +92,37 @@ test('COOKIE_PREFIX=host with COOKIE_DOMAIN is 500 config_invalid naming COOKIE_
     assert.match(body.error.message, /cookie_host_prefix_domain/);
   }
 });
+
+for (const mode of ['do', 'kv']) {
+  test(`freshness (${mode}): max_auth_age, reauth_required keeps the cookie, rotation keeps authenticated_at, reauth behind SIGNIN_TOKEN`, async () => {
+    const api = client(mode);
+    const user = `fresh-${mode}-${randomBytes(4).toString('hex')}`;
+    const signed = await api('POST', '/api/sessions', { body: { user } });
+    assert.equal(signed.status, 201, signed.text);
+    const { token } = signed;
+    assert.equal(signed.json.authenticated_at, signed.json.created_at);
+    assert.equal((await api('GET', '/api/session?max_auth_age=3600', { token })).status, 200);
+    await sleep(1100);
+    const stale = await api('GET', '/api/session?max_auth_age=0', { token });
+    assertError(stale, 401, 'reauth_required');
+    assert.equal(stale.line, undefined, 'reauth_required does not clear the cookie');
+    const rot = await api('POST', '/api/session/rotate', { token });
+    assert.equal(rot.json.authenticated_at, signed.json.authenticated_at, 'rotation keeps it');
+    const t = rot.token;
+    assertError(await api('GET', '/api/session?max_auth_age=0', { token: t }), 401, 'reauth_required');
+    assertError(await api('POST', '/api/session/reauth', { token: t }), 401, 'signin_required');
+    assertError(await api('POST', '/api/session/reauth', { signin: true }), 401, 'invalid_token');
+    const re = await api('POST', '/api/session/reauth', { token: t, signin: true });
+    assert.equal(re.status, 200, re.text);
+    assert.equal(re.json.id, rot.json.id, 'same id');
+    assert.equal(re.line, undefined, 'same cookie: no Set-Cookie');
+    assert.equal(re.json.version, rot.json.version + 1);
+    assert.ok(re.json.authenticated_at > signed.json.authenticated_at);
+    assert.equal((await api('GET', '/api/session?max_auth_age=30', { token: t })).status, 200);
+    for (const q of ['-1', 'abc', '', '99999999999', '315360001', '1&max_auth_age=2', '1e3']) {
+      assertError(await api('GET', `/api/session?max_auth_age=${q}`, { token: t }), 400, 'invalid_input');
+    }
+    assert.equal((await api('DELETE', '/api/session', { token: t })).status, 204);
+    assertError(await api('POST', '/api/session/reauth', { token: t, signin: true }), 401, 'session_not_found');
+  });
+}

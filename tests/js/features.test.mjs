@@ -133,3 +133,60 @@ test('cookie options through Express and Hono: __Secure- with a domain, set-up r
   const me = await app.request('/me', { headers: { cookie: set.split(';')[0] } });
   assert.equal((await me.json()).user, 'h');
 });
+
+test('freshness: maxAuthAge demands a recent sign-in, rotation keeps authenticatedAt, reauthenticate renews it', async () => {
+  let now = 1_800_000_000;
+  const m = manager(() => now, { idleTimeout: 1000, absoluteLifetime: 5000, touchInterval: 10 });
+  const { token, session } = await m.create({ user: 'f' });
+  assert.deepEqual([session.authenticatedAt, session.createdAt], [now, now]);
+  now += 60;
+  assert.equal((await m.authenticate(token, { maxAuthAge: 60 })).session.authenticatedAt, now - 60);
+  const rotated = await m.rotate(token);
+  assert.equal(rotated.session.authenticatedAt, now - 60, 'rotation keeps it');
+  now += 1;
+  await assert.rejects(m.authenticate(rotated.token, { maxAuthAge: 60 }), { code: 'reauth_required', status: 401 });
+  assert.equal((await m.authenticate(rotated.token)).session.user, 'f', 'the session itself stays valid');
+  const re = await m.reauthenticate(rotated.token);
+  assert.deepEqual([re.id, re.authenticatedAt, re.version], [rotated.session.id, now, rotated.session.version + 1]);
+  assert.equal((await m.authenticate(rotated.token, { maxAuthAge: 0 })).session.authenticatedAt, now);
+  for (const bad of [-1, 1.5, '60', 315360001, {}]) {
+    await assert.rejects(m.authenticate(rotated.token, { maxAuthAge: bad }), { code: 'invalid_input' }, String(bad));
+  }
+  await assert.rejects(m.authenticate(rotated.token, 60), { code: 'invalid_input' });
+  await assert.rejects(m.reauthenticate('nope'), { code: 'invalid_token' });
+  await m.destroy(rotated.token);
+  await assert.rejects(m.reauthenticate(rotated.token), { code: 'session_not_found' });
+});
+
+test('freshness through Express and Hono: requireFresh refuses with reauth_required and keeps the cookie; reauthenticate fixes it', async () => {
+  let now = 1_800_000_000;
+  const m = manager(() => now, { idleTimeout: 1000, absoluteLifetime: 5000, touchInterval: 10 });
+  const mw = edgeSession({ manager: m });
+  const first = await express(mw);
+  await first.req.signIn({ user: 'x' });
+  const cookie = first.set()[0].split(';')[0];
+  now += 120;
+  const second = await express(mw, cookie);
+  await assert.rejects(second.req.requireFresh(60), { code: 'reauth_required', status: 401 });
+  assert.deepEqual(second.set(), [], 'the cookie is kept');
+  const fresh = await second.req.reauthenticate();
+  assert.equal(fresh.authenticatedAt, now);
+  assert.equal((await second.req.requireFresh(60)).authenticatedAt, now);
+  const anon = await express(mw);
+  await assert.rejects(anon.req.requireFresh(60), { code: 'invalid_token' });
+
+  const app = new Hono();
+  app.onError(honoOnError);
+  app.use('*', honoSession({ manager: m }));
+  app.post('/in', async (c) => c.json(await c.get('signIn')(await c.req.json()), 201));
+  app.post('/sensitive', async (c) => c.json(await c.get('requireFresh')(60)));
+  app.post('/reauth', async (c) => c.json(await c.get('reauthenticate')()));
+  const res = await app.request('/in', { method: 'POST', body: JSON.stringify({ user: 'h' }) });
+  const headers = { cookie: res.headers.getSetCookie()[0].split(';')[0] };
+  assert.equal((await app.request('/sensitive', { method: 'POST', headers })).status, 200);
+  now += 61;
+  const refused = await app.request('/sensitive', { method: 'POST', headers });
+  assert.deepEqual([refused.status, await refused.json(), refused.headers.getSetCookie()], [401, { error: { code: 'reauth_required' } }, []]);
+  assert.equal((await app.request('/reauth', { method: 'POST', headers })).status, 200);
+  assert.equal((await app.request('/sensitive', { method: 'POST', headers })).status, 200);
+});
