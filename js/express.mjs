@@ -30,7 +30,13 @@ export function makeEdgeSession({ readCookie, setCookie, clearCookie }) {
         req.session = null;
         if (token) {
           try {
-            req.session = (await manager.authenticate(token)).session;
+            const auth = await manager.authenticate(token);
+            req.session = auth.session;
+            // An old cookie inside the rotation grace window: hand out the successor's.
+            if (auth.successor) {
+              token = auth.successor.token;
+              appendSetCookie(res, setCookie(auth.successor.token, auth.successor.maxAge, cookie));
+            }
           } catch (e) {
             if (!ANONYMOUS.has(e && e.code)) throw e;
             appendSetCookie(res, clearCookie(cookie));

@@ -30,7 +30,13 @@ export function makeHonoSession({ readCookie, setCookie, clearCookie }) {
       let session = null;
       if (token) {
         try {
-          session = (await mgr.authenticate(token)).session;
+          const auth = await mgr.authenticate(token);
+          session = auth.session;
+          // An old cookie inside the rotation grace window: hand out the successor's.
+          if (auth.successor) {
+            token = auth.successor.token;
+            append(setCookie(auth.successor.token, auth.successor.maxAge, cookie));
+          }
         } catch (e) {
           if (!ANONYMOUS.has(e && e.code)) throw e;
           append(clearCookie(cookie));

@@ -91,6 +91,7 @@ fn record(tag: &str, n: u8, user: &str, now: u64) -> SessionRecord {
         // Odd records are browser-session ones: every store must keep the flag as given.
         persistent: n.is_multiple_of(2),
         authenticated_at: now.saturating_sub(u64::from(n)),
+        successor: None,
     }
 }
 

@@ -41,6 +41,10 @@ pub struct Authenticated {
     pub claims: Claims,
     /// Whether this read refreshed `last_seen` in storage.
     pub touched: bool,
+    /// Set when `token` is the old token of a rotation inside the grace window: the token of
+    /// the session's current id, to hand out in place of the old one (the other tab catches
+    /// up). `record` is then the successor's.
+    pub successor: Option<Issued>,
 }
 
 /// Sessions over the shards of a [`ShardRouter`].
@@ -226,16 +230,52 @@ impl<R: ShardRouter> SessionManager<R> {
                 record,
                 touched,
                 then,
-            } => Ok((
-                Authenticated {
-                    record,
-                    claims,
-                    touched,
-                },
-                then.map(|b| *b),
-            )),
+                hops,
+            } => {
+                let successor = match hops {
+                    0 => None,
+                    n => {
+                        let id = self.successor_of(&claims.session_id, n, &record.id_hash)?;
+                        Some(self.issue(record.clone(), &id, now)?)
+                    }
+                };
+                Ok((
+                    Authenticated {
+                        record,
+                        claims,
+                        touched,
+                        successor,
+                    },
+                    then.map(|b| *b),
+                ))
+            }
             other => Err(unexpected(&other)),
         }
+    }
+
+    /// The id `hops` rotations after `id` whose key is `target` (derived with one key of the
+    /// ring throughout, the primary first); `NotFound` when no key gives it (a key retired or
+    /// a primary change inside the grace window: the old token fails closed).
+    fn successor_of(
+        &self,
+        id: &SessionId,
+        hops: u8,
+        target: &IdHash,
+    ) -> Result<SessionId, SessionError> {
+        let keys = self.keyring.successor_ids(id).len();
+        for k in 0..keys {
+            let mut cur = id.clone();
+            for _ in 0..hops {
+                match self.keyring.successor_ids(&cur).get(k) {
+                    Some(next) => cur = next.clone(),
+                    None => break,
+                }
+            }
+            if cur.storage_key() == *target {
+                return Ok(cur);
+            }
+        }
+        Err(SessionError::NotFound)
     }
 
     /// Verifies `token`, loads its session from the shard the token names, checks expiry and
@@ -302,7 +342,13 @@ impl<R: ShardRouter> SessionManager<R> {
         Self::session_reply(self.run(&claims.shard, op).await?)
     }
 
-    /// Moves the session to the fresh `new_id` (data kept, old token dead) and issues its token.
+    /// Moves the session to a new id (data kept) and issues its token.
+    ///
+    /// Without a grace window (`rotation_grace: 0`) the new id is `new_id` and the old token
+    /// is dead at once. With one, the new id is derived from the old
+    /// ([`Keyring::successor_ids`], so `new_id` is not used): the old token keeps
+    /// authenticating for `rotation_grace` seconds as its successor, and every rotation of one
+    /// id, concurrent or repeated with the old token, answers with the same successor.
     pub async fn rotate(
         &self,
         token: &str,
@@ -310,13 +356,31 @@ impl<R: ShardRouter> SessionManager<R> {
         now: u64,
     ) -> Result<Issued, SessionError> {
         let claims = self.verify(token, now)?;
+        let new_id = if self.policy.rotation_grace > 0 {
+            self.keyring
+                .successor_ids(&claims.session_id)
+                .into_iter()
+                .next()
+                .ok_or_else(|| SessionError::Config("keyring has no signing key".into()))?
+        } else {
+            new_id
+        };
         let op = ShardOp::Rotate {
             key: claims.session_id.storage_key(),
             new_key: new_id.storage_key(),
             now,
         };
-        let record = Self::session_reply(self.run(&claims.shard, op).await?)?;
-        self.issue(record, &new_id, now)
+        match self.run(&claims.shard, op).await? {
+            Reply::Session {
+                record, hops: 0, ..
+            } if record.id_hash == new_id.storage_key() => self.issue(record, &new_id, now),
+            Reply::Session { record, hops, .. } => {
+                let hops = hops.max(1);
+                let id = self.successor_of(&claims.session_id, hops, &record.id_hash)?;
+                self.issue(record, &id, now)
+            }
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// Signs out: deletes the token's session. Idempotent for an authentic token.
@@ -324,6 +388,7 @@ impl<R: ShardRouter> SessionManager<R> {
         let claims = self.verify(token, now)?;
         let op = ShardOp::SignOut {
             key: claims.session_id.storage_key(),
+            now,
         };
         match self.run(&claims.shard, op).await? {
             Reply::Deleted { .. } => Ok(()),

@@ -53,6 +53,10 @@ pub struct SessionRecord {
     /// what freshness checks (`max_auth_age`) compare against. Separate from `created_at`;
     /// rotation keeps it. Records written before this field load with `created_at`.
     pub authenticated_at: u64,
+    /// Set on the old record of a rotation inside the grace window: the key of its successor.
+    /// Such a record lives only until the window closes; it authenticates as its successor and
+    /// is never listed or written to. `None` (`null`) for every current record.
+    pub successor: Option<IdHash>,
 }
 
 impl SessionRecord {
@@ -68,7 +72,7 @@ impl SessionRecord {
 }
 
 /// The field names of the serialised record, in order.
-pub const RECORD_FIELDS: [&str; 14] = [
+pub const RECORD_FIELDS: [&str; 15] = [
     "idHash",
     "user",
     "device",
@@ -83,11 +87,12 @@ pub const RECORD_FIELDS: [&str; 14] = [
     "epoch",
     "persistent",
     "authenticatedAt",
+    "successor",
 ];
 
 impl Serialize for SessionRecord {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let [id, user, device, data, version, created, seen, idle, absolute, expires, shard, epoch, persistent, authenticated] =
+        let [id, user, device, data, version, created, seen, idle, absolute, expires, shard, epoch, persistent, authenticated, successor] =
             RECORD_FIELDS;
         let mut st = s.serialize_struct("SessionRecord", RECORD_FIELDS.len())?;
         st.serialize_field(id, &self.id_hash)?;
@@ -104,6 +109,7 @@ impl Serialize for SessionRecord {
         st.serialize_field(epoch, &self.epoch)?;
         st.serialize_field(persistent, &self.persistent)?;
         st.serialize_field(authenticated, &self.authenticated_at)?;
+        st.serialize_field(successor, &self.successor)?;
         st.end()
     }
 }
@@ -132,6 +138,8 @@ struct Stored {
     persistent: bool,
     #[serde(default)]
     authenticated_at: Option<u64>,
+    #[serde(default)]
+    successor: Option<IdHash>,
 }
 
 impl<'de> Deserialize<'de> for SessionRecord {
@@ -151,6 +159,7 @@ impl<'de> Deserialize<'de> for SessionRecord {
             epoch: r.epoch,
             persistent: r.persistent,
             authenticated_at: r.authenticated_at.unwrap_or(r.created_at),
+            successor: r.successor,
         })
     }
 }
@@ -175,6 +184,7 @@ mod tests {
             epoch: 2,
             persistent: false,
             authenticated_at: 140,
+            successor: None,
         }
     }
 

@@ -132,6 +132,7 @@ pub fn create(
         epoch: placement.epoch,
         persistent: new.persistent,
         authenticated_at: now,
+        successor: None,
     })
 }
 
@@ -139,16 +140,18 @@ pub fn create(
 /// most `policy.max_sessions_per_user` remain: the least recently used first.
 pub fn sessions_to_evict(policy: &Policy, live: &[SessionRecord]) -> Vec<IdHash> {
     let keep = policy.max_sessions_per_user.saturating_sub(1);
-    if live.len() <= keep {
+    // Old records of a rotation (in their grace window) are not sessions of their own.
+    let mut by_use: Vec<&SessionRecord> = live.iter().filter(|r| r.successor.is_none()).collect();
+    if by_use.len() <= keep {
         return Vec::new();
     }
-    let mut by_use: Vec<&SessionRecord> = live.iter().collect();
     by_use.sort_unstable_by(|a, b| {
         (a.last_seen, a.created_at, &a.id_hash).cmp(&(b.last_seen, b.created_at, &b.id_hash))
     });
+    let excess = by_use.len() - keep;
     by_use
         .iter()
-        .take(live.len() - keep)
+        .take(excess)
         .map(|r| r.id_hash.clone())
         .collect()
 }
@@ -260,6 +263,27 @@ pub fn rotate(
     Ok(next)
 }
 
+/// The old record of a rotation inside the grace window: it points at `successor`, is bumped
+/// one version (a writer that read it is stale) and lives `policy.rotation_grace` seconds
+/// more at most (never past its own deadlines). `None` when the policy has no grace window.
+pub fn forward(
+    policy: &Policy,
+    record: &SessionRecord,
+    successor: &IdHash,
+    now: u64,
+) -> Option<SessionRecord> {
+    if policy.rotation_grace == 0 {
+        return None;
+    }
+    let mut old = record.clone();
+    old.successor = Some(successor.clone());
+    old.version = record.version.saturating_add(1);
+    old.idle_expires_at = now
+        .saturating_add(policy.rotation_grace)
+        .min(record.expires_at());
+    Some(old)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,6 +295,7 @@ mod tests {
             touch_interval: 10,
             max_data_bytes: 64,
             max_sessions_per_user: 3,
+            rotation_grace: 0,
         }
     }
 
@@ -449,6 +474,35 @@ mod tests {
             (e.code(), e.http_status(), e.ends_session()),
             ("reauth_required", 401, false)
         );
+    }
+
+    #[test]
+    fn forwarding_lives_for_the_grace_window_only_and_is_never_evicted_or_counted() {
+        let mut p = policy();
+        assert_eq!(
+            forward(
+                &p,
+                &create(&p, &id(1), &new_session(), &place(), 1000).unwrap(),
+                &id(2).storage_key(),
+                1000
+            ),
+            None
+        );
+        p.rotation_grace = 30;
+        let r = create(&p, &id(1), &new_session(), &place(), 1000).unwrap();
+        let f = forward(&p, &r, &id(2).storage_key(), 1010).unwrap();
+        assert_eq!(f.successor, Some(id(2).storage_key()));
+        assert_eq!(
+            (f.version, f.idle_expires_at, f.id_hash.clone()),
+            (2, 1040, r.id_hash.clone())
+        );
+        assert!(f.is_alive(1039) && !f.is_alive(1040));
+        // Near the hard cap the window is shorter, never longer.
+        let late = forward(&p, &r, &id(2).storage_key(), 1090).unwrap();
+        assert_eq!(late.idle_expires_at, 1100);
+        p.max_sessions_per_user = 1;
+        assert!(sessions_to_evict(&p, std::slice::from_ref(&f)).is_empty());
+        assert_eq!(sessions_to_evict(&p, &[f, r.clone()]), vec![r.id_hash]);
     }
 
     #[test]

@@ -152,6 +152,7 @@ mod tests {
             epoch: 1,
             persistent: false,
             authenticated_at: 15,
+            successor: None,
         };
         let snake = serde_json::to_value(snake::SessionView::of(&r).unwrap()).unwrap();
         let camel = serde_json::to_value(camel::SessionView::of(&r).unwrap()).unwrap();

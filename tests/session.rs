@@ -39,6 +39,7 @@ fn policy() -> Policy {
         touch_interval: 60,
         max_data_bytes: 1024,
         max_sessions_per_user: 8,
+        rotation_grace: 0,
     }
 }
 
@@ -197,6 +198,145 @@ fn freshness_survives_rotation_and_reauthentication_renews_it_without_a_new_id()
         block_on(m.reauthenticate(&rotated.token, T0 + 403)).unwrap_err(),
         SessionError::NotFound
     );
+}
+
+fn graced(shards: MemoryShards) -> SessionManager<MemoryShards> {
+    let p = Policy {
+        rotation_grace: 30,
+        ..policy()
+    };
+    SessionManager::new(
+        keyring(&[("k1", 1, KeyState::Primary), ("k0", 2, KeyState::Verify)]),
+        ring(&["a", "b", "c", "d"]),
+        p,
+        shards,
+    )
+    .unwrap()
+}
+
+#[test]
+fn inside_the_grace_window_the_old_token_resolves_to_its_one_successor() {
+    let m = graced(MemoryShards::new());
+    let issued = block_on(m.create(sid(1), &new("gus", r#"{"n":1}"#), T0)).unwrap();
+    let old = issued.token.clone();
+    let rotated = block_on(m.rotate(&old, sid(99), T0 + 10)).unwrap();
+    assert_ne!(
+        rotated.record.id_hash,
+        sid(99).storage_key(),
+        "the successor id is derived"
+    );
+    // A second rotation with the old token (a concurrent one, or a tab behind) gives the same
+    // successor, not a second one.
+    let again = block_on(m.rotate(&old, sid(98), T0 + 11)).unwrap();
+    assert_eq!(again.record.id_hash, rotated.record.id_hash);
+    assert_eq!(again.record.version, rotated.record.version);
+    let auth = block_on(m.authenticate(&old, T0 + 12)).unwrap();
+    assert_eq!(auth.record.id_hash, rotated.record.id_hash);
+    let succ = auth
+        .successor
+        .expect("the old token is answered with the successor's");
+    assert_eq!(succ.record.id_hash, rotated.record.id_hash);
+    let via_succ = block_on(m.authenticate(&succ.token, T0 + 13)).unwrap();
+    assert_eq!(via_succ.record.id_hash, rotated.record.id_hash);
+    assert!(via_succ.successor.is_none());
+    // Lists show the session once, under its current id.
+    let list = block_on(m.list_user("gus", T0 + 13)).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].id_hash, rotated.record.id_hash);
+    // Writes through the old token go to the successor with compare-and-set: a stale version
+    // is refused, the current one applies to the successor.
+    let stale = block_on(m.update(&old, issued.record.version, "{}", T0 + 14)).unwrap_err();
+    assert_eq!(stale.code(), "version_conflict");
+    let v = block_on(m.update(&old, rotated.record.version, r#"{"n":2}"#, T0 + 14)).unwrap();
+    assert_eq!(v.id_hash, rotated.record.id_hash);
+    assert_eq!(
+        block_on(m.authenticate(&rotated.token, T0 + 15))
+            .unwrap()
+            .record
+            .data,
+        r#"{"n":2}"#
+    );
+    // A chain: the successor rotates too; the old token follows both hops.
+    let second = block_on(m.rotate(&rotated.token, sid(97), T0 + 20)).unwrap();
+    let far = block_on(m.authenticate(&old, T0 + 21)).unwrap();
+    assert_eq!(far.record.id_hash, second.record.id_hash);
+    assert_eq!(far.successor.unwrap().record.id_hash, second.record.id_hash);
+    // The window closes 30 s after the first rotation.
+    assert_eq!(
+        block_on(m.authenticate(&old, T0 + 40)).unwrap_err(),
+        SessionError::NotFound
+    );
+    assert!(block_on(m.authenticate(&second.token, T0 + 40)).is_ok());
+}
+
+#[test]
+fn the_old_token_never_outlives_sign_out_or_revocation() {
+    let m = graced(MemoryShards::new());
+    // Sign-out with the new token: the old one is dead at once.
+    let a = block_on(m.create(sid(1), &new("hal", "{}"), T0)).unwrap();
+    let a2 = block_on(m.rotate(&a.token, sid(2), T0 + 1)).unwrap();
+    block_on(m.destroy(&a2.token, T0 + 2)).unwrap();
+    assert_eq!(
+        block_on(m.authenticate(&a.token, T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+    assert_eq!(
+        block_on(m.rotate(&a.token, sid(3), T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+    // Sign-out with the old token ends the successor too.
+    let b = block_on(m.create(sid(4), &new("hal", "{}"), T0)).unwrap();
+    let b2 = block_on(m.rotate(&b.token, sid(5), T0 + 1)).unwrap();
+    block_on(m.destroy(&b.token, T0 + 2)).unwrap();
+    assert_eq!(
+        block_on(m.authenticate(&b2.token, T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+    assert_eq!(
+        block_on(m.authenticate(&b.token, T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+    // Revoking the listed (current) id, and revoking everything.
+    let c = block_on(m.create(sid(6), &new("hal", "{}"), T0)).unwrap();
+    let c2 = block_on(m.rotate(&c.token, sid(7), T0 + 1)).unwrap();
+    assert!(block_on(m.revoke("hal", &c2.record.id_hash, T0 + 2)).unwrap());
+    assert_eq!(
+        block_on(m.authenticate(&c.token, T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+    let d = block_on(m.create(sid(8), &new("hal", "{}"), T0)).unwrap();
+    let _d2 = block_on(m.rotate(&d.token, sid(9), T0 + 1)).unwrap();
+    assert_eq!(
+        block_on(m.revoke_user("hal")).unwrap(),
+        1,
+        "d's session; the old records of a, c and d go too, uncounted"
+    );
+    assert_eq!(
+        block_on(m.authenticate(&d.token, T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+}
+
+#[test]
+fn the_successor_is_found_whichever_key_derived_it() {
+    let shards = MemoryShards::new();
+    let m = graced(shards.clone());
+    let a = block_on(m.create(sid(1), &new("ivy", "{}"), T0)).unwrap();
+    let a2 = block_on(m.rotate(&a.token, sid(2), T0 + 1)).unwrap();
+    // The primary changes inside the window: k0 signs now, k1 (which derived) verifies.
+    let m2 = SessionManager::new(
+        keyring(&[("k0", 2, KeyState::Primary), ("k1", 1, KeyState::Verify)]),
+        ring(&["a", "b", "c", "d"]),
+        Policy {
+            rotation_grace: 30,
+            ..policy()
+        },
+        shards,
+    )
+    .unwrap();
+    let auth = block_on(m2.authenticate(&a.token, T0 + 2)).unwrap();
+    assert_eq!(auth.record.id_hash, a2.record.id_hash);
+    assert!(auth.successor.is_some());
 }
 
 #[test]

@@ -217,6 +217,8 @@ export interface Policy {
   maxDataBytes?: number;
   /** Most sessions per user; more end the least recently used (default 32). */
   maxSessionsPerUser?: number;
+  /** Seconds the old token of a rotation still authenticates, as its successor (default 30, at most 300; 0: none). */
+  rotationGrace?: number;
 }
 
 export interface SessionManagerOptions {
@@ -248,7 +250,12 @@ export class SessionManager {
   /** Signs in. `persistent: false` ("remember me" off) gives a browser-session cookie. */
   create<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean }): Promise<Issued<D>>;
   /** With `{maxAuthAge}` (seconds): rejects with `reauth_required` (401) unless the user authenticated at most that long ago. */
-  authenticate<D extends object = SessionData>(token: string, opts?: { maxAuthAge?: number }): Promise<{ session: Session<D>; touched: boolean }>;
+  authenticate<D extends object = SessionData>(token: string, opts?: { maxAuthAge?: number }): Promise<{
+    session: Session<D>;
+    touched: boolean;
+    /** Set for the old token of a rotation inside the grace window: set this cookie in its place. */
+    successor?: { token: string; maxAge: number | null };
+  }>;
   /** After checking the user's credentials again: `authenticatedAt` now, same id and token, version bumped. */
   reauthenticate<D extends object = SessionData>(token: string): Promise<Session<D>>;
   /** Rejects with `version_conflict` (+ `currentVersion`) when `version` is stale. */

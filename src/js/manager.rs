@@ -4,7 +4,7 @@
 //! - `keys`: keyring JSON (text or `[{kid, secret, state}]`);
 //! - `ring`: a `Ring`, its JSON, `{epoch, steps}`, `{shards}` or `[{name, weight}]`;
 //! - `policy`: `{idleTimeout, absoluteLifetime, touchInterval, maxDataBytes,
-//!   maxSessionsPerUser}` (seconds / bytes; missing fields take the defaults);
+//!   maxSessionsPerUser, rotationGrace}` (seconds / bytes; missing fields take the defaults);
 //! - `store`: a store object (every shard) or a function `shard => store`;
 //! - `now`: a function returning unix seconds, or a fixed number (tests).
 //!
@@ -42,6 +42,7 @@ struct PolicyOpts {
     touch_interval: Option<u64>,
     max_data_bytes: Option<usize>,
     max_sessions_per_user: Option<usize>,
+    rotation_grace: Option<u64>,
 }
 
 fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
@@ -49,7 +50,7 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     if is_nullish(v) {
         return Ok(p);
     }
-    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser}";
+    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace}";
     let text = json_arg(v, "policy", "policy_invalid", 4096)?;
     let o: PolicyOpts = serde_json::from_str(&text).map_err(|_| coded("policy_invalid", SHAPE))?;
     p.idle_timeout = o.idle_timeout.unwrap_or(p.idle_timeout);
@@ -57,6 +58,7 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     p.touch_interval = o.touch_interval.unwrap_or(p.touch_interval);
     p.max_data_bytes = o.max_data_bytes.unwrap_or(p.max_data_bytes);
     p.max_sessions_per_user = o.max_sessions_per_user.unwrap_or(p.max_sessions_per_user);
+    p.rotation_grace = o.rotation_grace.unwrap_or(p.rotation_grace);
     p.validate().map_err(|e| coded(e.code(), &e))?;
     Ok(p)
 }
@@ -264,7 +266,9 @@ impl JsSessionManager {
         })
     }
 
-    /// Verifies the token and loads its live session: `{session, touched}`. With
+    /// Verifies the token and loads its live session: `{session, touched, successor?}`
+    /// (`successor: {token, maxAge}` when `token` is the old token of a rotation inside the
+    /// grace window: hand it out in place of the old one). With
     /// `{maxAuthAge}` (seconds) it rejects with `reauth_required` (401) unless the user signed
     /// in or re-authenticated at most that long ago.
     pub fn authenticate(&self, token: JsValue, opts: JsValue) -> Promise {
@@ -279,10 +283,24 @@ impl JsSessionManager {
                 None => inner.manager.authenticate(&token, now).await,
             }
             .map_err(|e| session_error(&e))?;
+            // An old token inside the rotation grace window also gets its successor's token.
+            let successor = match &a.successor {
+                Some(i) => {
+                    let max_age = i
+                        .max_age
+                        .map_or_else(|| "null".to_owned(), |s| s.to_string());
+                    format!(
+                        r#","successor":{{"token":"{}","maxAge":{}}}"#,
+                        i.token, max_age
+                    )
+                }
+                None => String::new(),
+            };
             parse(&format!(
-                r#"{{"session":{},"touched":{}}}"#,
+                r#"{{"session":{},"touched":{}{}}}"#,
                 session_json(&a.record)?,
-                a.touched
+                a.touched,
+                successor
             ))
         })
     }
@@ -431,6 +449,7 @@ impl JsSessionManager {
             "touchInterval": p.touch_interval,
             "maxDataBytes": p.max_data_bytes,
             "maxSessionsPerUser": p.max_sessions_per_user,
+            "rotationGrace": p.rotation_grace,
         });
         parse(&v.to_string())
     }

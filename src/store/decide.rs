@@ -127,6 +127,7 @@ mod tests {
             epoch: 1,
             persistent: true,
             authenticated_at: created,
+            successor: None,
         }
     }
 

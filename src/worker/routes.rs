@@ -12,7 +12,7 @@ use super::verb::Verb;
 use crate::error::SessionError;
 use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
 use crate::limits::MAX_USER_LEN;
-use crate::manager::Issued;
+use crate::manager::{Authenticated, Issued};
 use crate::session::{NewSession, SessionRecord};
 use crate::view::{SessionSummary, SessionView};
 
@@ -240,7 +240,18 @@ pub async fn read(req: &Request, app: &App) -> Answer {
         Some(age) => app.manager.authenticate_fresh(&token, age, now()).await?,
         None => app.manager.authenticate(&token, now()).await?,
     };
-    with_view(200, &auth.record)
+    let resp = with_view(200, &auth.record)?;
+    successor_cookie(app, &resp, &auth)?;
+    Ok(resp)
+}
+
+/// An old token inside the rotation grace window: the answer carries the successor's cookie,
+/// so the client (another tab) catches up.
+fn successor_cookie(app: &App, resp: &Response, auth: &Authenticated) -> Result<(), ApiError> {
+    match &auth.successor {
+        Some(issued) => set_cookie(resp, &issued_cookie(app, issued)?),
+        None => Ok(()),
+    }
 }
 
 /// The session cookie alone (no Bearer fallback): the reauth route's Bearer carries
@@ -346,7 +357,9 @@ fn summaries<'a>(all: &'a [SessionRecord], asking: Option<&IdHash>) -> Vec<Sessi
 /// `GET /api/sessions`: the signed-in user's sessions.
 pub async fn list(req: &Request, app: &App) -> Answer {
     let (auth, all) = app.manager.list_own(&token(req, app)?, now()).await?;
-    http::json(200, &summaries(&all, Some(&auth.record.id_hash))).map_err(internal)
+    let resp = http::json(200, &summaries(&all, Some(&auth.record.id_hash))).map_err(internal)?;
+    successor_cookie(app, &resp, &auth)?;
+    Ok(resp)
 }
 
 /// `DELETE /api/sessions/{id}`: end one of the user's sessions.

@@ -120,7 +120,7 @@ test('a conflicting edit from a second tab shows the conflict message and offers
   await tab1.waitForFunction(() => document.getElementById('s-version').textContent === '3');
 });
 
-test('rotate gives a new id and cookie and keeps the data; the old cookie stops working', async () => {
+test('rotate gives a new id and cookie and keeps the data; inside the grace window the old cookie resolves to the new session', async () => {
   const { context, page } = await device();
   await signIn(page, uniqueUser('rotate'), 'laptop');
   await page.fill('#data', '{"keep": "me"}');
@@ -143,8 +143,10 @@ test('rotate gives a new id and cookie and keeps the data; the old cookie stops 
   const kept = await page.evaluate(() => fetch('/api/session').then((r) => r.json()));
   assert.deepEqual(kept.data, { keep: 'me' });
   assert.equal(kept.id, newId);
-  const stale = await fetch(`${server.url}/api/session`, { headers: { cookie: `__Host-session=${oldCookie.value}` } });
-  assert.equal(stale.status, 401);
+  const late = await fetch(`${server.url}/api/session`, { headers: { cookie: `__Host-session=${oldCookie.value}` } });
+  assert.equal(late.status, 200);
+  assert.equal((await late.json()).id, newId);
+  assert.match(late.headers.getSetCookie()[0] ?? '', new RegExp(`^__Host-session=${newCookie.value};`), "the successor's cookie");
 });
 
 test('sign out ends the session', async () => {

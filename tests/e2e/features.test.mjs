@@ -126,3 +126,55 @@ for (const mode of ['do', 'kv']) {
     assertError(await api('POST', '/api/session/reauth', { token: t, signin: true }), 401, 'session_not_found');
   });
 }
+
+test('rotation grace (do): 20 concurrent requests with the old token during two concurrent rotations all succeed and converge on one successor; none succeeds after sign-out', async () => {
+  const api = client('do');
+  const user = `grace-${randomBytes(4).toString('hex')}`;
+  const signed = await api('POST', '/api/sessions', { body: { user, data: { n: 1 } } });
+  assert.equal(signed.status, 201, signed.text);
+  const old = signed.token;
+  const [r1, r2, ...reads] = await Promise.all([
+    api('POST', '/api/session/rotate', { token: old }),
+    api('POST', '/api/session/rotate', { token: old }),
+    ...Array.from({ length: 20 }, () => api('GET', '/api/session', { token: old })),
+  ]);
+  assert.deepEqual([r1.status, r2.status], [200, 200], `${r1.text} ${r2.text}`);
+  const successor = r1.json.id;
+  assert.notEqual(successor, signed.json.id);
+  assert.equal(r2.json.id, successor, 'two concurrent rotations produce one successor');
+  assert.ok(r1.token && r2.token);
+  const statuses = reads.map((r) => r.status);
+  assert.deepEqual(statuses, Array(20).fill(200), `every read with the old token succeeds: ${statuses}`);
+  const caughtUp = reads.filter((r) => r.token);
+  for (const r of reads) {
+    assert.ok([signed.json.id, successor].includes(r.json.id), r.text);
+    if (r.json.id === successor) assert.ok(r.token, 'an answer as the successor carries its cookie');
+  }
+  // Every cookie the clients now hold resolves to the one successor.
+  const holders = [r1.token, r2.token, old, ...caughtUp.map((r) => r.token)];
+  const ids = new Set((await Promise.all(holders.map((t) => api('GET', '/api/session', { token: t })))).map((r) => r.json?.id));
+  assert.deepEqual([...ids], [successor]);
+  console.log(`# grace race: ${caughtUp.length} of 20 reads answered as the successor, ${20 - caughtUp.length} before the rotation`);
+  // The old token can never write a stale version: the version it read is refused.
+  assertError(await api('PUT', '/api/session', { token: old, body: { data: { n: 9 } }, headers: { 'if-match': `"${signed.json.version}"` } }), 412, 'version_conflict');
+  // Sign-out (with the successor) ends the old token too, at once.
+  assert.equal((await api('DELETE', '/api/session', { token: r1.token })).status, 204);
+  const after = await Promise.all(Array.from({ length: 20 }, () => api('GET', '/api/session', { token: old })));
+  assert.deepEqual(after.map((r) => r.status), Array(20).fill(401));
+  assertError(await api('POST', '/api/session/rotate', { token: old }), 401, 'session_not_found');
+});
+
+test('rotation grace (kv): the old token resolves to its successor with the successor\'s cookie; revoke-all ends both', async () => {
+  const api = client('kv');
+  const user = `grace-kv-${randomBytes(4).toString('hex')}`;
+  const signed = await api('POST', '/api/sessions', { body: { user } });
+  const rot = await api('POST', '/api/session/rotate', { token: signed.token });
+  assert.equal(rot.status, 200, rot.text);
+  const late = await api('GET', '/api/session', { token: signed.token });
+  assert.deepEqual([late.status, late.json.id, late.token], [200, rot.json.id, rot.token]);
+  const list = await api('GET', '/api/sessions', { token: signed.token });
+  assert.deepEqual(list.json.map((s) => [s.id, s.current]), [[rot.json.id, true]], 'listed once, under its current id');
+  const all = await api('DELETE', '/api/sessions', { token: rot.token });
+  assert.deepEqual(all.json, { revoked: 1 });
+  assertError(await api('GET', '/api/session', { token: signed.token }), 401, 'session_not_found');
+});

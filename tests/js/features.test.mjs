@@ -190,3 +190,29 @@ test('freshness through Express and Hono: requireFresh refuses with reauth_requi
   assert.equal((await app.request('/reauth', { method: 'POST', headers })).status, 200);
   assert.equal((await app.request('/sensitive', { method: 'POST', headers })).status, 200);
 });
+
+test('rotation grace: the old token resolves to one successor (also for a second rotation); Express hands out its cookie; sign-out ends both', async () => {
+  let now = 1_800_000_000;
+  const m = manager(() => now, { idleTimeout: 1000, absoluteLifetime: 5000, touchInterval: 10, rotationGrace: 30 });
+  assert.equal(m.policy.rotationGrace, 30);
+  const { token: old } = await m.create({ user: 'g' });
+  const [a, b] = await Promise.all([m.rotate(old), m.rotate(old)]);
+  assert.equal(a.session.id, b.session.id, 'one successor');
+  const late = await m.authenticate(old);
+  assert.equal(late.session.id, a.session.id);
+  assert.equal((await m.authenticate(late.successor.token)).session.id, a.session.id);
+  const mw = edgeSession({ manager: m });
+  const tab = await express(mw, `__Host-session=${old}`);
+  assert.equal(tab.req.session.id, a.session.id);
+  assert.match(tab.set()[0], /^__Host-session=[^;]+; .*Max-Age=\d+$/, "the successor's cookie");
+  await assert.rejects(m.update(old, 1, { x: 1 }), { code: 'version_conflict' });
+  now += 30;
+  await assert.rejects(m.authenticate(old), { code: 'session_not_found' });
+  const { token: o2 } = await m.create({ user: 'g' });
+  const r2 = await m.rotate(o2);
+  await m.destroy(r2.token);
+  await assert.rejects(m.authenticate(o2), { code: 'session_not_found' });
+  for (const bad of [-1, 301, 1.5, 'x']) {
+    assert.throws(() => manager(() => now, { rotationGrace: bad }), { code: /policy_invalid|invalid_input/ }, String(bad));
+  }
+});
