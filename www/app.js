@@ -330,7 +330,7 @@ $('rotate-btn').addEventListener('click', () => busy($('rotate-btn'), 'Rotating'
   const note = $('rotated');
   note.replaceChildren('Session id rotated: ', Object.assign(document.createElement('code'), { textContent: old, className: 'old-id' }),
     ' → ', Object.assign(document.createElement('code'), { textContent: view.id, className: 'new-id' }),
-    '. The old id no longer works.');
+    '. The old id keeps working as the new one only for the rotation grace window (30 s by default).');
   note.hidden = false;
   say(view.id !== old ? 'Session id rotated; your data was kept.' : 'Rotation returned the same id.', view.id !== old ? 'info' : 'warn');
   await loadDevices();
