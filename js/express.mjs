@@ -1,9 +1,14 @@
 // edgeSession({manager, cookie}): middleware for Express (or any (req, res, next) server).
 // Sets `req.session` (the live session or null) and helpers:
-//   await req.signIn({user, device?, data?})  -> session   (sets the cookie)
+//   await req.signIn({user, device?, data?, persistent?}) -> session (sets the cookie; persistent:
+//                                            false = a browser-session cookie, kept through rotation)
 //   await req.saveSession(data, version?)     -> session   (versioned: the version read, or the one
 //                                                          given, e.g. from If-Match; 412 if stale)
 //   await req.rotateSession()                 -> session   (new id, new cookie)
+//   await req.requireFresh(maxAuthAge)        -> session   (401 reauth_required unless the user
+//                                                          authenticated at most maxAuthAge s ago)
+//   await req.reauthenticate()                -> session   (after checking credentials again:
+//                                                          fresh, same id and cookie)
 //   await req.signOut()                                    (clears the cookie)
 // Errors reaching Express carry `code` and `status` (401, 412, 413, 503...).
 
@@ -25,7 +30,13 @@ export function makeEdgeSession({ readCookie, setCookie, clearCookie }) {
         req.session = null;
         if (token) {
           try {
-            req.session = (await manager.authenticate(token)).session;
+            const auth = await manager.authenticate(token);
+            req.session = auth.session;
+            // An old cookie inside the rotation grace window: hand out the successor's.
+            if (auth.successor) {
+              token = auth.successor.token;
+              appendSetCookie(res, setCookie(auth.successor.token, auth.successor.maxAge, cookie));
+            }
           } catch (e) {
             if (!ANONYMOUS.has(e && e.code)) throw e;
             appendSetCookie(res, clearCookie(cookie));
@@ -45,6 +56,16 @@ export function makeEdgeSession({ readCookie, setCookie, clearCookie }) {
         req.saveSession = async (data, expectedVersion) => {
           if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
           req.session = await manager.update(token, expectedVersion ?? req.session.version, data);
+          return req.session;
+        };
+        req.requireFresh = async (maxAuthAge) => {
+          if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
+          req.session = (await manager.authenticate(token, { maxAuthAge })).session;
+          return req.session;
+        };
+        req.reauthenticate = async () => {
+          if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
+          req.session = await manager.reauthenticate(token);
           return req.session;
         };
         req.rotateSession = async () => {

@@ -1,10 +1,14 @@
 // honoSession({manager, cookie}): middleware for Hono (Workers, Deno, Bun, Node), with the same
 // verbs as the Express one, as context variables:
 //   c.get('session')                         the live session or null
-//   await c.get('signIn')({user, device?, data?})  -> session   (sets the cookie)
+//   await c.get('signIn')({user, device?, data?, persistent?}) -> session (sets the cookie;
+//                                            persistent: false = a browser-session cookie)
 //   await c.get('saveSession')(data, version?)     -> session   (versioned: the version read, or the
 //                                                               one given, e.g. from If-Match; 412 if stale)
 //   await c.get('rotateSession')()                 -> session   (new id, new cookie)
+//   await c.get('requireFresh')(maxAuthAge)        -> session   (401 reauth_required unless the
+//                                                               user authenticated at most maxAuthAge s ago)
+//   await c.get('reauthenticate')()                -> session   (fresh again, same id and cookie)
 //   await c.get('signOut')()                                    (clears the cookie)
 // `manager` is a SessionManager or `(c) => SessionManager` (in a Worker the store's binding
 // lives in `c.env`). Errors are thrown to Hono with `code` and `status`; `app.onError(honoOnError)`
@@ -26,7 +30,13 @@ export function makeHonoSession({ readCookie, setCookie, clearCookie }) {
       let session = null;
       if (token) {
         try {
-          session = (await mgr.authenticate(token)).session;
+          const auth = await mgr.authenticate(token);
+          session = auth.session;
+          // An old cookie inside the rotation grace window: hand out the successor's.
+          if (auth.successor) {
+            token = auth.successor.token;
+            append(setCookie(auth.successor.token, auth.successor.maxAge, cookie));
+          }
         } catch (e) {
           if (!ANONYMOUS.has(e && e.code)) throw e;
           append(clearCookie(cookie));
@@ -50,6 +60,18 @@ export function makeHonoSession({ readCookie, setCookie, clearCookie }) {
         const saved = await mgr.update(token, expectedVersion ?? current.version, data);
         c.set('session', saved);
         return saved;
+      });
+      c.set('requireFresh', async (maxAuthAge) => {
+        if (!c.get('session')) throw noSession();
+        const fresh = (await mgr.authenticate(token, { maxAuthAge })).session;
+        c.set('session', fresh);
+        return fresh;
+      });
+      c.set('reauthenticate', async () => {
+        if (!c.get('session')) throw noSession();
+        const fresh = await mgr.reauthenticate(token);
+        c.set('session', fresh);
+        return fresh;
       });
       c.set('rotateSession', async () => {
         if (!c.get('session')) throw noSession();

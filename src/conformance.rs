@@ -88,6 +88,10 @@ fn record(tag: &str, n: u8, user: &str, now: u64) -> SessionRecord {
         absolute_expires_at: now + 3600,
         shard: "conformance".to_owned(),
         epoch: 1,
+        // Odd records are browser-session ones: every store must keep the flag as given.
+        persistent: n.is_multiple_of(2),
+        authenticated_at: now.saturating_sub(u64::from(n)),
+        successor: None,
     }
 }
 

@@ -6,6 +6,11 @@
 //! __Host-session=<token>; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=<n>
 //! ```
 //!
+//! A `Domain` (sessions shared by the subdomains of a site) rules out `__Host-`: the default
+//! prefix ([`CookiePrefix::Auto`]) then becomes `__Secure-`, and asking for `__Host-` together
+//! with a `Domain` is [`CookieError::HostPrefixDomain`]. `Partitioned` (CHIPS: a cookie kept
+//! per top-level site, for embedded use) needs `Secure`.
+//!
 //! # Size accounting
 //!
 //! Browsers drop cookies silently when they are too large. [`CookieConfig::set_cookie`]
@@ -16,7 +21,8 @@
 //! ```
 //!
 //! that is `"Set-Cookie: ".len()` (12 bytes, name, colon and one space) plus the
-//! UTF-8 length of the returned value with every attribute, excluding the CRLF
+//! UTF-8 length of the returned value with every attribute (`Domain` and `Partitioned`
+//! included), excluding the CRLF
 //! line terminator. Above [`MAX_SET_COOKIE_LINE`] (4096) bytes it returns
 //! [`CookieError::TooLarge`]. This is stricter than the RFC 6265bis limit
 //! (4096 bytes of name plus value), so anything it accepts a browser keeps.
@@ -42,8 +48,12 @@ pub const MAX_SET_COOKIE_LINE: usize = 4096;
 pub const SET_COOKIE_PREFIX_LEN: usize = "Set-Cookie: ".len();
 /// Largest `Cookie` request header [`CookieConfig::lookup`] reads.
 pub const MAX_COOKIE_HEADER_LEN: usize = 32 * 1024;
-/// Longest path or domain attribute value (RFC 6265bis attribute limit).
+/// Longest path attribute value (RFC 6265bis attribute limit).
 pub const MAX_ATTRIBUTE_LEN: usize = 1024;
+/// Longest `Domain` attribute value: a DNS name (253 bytes), plus an optional leading dot.
+pub const MAX_DOMAIN_LEN: usize = 254;
+/// Longest label of a `Domain` (DNS).
+const MAX_LABEL_LEN: usize = 63;
 
 const HOST_PREFIX: &str = "__Host-";
 const SECURE_PREFIX: &str = "__Secure-";
@@ -59,13 +69,42 @@ pub enum SameSite {
     None,
 }
 
+/// The name prefix that makes browsers enforce the cookie's attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CookiePrefix {
+    /// The strongest the attributes allow (default): `__Host-` without a `Domain`,
+    /// `__Secure-` with one.
+    #[default]
+    Auto,
+    /// `__Host-`: needs `Secure`, `Path=/` and no `Domain`.
+    Host,
+    /// `__Secure-`: needs `Secure`.
+    Secure,
+    /// No prefix.
+    None,
+}
+
+impl CookiePrefix {
+    /// Parses `auto`, `host`, `secure` or `none` (ASCII case-insensitive).
+    pub fn parse(s: &str) -> Option<CookiePrefix> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Some(CookiePrefix::Auto),
+            "host" => Some(CookiePrefix::Host),
+            "secure" => Some(CookiePrefix::Secure),
+            "none" => Some(CookiePrefix::None),
+            _ => None,
+        }
+    }
+}
+
 /// How the session cookie is named and which attributes it carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CookieConfig {
     /// The base name (default `"session"`).
     pub name: String,
-    /// Prefix the name with `__Host-` (default `true`).
-    pub host_prefix: bool,
+    /// The name prefix (default [`CookiePrefix::Auto`]: `__Host-`, or `__Secure-` with a
+    /// `Domain`).
+    pub prefix: CookiePrefix,
     /// The `Secure` attribute (default `true`).
     pub secure: bool,
     /// The `HttpOnly` attribute (default `true`).
@@ -74,20 +113,24 @@ pub struct CookieConfig {
     pub same_site: SameSite,
     /// The `Path` attribute (default `"/"`).
     pub path: String,
-    /// The `Domain` attribute (default none, which `__Host-` requires).
+    /// The `Domain` attribute (default none, which `__Host-` requires): a host name of at most
+    /// 253 bytes, optionally with a leading dot, labels of 1..=63 letters, digits and inner `-`.
     pub domain: Option<String>,
+    /// The `Partitioned` attribute (CHIPS; default `false`); needs `Secure`.
+    pub partitioned: bool,
 }
 
 impl Default for CookieConfig {
     fn default() -> Self {
         CookieConfig {
             name: "session".to_owned(),
-            host_prefix: true,
+            prefix: CookiePrefix::Auto,
             secure: true,
             http_only: true,
             same_site: SameSite::Lax,
             path: "/".to_owned(),
             domain: None,
+            partitioned: false,
         }
     }
 }
@@ -102,10 +145,17 @@ pub enum CookieError {
     BadValue,
     /// The path is empty, does not start with `/`, is over 1024 bytes or has a control character or `;`.
     BadPath,
-    /// The domain is empty, over 1024 bytes or has a character outside `[A-Za-z0-9.-]`.
+    /// The domain is not a host name: empty, over [`MAX_DOMAIN_LEN`] bytes, an empty label or
+    /// one over 63 bytes, a character outside `[A-Za-z0-9.-]`, or a label starting or ending
+    /// with `-`.
     BadDomain,
-    /// A `__Host-` cookie needs `Secure`, `Path=/` and no `Domain`.
+    /// A `__Host-` cookie needs `Secure` and `Path=/`.
     HostPrefix,
+    /// `__Host-` was asked for together with a `Domain`, which it forbids (the default prefix
+    /// becomes `__Secure-` with a `Domain`).
+    HostPrefixDomain,
+    /// `Partitioned` needs `Secure`.
+    PartitionedInsecure,
     /// A `__Secure-` cookie needs `Secure`.
     SecurePrefix,
     /// `SameSite=None` needs `Secure`.
@@ -128,6 +178,8 @@ impl CookieError {
             CookieError::BadPath => "cookie_bad_path",
             CookieError::BadDomain => "cookie_bad_domain",
             CookieError::HostPrefix => "cookie_host_prefix",
+            CookieError::HostPrefixDomain => "cookie_host_prefix_domain",
+            CookieError::PartitionedInsecure => "cookie_partitioned_insecure",
             CookieError::SecurePrefix => "cookie_secure_prefix",
             CookieError::SameSiteNoneInsecure => "cookie_samesite_none_insecure",
             CookieError::BadMaxAge => "cookie_bad_max_age",
@@ -146,10 +198,14 @@ impl fmt::Display for CookieError {
             CookieError::BadPath => {
                 f.write_str("cookie path must start with '/' and have no control characters or ';'")
             }
-            CookieError::BadDomain => f.write_str("cookie domain must be a host name"),
-            CookieError::HostPrefix => {
-                f.write_str("a __Host- cookie needs Secure, Path=/ and no Domain")
-            }
+            CookieError::BadDomain => f.write_str(
+                "cookie domain must be a host name (at most 253 bytes, labels of 1..=63 letters, digits and inner '-')",
+            ),
+            CookieError::HostPrefix => f.write_str("a __Host- cookie needs Secure and Path=/"),
+            CookieError::HostPrefixDomain => f.write_str(
+                "a __Host- cookie cannot have a Domain: drop the Domain, or let the prefix default to __Secure-",
+            ),
+            CookieError::PartitionedInsecure => f.write_str("Partitioned needs Secure"),
             CookieError::SecurePrefix => f.write_str("a __Secure- cookie needs Secure"),
             CookieError::SameSiteNoneInsecure => f.write_str("SameSite=None needs Secure"),
             CookieError::BadMaxAge => f.write_str("Max-Age is out of range"),
@@ -211,14 +267,37 @@ fn trim_ows(s: &str) -> &str {
     s.trim_matches(|c| c == ' ' || c == '\t')
 }
 
+/// Whether `d` is a host name fit for a `Domain` attribute (one leading dot allowed).
+fn valid_domain(d: &str) -> bool {
+    let host = d.strip_prefix('.').unwrap_or(d);
+    !host.is_empty()
+        && d.len() <= MAX_DOMAIN_LEN
+        && host.len() < MAX_DOMAIN_LEN
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= MAX_LABEL_LEN
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
 impl CookieConfig {
-    /// The full cookie name: `__Host-` + `name` when `host_prefix` is set.
-    pub fn cookie_name(&self) -> String {
-        if self.host_prefix {
-            format!("{HOST_PREFIX}{}", self.name)
-        } else {
-            self.name.clone()
+    /// The prefix in force: [`CookiePrefix::Auto`] resolved against the `Domain`.
+    fn effective_prefix(&self) -> &'static str {
+        match (self.prefix, self.domain.is_some()) {
+            (CookiePrefix::Auto, false) | (CookiePrefix::Host, _) => HOST_PREFIX,
+            (CookiePrefix::Auto, true) | (CookiePrefix::Secure, _) => SECURE_PREFIX,
+            (CookiePrefix::None, _) => "",
         }
+    }
+
+    /// The full cookie name: the prefix in force + `name` (`__Host-session` by default,
+    /// `__Secure-session` with a `Domain`).
+    pub fn cookie_name(&self) -> String {
+        format!("{}{}", self.effective_prefix(), self.name)
     }
 
     /// Checks the configuration. Prefix rules apply to the full name, so a name
@@ -238,21 +317,18 @@ impl CookieConfig {
             return Err(CookieError::BadPath);
         }
         if let Some(d) = &self.domain {
-            let host = d.strip_prefix('.').unwrap_or(d);
-            if host.is_empty()
-                || d.len() > MAX_ATTRIBUTE_LEN
-                || !host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-            {
+            if !valid_domain(d) {
                 return Err(CookieError::BadDomain);
             }
         }
         let lower = name.to_ascii_lowercase();
-        if lower.starts_with(&HOST_PREFIX.to_ascii_lowercase())
-            && (!self.secure || self.path != "/" || self.domain.is_some())
-        {
-            return Err(CookieError::HostPrefix);
+        if lower.starts_with(&HOST_PREFIX.to_ascii_lowercase()) {
+            if self.domain.is_some() {
+                return Err(CookieError::HostPrefixDomain);
+            }
+            if !self.secure || self.path != "/" {
+                return Err(CookieError::HostPrefix);
+            }
         }
         if lower.starts_with(&SECURE_PREFIX.to_ascii_lowercase()) && !self.secure {
             return Err(CookieError::SecurePrefix);
@@ -260,10 +336,13 @@ impl CookieConfig {
         if self.same_site == SameSite::None && !self.secure {
             return Err(CookieError::SameSiteNoneInsecure);
         }
+        if self.partitioned && !self.secure {
+            return Err(CookieError::PartitionedInsecure);
+        }
         Ok(())
     }
 
-    fn build<'c>(&self, value: &'c str, max_age: Duration) -> Cookie<'c> {
+    fn build<'c>(&self, value: &'c str, max_age: Option<Duration>) -> Cookie<'c> {
         let same_site = match self.same_site {
             SameSite::Strict => cookie::SameSite::Strict,
             SameSite::Lax => cookie::SameSite::Lax,
@@ -273,10 +352,15 @@ impl CookieConfig {
             .http_only(self.http_only)
             .secure(self.secure)
             .same_site(same_site)
-            .path(self.path.clone())
-            .max_age(max_age);
+            .path(self.path.clone());
+        if let Some(age) = max_age {
+            c = c.max_age(age);
+        }
         if let Some(d) = &self.domain {
             c = c.domain(d.clone());
+        }
+        if self.partitioned {
+            c = c.partitioned(true);
         }
         c.build()
     }
@@ -287,6 +371,23 @@ impl CookieConfig {
     /// RFC 6265 cookie-octets, or the line `Set-Cookie: <value>` would exceed
     /// 4096 bytes (see the module docs for exactly what is counted).
     pub fn set_cookie(&self, value: &str, max_age_secs: u64) -> Result<String, CookieError> {
+        self.set_cookie_for(value, Some(max_age_secs))
+    }
+
+    /// A browser-session `Set-Cookie` header value (no `Max-Age`: the browser drops it when it
+    /// ends its session), checked like [`CookieConfig::set_cookie`].
+    pub fn set_session_cookie(&self, value: &str) -> Result<String, CookieError> {
+        self.set_cookie_for(value, None)
+    }
+
+    /// [`CookieConfig::set_cookie`] for `Some(max_age_secs)`,
+    /// [`CookieConfig::set_session_cookie`] for `None` (what a session's
+    /// [`Issued::max_age`](crate::manager::Issued::max_age) holds).
+    pub fn set_cookie_for(
+        &self,
+        value: &str,
+        max_age_secs: Option<u64>,
+    ) -> Result<String, CookieError> {
         self.validate()?;
         // Bound before formatting anything.
         if value.len() > MAX_SET_COOKIE_LINE {
@@ -297,8 +398,13 @@ impl CookieConfig {
         if !value.bytes().all(is_cookie_octet) {
             return Err(CookieError::BadValue);
         }
-        let secs = i64::try_from(max_age_secs).map_err(|_| CookieError::BadMaxAge)?;
-        let header = self.build(value, Duration::seconds(secs)).to_string();
+        let age = match max_age_secs {
+            Some(s) => Some(Duration::seconds(
+                i64::try_from(s).map_err(|_| CookieError::BadMaxAge)?,
+            )),
+            None => None,
+        };
+        let header = self.build(value, age).to_string();
         let line = SET_COOKIE_PREFIX_LEN + header.len();
         if line > MAX_SET_COOKIE_LINE {
             return Err(CookieError::TooLarge { len: line });
@@ -307,9 +413,10 @@ impl CookieConfig {
     }
 
     /// A `Set-Cookie` header value that deletes the cookie: empty value,
-    /// `Max-Age=0`, the same attributes (browsers match on name, path and domain).
+    /// `Max-Age=0`, the same attributes (browsers match on name, path and domain, and a
+    /// partitioned cookie is only reached by a `Partitioned` line).
     pub fn clear_cookie(&self) -> String {
-        self.build("", Duration::ZERO).to_string()
+        self.build("", Some(Duration::ZERO)).to_string()
     }
 
     /// Finds this cookie's value in a `Cookie` request header.

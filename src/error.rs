@@ -71,6 +71,12 @@ pub enum SessionError {
     NotFound,
     /// The session passed its idle or absolute deadline.
     Expired,
+    /// The session is live but the user proved who they are longer ago than the call allows
+    /// (`max_auth_age`): re-authenticate, then retry. The session and its cookie stay valid.
+    ReauthRequired {
+        /// When the user last authenticated (unix seconds).
+        authenticated_at: u64,
+    },
     /// A write carried a stale version.
     Conflict {
         /// The version currently stored.
@@ -98,6 +104,7 @@ impl SessionError {
             SessionError::InvalidToken => "invalid_token",
             SessionError::NotFound => "session_not_found",
             SessionError::Expired => "session_expired",
+            SessionError::ReauthRequired { .. } => "reauth_required",
             SessionError::Conflict { .. } => "version_conflict",
             SessionError::InvalidInput(_) => "invalid_input",
             SessionError::DataTooLarge { .. } => "data_too_large",
@@ -109,7 +116,10 @@ impl SessionError {
     /// The HTTP status the worker answers with.
     pub fn http_status(&self) -> u16 {
         match self {
-            SessionError::InvalidToken | SessionError::NotFound | SessionError::Expired => 401,
+            SessionError::InvalidToken
+            | SessionError::NotFound
+            | SessionError::Expired
+            | SessionError::ReauthRequired { .. } => 401,
             SessionError::Conflict { .. } => 412,
             SessionError::InvalidInput(_) => 400,
             SessionError::DataTooLarge { .. } => 413,
@@ -117,6 +127,15 @@ impl SessionError {
             SessionError::Store(_) => 503,
             SessionError::Config(_) => 500,
         }
+    }
+
+    /// Whether the error means the token is of no further use (the shells clear its cookie):
+    /// invalid, gone or expired. A [`SessionError::ReauthRequired`] session stays valid.
+    pub fn ends_session(&self) -> bool {
+        matches!(
+            self,
+            SessionError::InvalidToken | SessionError::NotFound | SessionError::Expired
+        )
     }
 
     /// The current version carried by a conflict, if this is one.
@@ -134,6 +153,9 @@ impl fmt::Display for SessionError {
             SessionError::InvalidToken => f.write_str("missing or invalid session token"),
             SessionError::NotFound => f.write_str("session not found (signed out or revoked)"),
             SessionError::Expired => f.write_str("session expired"),
+            SessionError::ReauthRequired { .. } => f.write_str(
+                "this needs a recent sign-in: re-authenticate, then retry (the session stays valid)",
+            ),
             SessionError::Conflict { current_version } => write!(
                 f,
                 "stale version: the session changed (current version {current_version}); reload and retry"

@@ -317,6 +317,33 @@ impl Keyring {
         self.keys.get(self.primary)
     }
 
+    /// The successor of session `id` under each non-retired key, primary first: the first 16
+    /// bytes of `HMAC-SHA256(secret, TOKEN_MAC_PREFIX || 0xFF || "edge-session/v1/successor\0" || id)`
+    /// (a token body starts with its version byte, never 0xFF, so no token MAC is ever such an
+    /// output). Rotation inside a grace window derives the new id this way, so every rotation
+    /// of one id agrees on its successor and the old token can be answered with the
+    /// successor's without storing any raw id.
+    pub fn successor_ids(&self, id: &crate::id::SessionId) -> Vec<crate::id::SessionId> {
+        let order = std::iter::once(self.primary)
+            .chain((0..self.keys.len()).filter(|i| *i != self.primary));
+        order
+            .filter(|i| self.keys[*i].state != KeyState::Retired)
+            .map(|i| {
+                let tag = self.keys[i]
+                    .mac
+                    .clone()
+                    .chain_update([0xFF])
+                    .chain_update(b"edge-session/v1/successor\0")
+                    .chain_update(id.as_bytes())
+                    .finalize()
+                    .into_bytes();
+                let mut b = [0u8; crate::id::SESSION_ID_LEN];
+                b.copy_from_slice(&tag[..crate::id::SESSION_ID_LEN]);
+                crate::id::SessionId::from_bytes(b)
+            })
+            .collect()
+    }
+
     /// The key with this kid (compared as bytes; kids are not secret).
     pub(crate) fn key(&self, kid: &[u8]) -> Option<&Key> {
         self.keys.iter().find(|k| k.kid.as_bytes() == kid)

@@ -22,7 +22,7 @@ pub mod store;
 pub mod token;
 pub mod view;
 
-pub use cookie::{CookieConfig, CookieError, SameSite};
+pub use cookie::{CookieConfig, CookieError, CookiePrefix, SameSite};
 pub use error::{SessionError, StoreError};
 pub use id::{IdError, IdHash, SessionId, SESSION_ID_LEN};
 pub use keyring::{KeyState, Keyring, KeyringError};

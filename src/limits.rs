@@ -22,6 +22,16 @@ pub const MAX_DATA_BYTES_LIMIT: usize = 64 * 1024;
 /// from overflow.
 pub const MAX_DURATION: u64 = 10 * 365 * 24 * 60 * 60;
 
+/// Largest `max_auth_age` a freshness check may name (seconds): the longest duration.
+pub const MAX_AUTH_AGE: u64 = MAX_DURATION;
+
+/// Longest rotation grace window a policy may set (seconds).
+pub const MAX_ROTATION_GRACE: u64 = 300;
+
+/// How many rotations an old token may be behind its session's current id and still be
+/// resolved inside the grace window.
+pub const MAX_SUCCESSOR_HOPS: u8 = 4;
+
 /// Longest policy JSON accepted, in bytes.
 pub const MAX_POLICY_JSON: usize = 4096;
 

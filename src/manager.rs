@@ -27,8 +27,9 @@ pub struct Issued {
     pub record: SessionRecord,
     /// The signed token (the cookie value). A bearer secret: never log it.
     pub token: String,
-    /// Seconds the cookie should live (until the session's hard cap).
-    pub max_age: u64,
+    /// Seconds the cookie should live (until the session's hard cap); `None` for a
+    /// browser-session cookie (the session was signed in with `persistent: false`).
+    pub max_age: Option<u64>,
 }
 
 /// A verified, live session.
@@ -40,6 +41,10 @@ pub struct Authenticated {
     pub claims: Claims,
     /// Whether this read refreshed `last_seen` in storage.
     pub touched: bool,
+    /// Set when `token` is the old token of a rotation inside the grace window: the token of
+    /// the session's current id, to hand out in place of the old one (the other tab catches
+    /// up). `record` is then the successor's.
+    pub successor: Option<Issued>,
 }
 
 /// Sessions over the shards of a [`ShardRouter`].
@@ -163,7 +168,7 @@ impl<R: ShardRouter> SessionManager<R> {
             .keyring
             .sign(&claims)
             .map_err(|e| SessionError::Config(format!("signing failed: {e}")))?;
-        let max_age = session::cookie_max_age(&record, now);
+        let max_age = session::cookie_lifetime(&record, now);
         Ok(Issued {
             record,
             token,
@@ -199,30 +204,117 @@ impl<R: ShardRouter> SessionManager<R> {
         now: u64,
         then: Then,
     ) -> Result<(Authenticated, Option<Reply>), SessionError> {
+        self.authenticated_within(token, None, now, then).await
+    }
+
+    async fn authenticated_within(
+        &self,
+        token: &str,
+        max_auth_age: Option<u64>,
+        now: u64,
+        then: Then,
+    ) -> Result<(Authenticated, Option<Reply>), SessionError> {
+        if let Some(age) = max_auth_age {
+            session::validate_max_auth_age(age)?;
+        }
         let claims = self.verify(token, now)?;
         let key = claims.session_id.storage_key();
-        let op = ShardOp::Authenticate { key, now, then };
+        let op = ShardOp::Authenticate {
+            key,
+            now,
+            max_auth_age,
+            then,
+        };
         match self.run(&claims.shard, op).await? {
             Reply::Session {
                 record,
                 touched,
                 then,
-            } => Ok((
-                Authenticated {
-                    record,
-                    claims,
-                    touched,
-                },
-                then.map(|b| *b),
-            )),
+                hops,
+            } => {
+                let successor = match hops {
+                    0 => None,
+                    n => {
+                        let id = self.successor_of(&claims.session_id, n, &record.id_hash)?;
+                        Some(self.issue(record.clone(), &id, now)?)
+                    }
+                };
+                Ok((
+                    Authenticated {
+                        record,
+                        claims,
+                        touched,
+                        successor,
+                    },
+                    then.map(|b| *b),
+                ))
+            }
             other => Err(unexpected(&other)),
         }
+    }
+
+    /// The id `hops` rotations after `id` whose key is `target` (derived with one key of the
+    /// ring throughout, the primary first); `NotFound` when no key gives it (a key retired or
+    /// a primary change inside the grace window: the old token fails closed).
+    fn successor_of(
+        &self,
+        id: &SessionId,
+        hops: u8,
+        target: &IdHash,
+    ) -> Result<SessionId, SessionError> {
+        let keys = self.keyring.successor_ids(id).len();
+        for k in 0..keys {
+            let mut cur = id.clone();
+            for _ in 0..hops {
+                match self.keyring.successor_ids(&cur).get(k) {
+                    Some(next) => cur = next.clone(),
+                    None => break,
+                }
+            }
+            if cur.storage_key() == *target {
+                return Ok(cur);
+            }
+        }
+        Err(SessionError::NotFound)
     }
 
     /// Verifies `token`, loads its session from the shard the token names, checks expiry and
     /// refreshes `last_seen` when the touch interval has passed: one shard call.
     pub async fn authenticate(&self, token: &str, now: u64) -> Result<Authenticated, SessionError> {
         Ok(self.authenticated(token, now, Then::Nothing).await?.0)
+    }
+
+    /// [`SessionManager::authenticate`] for a sensitive action: the user must have
+    /// authenticated (signed in or re-authenticated) at most `max_auth_age` seconds ago, else
+    /// [`SessionError::ReauthRequired`] (401 `reauth_required`; the session stays valid). One
+    /// shard call; a `max_auth_age` over [`MAX_AUTH_AGE`](crate::limits::MAX_AUTH_AGE) is
+    /// `invalid_input` before any.
+    pub async fn authenticate_fresh(
+        &self,
+        token: &str,
+        max_auth_age: u64,
+        now: u64,
+    ) -> Result<Authenticated, SessionError> {
+        Ok(self
+            .authenticated_within(token, Some(max_auth_age), now, Then::Nothing)
+            .await?
+            .0)
+    }
+
+    /// Marks the token's session freshly authenticated at `now` (after the caller checked the
+    /// user's credentials again): same id and token, `authenticated_at = now`, version bumped.
+    /// One shard call.
+    pub async fn reauthenticate(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<SessionRecord, SessionError> {
+        let claims = self.verify(token, now)?;
+        let op = ShardOp::Reauthenticate {
+            key: claims.session_id.storage_key(),
+            now,
+        };
+        Self::session_reply(self.run(&claims.shard, op).await?)
     }
 
     fn session_reply(reply: Reply) -> Result<SessionRecord, SessionError> {
@@ -250,7 +342,13 @@ impl<R: ShardRouter> SessionManager<R> {
         Self::session_reply(self.run(&claims.shard, op).await?)
     }
 
-    /// Moves the session to the fresh `new_id` (data kept, old token dead) and issues its token.
+    /// Moves the session to a new id (data kept) and issues its token.
+    ///
+    /// Without a grace window (`rotation_grace: 0`) the new id is `new_id` and the old token
+    /// is dead at once. With one, the new id is derived from the old
+    /// ([`Keyring::successor_ids`], so `new_id` is not used): the old token keeps
+    /// authenticating for `rotation_grace` seconds as its successor, and every rotation of one
+    /// id, concurrent or repeated with the old token, answers with the same successor.
     pub async fn rotate(
         &self,
         token: &str,
@@ -258,13 +356,31 @@ impl<R: ShardRouter> SessionManager<R> {
         now: u64,
     ) -> Result<Issued, SessionError> {
         let claims = self.verify(token, now)?;
+        let new_id = if self.policy.rotation_grace > 0 {
+            self.keyring
+                .successor_ids(&claims.session_id)
+                .into_iter()
+                .next()
+                .ok_or_else(|| SessionError::Config("keyring has no signing key".into()))?
+        } else {
+            new_id
+        };
         let op = ShardOp::Rotate {
             key: claims.session_id.storage_key(),
             new_key: new_id.storage_key(),
             now,
         };
-        let record = Self::session_reply(self.run(&claims.shard, op).await?)?;
-        self.issue(record, &new_id, now)
+        match self.run(&claims.shard, op).await? {
+            Reply::Session {
+                record, hops: 0, ..
+            } if record.id_hash == new_id.storage_key() => self.issue(record, &new_id, now),
+            Reply::Session { record, hops, .. } => {
+                let hops = hops.max(1);
+                let id = self.successor_of(&claims.session_id, hops, &record.id_hash)?;
+                self.issue(record, &id, now)
+            }
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// Signs out: deletes the token's session. Idempotent for an authentic token.
@@ -272,6 +388,7 @@ impl<R: ShardRouter> SessionManager<R> {
         let claims = self.verify(token, now)?;
         let op = ShardOp::SignOut {
             key: claims.session_id.storage_key(),
+            now,
         };
         match self.run(&claims.shard, op).await? {
             Reply::Deleted { .. } => Ok(()),

@@ -2,14 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::limits::{MAX_DATA_BYTES_LIMIT, MAX_DURATION, MAX_POLICY_JSON, MAX_SESSIONS_PER_USER};
+use crate::limits::{
+    MAX_DATA_BYTES_LIMIT, MAX_DURATION, MAX_POLICY_JSON, MAX_ROTATION_GRACE, MAX_SESSIONS_PER_USER,
+};
 
 /// How long sessions live and how often storage is refreshed. All durations are seconds.
 ///
 /// Defaults: idle timeout 30 min (sliding), absolute lifetime 12 h (a hard cap sliding never
 /// passes), touch interval 60 s (at most one storage write per session per minute for reads,
 /// which also respects Workers KV's one write per second per key), data up to 4 KiB, at most
-/// 32 sessions per user.
+/// 32 sessions per user, rotation grace 30 s.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
@@ -24,6 +26,10 @@ pub struct Policy {
     /// Most live sessions one user may hold; a sign-in beyond it ends the least recently
     /// used ones (bounds storage per user).
     pub max_sessions_per_user: usize,
+    /// For this long after a rotation the old token still authenticates and resolves to its
+    /// successor (0 ..= 300 s; 0: the old token dies at once). Requests in flight with the old
+    /// cookie then succeed, and the answer carries the successor's cookie.
+    pub rotation_grace: u64,
 }
 
 impl Default for Policy {
@@ -34,6 +40,7 @@ impl Default for Policy {
             touch_interval: 60,
             max_data_bytes: 4096,
             max_sessions_per_user: 32,
+            rotation_grace: 30,
         }
     }
 }
@@ -77,6 +84,9 @@ impl Policy {
         if self.max_sessions_per_user == 0 || self.max_sessions_per_user > MAX_SESSIONS_PER_USER {
             return Err(PolicyError("max_sessions_per_user must be 1 .. 256"));
         }
+        if self.rotation_grace > MAX_ROTATION_GRACE {
+            return Err(PolicyError("rotation_grace must be 0 .. 300"));
+        }
         Ok(())
     }
 
@@ -112,6 +122,7 @@ mod tests {
             r#"{"max_data_bytes": 1000000}"#,
             r#"{"max_sessions_per_user": 0}"#,
             r#"{"max_sessions_per_user": 257}"#,
+            r#"{"rotation_grace": 301}"#,
             r#"{"absolute_lifetime": 18446744073709551615}"#,
             r#"{"nope": 1}"#,
             "[",

@@ -7,7 +7,7 @@
 //! {"idHash": "<43 chars>", "user": "alice", "device": "laptop", "data": "{\"theme\":\"dark\"}",
 //!  "version": 1, "createdAt": 1800000000, "lastSeen": 1800000000,
 //!  "idleExpiresAt": 1800001800, "absoluteExpiresAt": 1800043200, "expiresAt": 1800001800,
-//!  "shard": "shard-0", "epoch": 1}
+//!  "shard": "shard-0", "epoch": 1, "persistent": true, "authenticatedAt": 1800000000}
 //! ```
 //!
 //! `expiresAt` is derived (the earlier of the two deadlines) and written for the stores' sake:
@@ -45,6 +45,18 @@ pub struct SessionRecord {
     pub shard: String,
     /// Ring epoch the shard was chosen in.
     pub epoch: u32,
+    /// Whether the cookie outlives the browser session ("remember me"): `false` gives a
+    /// cookie without `Max-Age`, on sign-in and on every later `Set-Cookie` (rotation). The
+    /// server-side deadlines apply either way. Records written before this field load as `true`.
+    pub persistent: bool,
+    /// When the user last proved who they are (sign-in or re-authentication), unix seconds:
+    /// what freshness checks (`max_auth_age`) compare against. Separate from `created_at`;
+    /// rotation keeps it. Records written before this field load with `created_at`.
+    pub authenticated_at: u64,
+    /// Set on the old record of a rotation inside the grace window: the key of its successor.
+    /// Such a record lives only until the window closes; it authenticates as its successor and
+    /// is never listed or written to. `None` (`null`) for every current record.
+    pub successor: Option<IdHash>,
 }
 
 impl SessionRecord {
@@ -60,7 +72,7 @@ impl SessionRecord {
 }
 
 /// The field names of the serialised record, in order.
-pub const RECORD_FIELDS: [&str; 12] = [
+pub const RECORD_FIELDS: [&str; 15] = [
     "idHash",
     "user",
     "device",
@@ -73,11 +85,14 @@ pub const RECORD_FIELDS: [&str; 12] = [
     "expiresAt",
     "shard",
     "epoch",
+    "persistent",
+    "authenticatedAt",
+    "successor",
 ];
 
 impl Serialize for SessionRecord {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let [id, user, device, data, version, created, seen, idle, absolute, expires, shard, epoch] =
+        let [id, user, device, data, version, created, seen, idle, absolute, expires, shard, epoch, persistent, authenticated, successor] =
             RECORD_FIELDS;
         let mut st = s.serialize_struct("SessionRecord", RECORD_FIELDS.len())?;
         st.serialize_field(id, &self.id_hash)?;
@@ -92,11 +107,19 @@ impl Serialize for SessionRecord {
         st.serialize_field(expires, &self.expires_at())?;
         st.serialize_field(shard, &self.shard)?;
         st.serialize_field(epoch, &self.epoch)?;
+        st.serialize_field(persistent, &self.persistent)?;
+        st.serialize_field(authenticated, &self.authenticated_at)?;
+        st.serialize_field(successor, &self.successor)?;
         st.end()
     }
 }
 
-/// The serialised form on input (`expiresAt` and unknown fields are ignored).
+fn yes() -> bool {
+    true
+}
+
+/// The serialised form on input (`expiresAt` and unknown fields are ignored; fields added
+/// after the first release take a default, so records already stored still load).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Stored {
@@ -111,6 +134,12 @@ struct Stored {
     absolute_expires_at: u64,
     shard: String,
     epoch: u32,
+    #[serde(default = "yes")]
+    persistent: bool,
+    #[serde(default)]
+    authenticated_at: Option<u64>,
+    #[serde(default)]
+    successor: Option<IdHash>,
 }
 
 impl<'de> Deserialize<'de> for SessionRecord {
@@ -128,6 +157,9 @@ impl<'de> Deserialize<'de> for SessionRecord {
             absolute_expires_at: r.absolute_expires_at,
             shard: r.shard,
             epoch: r.epoch,
+            persistent: r.persistent,
+            authenticated_at: r.authenticated_at.unwrap_or(r.created_at),
+            successor: r.successor,
         })
     }
 }
@@ -150,6 +182,9 @@ mod tests {
             absolute_expires_at: 200,
             shard: "shard-0".into(),
             epoch: 2,
+            persistent: false,
+            authenticated_at: 140,
+            successor: None,
         }
     }
 
@@ -179,6 +214,24 @@ mod tests {
         v["extra"] = "kept by some store".into();
         let back: SessionRecord = serde_json::from_value(v).unwrap();
         assert_eq!(back.expires_at(), 250);
+    }
+
+    #[test]
+    fn records_stored_before_remember_me_load_as_persistent() {
+        let mut v = serde_json::to_value(record()).unwrap();
+        assert_eq!(v["persistent"], false);
+        v.as_object_mut().unwrap().remove("persistent");
+        let back: SessionRecord = serde_json::from_value(v).unwrap();
+        assert!(back.persistent);
+    }
+
+    #[test]
+    fn records_stored_before_freshness_load_as_authenticated_at_creation() {
+        let mut v = serde_json::to_value(record()).unwrap();
+        assert_eq!(v["authenticatedAt"], 140);
+        v.as_object_mut().unwrap().remove("authenticatedAt");
+        let back: SessionRecord = serde_json::from_value(v).unwrap();
+        assert_eq!(back.authenticated_at, back.created_at);
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use crate::error::SessionError;
 use crate::id::{IdHash, SessionId};
-use crate::limits::{MAX_DEVICE_LEN, MAX_USER_LEN};
+use crate::limits::{MAX_AUTH_AGE, MAX_DEVICE_LEN, MAX_USER_LEN};
 use crate::policy::Policy;
 pub use crate::record::SessionRecord;
 use crate::token::Claims;
@@ -25,6 +25,21 @@ pub struct NewSession {
     pub device: String,
     /// Initial data: a JSON object as text, at most `policy.max_data_bytes`.
     pub data: String,
+    /// "Remember me": `true` gives a cookie that lives until the session's hard cap, `false`
+    /// a browser-session cookie (no `Max-Age`). Kept in the record, so rotation keeps it.
+    pub persistent: bool,
+}
+
+impl NewSession {
+    /// A persistent session of `user` with no device label and empty data (`{}`).
+    pub fn for_user(user: impl Into<String>) -> NewSession {
+        NewSession {
+            user: user.into(),
+            device: String::new(),
+            data: "{}".to_owned(),
+            persistent: true,
+        }
+    }
 }
 
 /// Where a session is placed: the shard and the ring epoch that chose it.
@@ -85,6 +100,12 @@ pub fn cookie_max_age(record: &SessionRecord, now: u64) -> u64 {
     record.absolute_expires_at.saturating_sub(now)
 }
 
+/// The cookie's `Max-Age` for this record: until the hard cap for a persistent session, none
+/// (a browser-session cookie) otherwise.
+pub fn cookie_lifetime(record: &SessionRecord, now: u64) -> Option<u64> {
+    record.persistent.then(|| cookie_max_age(record, now))
+}
+
 /// A new session's record for `id`, placed at `placement`.
 pub fn create(
     policy: &Policy,
@@ -109,6 +130,9 @@ pub fn create(
         absolute_expires_at: absolute,
         shard: placement.shard.clone(),
         epoch: placement.epoch,
+        persistent: new.persistent,
+        authenticated_at: now,
+        successor: None,
     })
 }
 
@@ -116,16 +140,18 @@ pub fn create(
 /// most `policy.max_sessions_per_user` remain: the least recently used first.
 pub fn sessions_to_evict(policy: &Policy, live: &[SessionRecord]) -> Vec<IdHash> {
     let keep = policy.max_sessions_per_user.saturating_sub(1);
-    if live.len() <= keep {
+    // Old records of a rotation (in their grace window) are not sessions of their own.
+    let mut by_use: Vec<&SessionRecord> = live.iter().filter(|r| r.successor.is_none()).collect();
+    if by_use.len() <= keep {
         return Vec::new();
     }
-    let mut by_use: Vec<&SessionRecord> = live.iter().collect();
     by_use.sort_unstable_by(|a, b| {
         (a.last_seen, a.created_at, &a.id_hash).cmp(&(b.last_seen, b.created_at, &b.id_hash))
     });
+    let excess = by_use.len() - keep;
     by_use
         .iter()
-        .take(live.len() - keep)
+        .take(excess)
         .map(|r| r.id_hash.clone())
         .collect()
 }
@@ -158,6 +184,42 @@ fn slide(policy: &Policy, record: &mut SessionRecord, now: u64) {
         .saturating_add(policy.idle_timeout)
         .min(record.absolute_expires_at)
         .max(record.idle_expires_at.min(record.absolute_expires_at));
+}
+
+/// Checks a freshness demand: `max_auth_age` seconds at most ([`MAX_AUTH_AGE`]).
+pub fn validate_max_auth_age(max_auth_age: u64) -> Result<(), SessionError> {
+    if max_auth_age > MAX_AUTH_AGE {
+        return Err(SessionError::invalid(
+            "max_auth_age must be 0 ..= 315360000 seconds",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the user authenticated at most `max_auth_age` seconds before `now`; otherwise
+/// [`SessionError::ReauthRequired`]. A clock that went back counts as fresh.
+pub fn check_fresh(
+    record: &SessionRecord,
+    max_auth_age: u64,
+    now: u64,
+) -> Result<(), SessionError> {
+    validate_max_auth_age(max_auth_age)?;
+    if now.saturating_sub(record.authenticated_at) > max_auth_age {
+        return Err(SessionError::ReauthRequired {
+            authenticated_at: record.authenticated_at,
+        });
+    }
+    Ok(())
+}
+
+/// The record after the user proved who they are again at `now`: `authenticated_at` moves to
+/// `now` (never back), same id, version bumped (a write that read the old record is stale).
+pub fn reauthenticate(policy: &Policy, record: &SessionRecord, now: u64) -> SessionRecord {
+    let mut next = record.clone();
+    next.authenticated_at = record.authenticated_at.max(now);
+    next.version = record.version.saturating_add(1);
+    slide(policy, &mut next, now);
+    next
 }
 
 /// The record after replacing its data, if `expected_version` is the current one.
@@ -201,6 +263,27 @@ pub fn rotate(
     Ok(next)
 }
 
+/// The old record of a rotation inside the grace window: it points at `successor`, is bumped
+/// one version (a writer that read it is stale) and lives `policy.rotation_grace` seconds
+/// more at most (never past its own deadlines). `None` when the policy has no grace window.
+pub fn forward(
+    policy: &Policy,
+    record: &SessionRecord,
+    successor: &IdHash,
+    now: u64,
+) -> Option<SessionRecord> {
+    if policy.rotation_grace == 0 {
+        return None;
+    }
+    let mut old = record.clone();
+    old.successor = Some(successor.clone());
+    old.version = record.version.saturating_add(1);
+    old.idle_expires_at = now
+        .saturating_add(policy.rotation_grace)
+        .min(record.expires_at());
+    Some(old)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +295,7 @@ mod tests {
             touch_interval: 10,
             max_data_bytes: 64,
             max_sessions_per_user: 3,
+            rotation_grace: 0,
         }
     }
 
@@ -220,6 +304,7 @@ mod tests {
             user: "alice".into(),
             device: "laptop".into(),
             data: r#"{"n":1}"#.into(),
+            persistent: true,
         }
     }
 
@@ -348,5 +433,91 @@ mod tests {
         );
         assert_eq!(cookie_max_age(&r, 1000), 250);
         assert_eq!(cookie_max_age(&r, 2000), 0);
+        assert_eq!(cookie_lifetime(&r, 1000), Some(250));
+    }
+
+    #[test]
+    fn freshness_is_kept_through_rotation_and_renewed_by_reauthentication() {
+        let p = policy();
+        let r = create(&p, &id(1), &new_session(), &place(), 1000).unwrap();
+        assert_eq!((r.created_at, r.authenticated_at), (1000, 1000));
+        assert_eq!(check_fresh(&r, 30, 1030), Ok(()));
+        assert_eq!(
+            check_fresh(&r, 30, 1031),
+            Err(SessionError::ReauthRequired {
+                authenticated_at: 1000
+            })
+        );
+        assert_eq!(check_fresh(&r, 0, 1000), Ok(()));
+        assert_eq!(check_fresh(&r, 5, 900), Ok(()), "a clock that went back");
+        assert_eq!(
+            check_fresh(&r, MAX_AUTH_AGE + 1, 1000).unwrap_err().code(),
+            "invalid_input"
+        );
+        let rot = rotate(&p, &r, &id(2).storage_key(), 1040).unwrap();
+        assert_eq!(rot.authenticated_at, 1000, "rotation keeps it");
+        let re = reauthenticate(&p, &rot, 1050);
+        assert_eq!(
+            (
+                re.id_hash.clone(),
+                re.authenticated_at,
+                re.version,
+                re.last_seen
+            ),
+            (rot.id_hash.clone(), 1050, rot.version + 1, 1050)
+        );
+        assert_eq!((re.created_at, re.absolute_expires_at), (1000, 1250));
+        assert_eq!(check_fresh(&re, 30, 1080), Ok(()));
+        assert_eq!(reauthenticate(&p, &re, 1049).authenticated_at, 1050);
+        let e = check_fresh(&re, 1, 1100).unwrap_err();
+        assert_eq!(
+            (e.code(), e.http_status(), e.ends_session()),
+            ("reauth_required", 401, false)
+        );
+    }
+
+    #[test]
+    fn forwarding_lives_for_the_grace_window_only_and_is_never_evicted_or_counted() {
+        let mut p = policy();
+        assert_eq!(
+            forward(
+                &p,
+                &create(&p, &id(1), &new_session(), &place(), 1000).unwrap(),
+                &id(2).storage_key(),
+                1000
+            ),
+            None
+        );
+        p.rotation_grace = 30;
+        let r = create(&p, &id(1), &new_session(), &place(), 1000).unwrap();
+        let f = forward(&p, &r, &id(2).storage_key(), 1010).unwrap();
+        assert_eq!(f.successor, Some(id(2).storage_key()));
+        assert_eq!(
+            (f.version, f.idle_expires_at, f.id_hash.clone()),
+            (2, 1040, r.id_hash.clone())
+        );
+        assert!(f.is_alive(1039) && !f.is_alive(1040));
+        // Near the hard cap the window is shorter, never longer.
+        let late = forward(&p, &r, &id(2).storage_key(), 1090).unwrap();
+        assert_eq!(late.idle_expires_at, 1100);
+        p.max_sessions_per_user = 1;
+        assert!(sessions_to_evict(&p, std::slice::from_ref(&f)).is_empty());
+        assert_eq!(sessions_to_evict(&p, &[f, r.clone()]), vec![r.id_hash]);
+    }
+
+    #[test]
+    fn remember_me_off_survives_rotation_and_touch() {
+        let p = policy();
+        let mut n = new_session();
+        n.persistent = false;
+        let r = create(&p, &id(1), &n, &place(), 1000).unwrap();
+        assert_eq!(cookie_lifetime(&r, 1000), None);
+        let t = touch(&p, &r, 1050).unwrap();
+        let rot = rotate(&p, &t, &id(2).storage_key(), 1060).unwrap();
+        assert!(!rot.persistent);
+        assert_eq!(cookie_lifetime(&rot, 1060), None);
+        // The server-side deadlines still apply.
+        assert_eq!(rot.absolute_expires_at, 1250);
+        assert!(!rot.is_alive(1250));
     }
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
-use crate::limits::MAX_SESSIONS_PER_USER;
+use crate::limits::{MAX_SESSIONS_PER_USER, MAX_SUCCESSOR_HOPS};
 use crate::policy::Policy;
 use crate::session::{self, SessionRecord};
 use crate::store::{decide, SessionStore};
@@ -34,12 +34,16 @@ pub enum ShardOp {
         now: u64,
     },
     /// Reads the live session under `key`, refreshing it when the touch interval has passed,
-    /// then does `then` for its user on this shard.
+    /// checks it is fresh enough if `max_auth_age` is given, then does `then` for its user on
+    /// this shard.
     Authenticate {
         /// Storage key of the token's session.
         key: IdHash,
         /// Current time.
         now: u64,
+        /// Refuse with `reauth_required` (before `then`) if the user authenticated longer ago.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_auth_age: Option<u64>,
         /// What to do next, for the session's user.
         #[serde(default)]
         then: Then,
@@ -55,7 +59,9 @@ pub enum ShardOp {
         /// Current time.
         now: u64,
     },
-    /// Moves the live session under `key` to `new_key` (data kept, old key gone).
+    /// Moves the live session under `key` to `new_key` (data kept). Without a grace window
+    /// the old key is gone; with one it points at `new_key` until the window closes. An old
+    /// key that already has a successor is not rotated again: the answer is its successor.
     Rotate {
         /// Storage key of the current id.
         key: IdHash,
@@ -64,10 +70,21 @@ pub enum ShardOp {
         /// Current time.
         now: u64,
     },
-    /// Deletes the session under `key` (sign-out).
+    /// Marks the live session under `key` freshly authenticated (same id, version bumped).
+    Reauthenticate {
+        /// Storage key.
+        key: IdHash,
+        /// Current time.
+        now: u64,
+    },
+    /// Deletes the session under `key` (sign-out), and its successors if `key` is the old
+    /// key of a rotation in its grace window.
     SignOut {
         /// Storage key.
         key: IdHash,
+        /// Current time (records already expired at `now` are not followed).
+        #[serde(default)]
+        now: u64,
     },
     /// The live sessions of `user` on this shard.
     List {
@@ -130,6 +147,7 @@ pub enum Revoked {
 /// The answer to a [`ShardOp`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case", deny_unknown_fields)]
+#[allow(clippy::large_enum_variant)] // one reply per shard call, moved once: boxing buys nothing
 pub enum Reply {
     /// Done, nothing to say (sign-in).
     Done,
@@ -162,7 +180,16 @@ pub enum Reply {
         /// The reply of [`Then`], if there was one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         then: Option<Box<Reply>>,
+        /// How many rotations the asked-for key is behind `record` (0: it is the record's
+        /// own key; more: an old token inside the rotation grace window, answered with its
+        /// successor).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        hops: u8,
     },
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 /// Something that runs shard operations: a store (locally, through the blanket impl) or a
@@ -196,8 +223,16 @@ pub async fn execute<S: SessionStore>(
             store.create(&record).await?;
             Ok(Reply::Done)
         }
-        ShardOp::Authenticate { key, now, then } => {
-            let (record, touched) = authenticate(store, policy, &key, now).await?;
+        ShardOp::Authenticate {
+            key,
+            now,
+            max_auth_age,
+            then,
+        } => {
+            let (record, touched, hops) = authenticate(store, policy, &key, now).await?;
+            if let Some(age) = max_auth_age {
+                session::check_fresh(&record, age, now)?;
+            }
             let then = match then {
                 Then::Nothing => None,
                 Then::List => Some(list(store, &record.user, now).await?),
@@ -208,6 +243,7 @@ pub async fn execute<S: SessionStore>(
                 record,
                 touched,
                 then: then.map(Box::new),
+                hops,
             })
         }
         ShardOp::Update {
@@ -216,20 +252,21 @@ pub async fn execute<S: SessionStore>(
             data,
             now,
         } => {
-            let record = live(store, &key, now).await?;
+            // An old token writes through to its successor, compare-and-set on the version
+            // the writer read: it can never write a stale version.
+            let (record, hops) = resolve(store, &key, now).await?;
             let next = session::update(policy, &record, version, &data, now)?;
             store.compare_and_set(&next, version).await?;
-            Ok(written(next))
+            Ok(written(next, hops))
         }
-        ShardOp::Rotate { key, new_key, now } => {
-            let record = live(store, &key, now).await?;
-            let next = session::rotate(policy, &record, &new_key, now)?;
-            store.replace(&key, record.version, &next).await?;
-            Ok(written(next))
+        ShardOp::Rotate { key, new_key, now } => rotate(store, policy, &key, &new_key, now).await,
+        ShardOp::Reauthenticate { key, now } => {
+            let (record, hops) = resolve(store, &key, now).await?;
+            let next = session::reauthenticate(policy, &record, now);
+            store.compare_and_set(&next, record.version).await?;
+            Ok(written(next, hops))
         }
-        ShardOp::SignOut { key } => Ok(Reply::Deleted {
-            existed: store.delete(&key).await?,
-        }),
+        ShardOp::SignOut { key, now } => sign_out(store, key, now).await,
         ShardOp::List { user, now } => list(store, &user, now).await,
         ShardOp::RevokeUser { user } => revoke_user(store, &user).await,
         ShardOp::Revoke { user, key, now } => revoke(store, &user, &key, now).await,
@@ -239,12 +276,97 @@ pub async fn execute<S: SessionStore>(
     }
 }
 
-fn written(record: SessionRecord) -> Reply {
+fn written(record: SessionRecord, hops: u8) -> Reply {
     Reply::Session {
         record,
         touched: true,
         then: None,
+        hops,
     }
+}
+
+/// The live record under `key`, following successors (rotations inside their grace window):
+/// the current record and how many rotations `key` is behind it. A successor that is gone
+/// (signed out, revoked) or a chain longer than [`MAX_SUCCESSOR_HOPS`] is `NotFound`.
+async fn resolve<S: SessionStore>(
+    store: &S,
+    key: &IdHash,
+    now: u64,
+) -> Result<(SessionRecord, u8), SessionError> {
+    let mut record = live(store, key, now).await?;
+    let mut hops = 0u8;
+    while let Some(next) = record.successor.clone() {
+        if hops >= MAX_SUCCESSOR_HOPS {
+            return Err(SessionError::NotFound);
+        }
+        record = live(store, &next, now).await?;
+        hops += 1;
+    }
+    Ok((record, hops))
+}
+
+async fn rotate<S: SessionStore>(
+    store: &S,
+    policy: &Policy,
+    key: &IdHash,
+    new_key: &IdHash,
+    now: u64,
+) -> Result<Reply, SessionError> {
+    let (record, hops) = resolve(store, key, now).await?;
+    if hops > 0 {
+        // Already rotated (a concurrent rotation, or a tab that had not caught up): answer
+        // with the successor, never a second one.
+        return Ok(Reply::Session {
+            record,
+            touched: false,
+            then: None,
+            hops,
+        });
+    }
+    let next = session::rotate(policy, &record, new_key, now)?;
+    let Some(old) = session::forward(policy, &record, new_key, now) else {
+        store.replace(key, record.version, &next).await?;
+        return Ok(written(next, 0));
+    };
+    // Successor first, then the old record forwarded to it (compare-and-set): a failure in
+    // between leaves an unreachable successor that expires, never a dangling old token.
+    let created = match store.create(&next).await {
+        Ok(()) => true,
+        // A store without atomic operations, and a concurrent rotation to the same (derived)
+        // successor: it is there already.
+        Err(StoreError::AlreadyExists) => false,
+        Err(e) => return Err(e.into()),
+    };
+    if let Err(e) = store.compare_and_set(&old, record.version).await {
+        if created {
+            store.delete(&next.id_hash).await?;
+        } else if let Ok((current, hops)) = resolve(store, key, now).await {
+            // The concurrent rotation forwarded the old record first.
+            return Ok(written(current, hops));
+        }
+        return Err(e.into());
+    }
+    if created {
+        Ok(written(next, 0))
+    } else {
+        Ok(written(live(store, new_key, now).await?, 0))
+    }
+}
+
+/// Deletes `key` and, if it is the old key of a rotation, its successors.
+async fn sign_out<S: SessionStore>(
+    store: &S,
+    key: IdHash,
+    now: u64,
+) -> Result<Reply, SessionError> {
+    let mut existed = false;
+    let mut next = Some(key);
+    for _ in 0..=MAX_SUCCESSOR_HOPS {
+        let Some(k) = next.take() else { break };
+        next = store.get(&k, now).await?.and_then(|r| r.successor);
+        existed |= store.delete(&k).await?;
+    }
+    Ok(Reply::Deleted { existed })
 }
 
 async fn live<S: SessionStore>(
@@ -262,31 +384,40 @@ async fn authenticate<S: SessionStore>(
     policy: &Policy,
     key: &IdHash,
     now: u64,
-) -> Result<(SessionRecord, bool), SessionError> {
-    let record = live(store, key, now).await?;
+) -> Result<(SessionRecord, bool, u8), SessionError> {
+    let (record, hops) = resolve(store, key, now).await?;
     match session::touch(policy, &record, now) {
         Some(next) => {
             store
-                .touch(key, next.last_seen, next.idle_expires_at)
+                .touch(&record.id_hash, next.last_seen, next.idle_expires_at)
                 .await?;
-            Ok((next, true))
+            Ok((next, true, hops))
         }
-        None => Ok((record, false)),
+        None => Ok((record, false, hops)),
     }
 }
 
 async fn list<S: SessionStore>(store: &S, user: &str, now: u64) -> Result<Reply, SessionError> {
     session::validate_user(user)?;
     let found = store.list_by_user(user, now, MAX_SESSIONS_PER_USER).await?;
+    // Old records of a rotation in their grace window are not sessions of their own.
+    let current = found.into_iter().filter(|r| r.successor.is_none());
     Ok(Reply::Records {
-        records: decide::list(found, user, now, MAX_SESSIONS_PER_USER),
+        records: decide::list(current, user, now, MAX_SESSIONS_PER_USER),
     })
 }
 
 async fn revoke_user<S: SessionStore>(store: &S, user: &str) -> Result<Reply, SessionError> {
     session::validate_user(user)?;
+    // Old records of rotations (grace window) go too, but are not sessions to count.
+    let forwarded = store
+        .list_by_user(user, 0, MAX_SESSIONS_PER_USER)
+        .await?
+        .iter()
+        .filter(|r| r.successor.is_some())
+        .count() as u64;
     Ok(Reply::Count {
-        n: store.delete_by_user(user).await?,
+        n: store.delete_by_user(user).await?.saturating_sub(forwarded),
     })
 }
 

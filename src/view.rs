@@ -52,6 +52,10 @@ macro_rules! views {
                 pub shard: &'a str,
                 /// Ring epoch of the placement.
                 pub epoch: u32,
+                /// Whether the cookie outlives the browser session (`false`: no `Max-Age`).
+                pub persistent: bool,
+                /// When the user last proved who they are (sign-in or re-authentication).
+                pub authenticated_at: u64,
             }
 
             impl<'a> SessionView<'a> {
@@ -70,6 +74,8 @@ macro_rules! views {
                         expires_at: r.expires_at(),
                         shard: &r.shard,
                         epoch: r.epoch,
+                        persistent: r.persistent,
+                        authenticated_at: r.authenticated_at,
                     })
                 }
             }
@@ -144,12 +150,17 @@ mod tests {
             absolute_expires_at: 40,
             shard: "s".into(),
             epoch: 1,
+            persistent: false,
+            authenticated_at: 15,
+            successor: None,
         };
         let snake = serde_json::to_value(snake::SessionView::of(&r).unwrap()).unwrap();
         let camel = serde_json::to_value(camel::SessionView::of(&r).unwrap()).unwrap();
         assert_eq!(snake["idle_expires_at"], 30);
         assert_eq!(camel["idleExpiresAt"], 30);
         assert_eq!(snake["data"]["theme"], "dark");
+        assert_eq!(snake["persistent"], false);
+        assert_eq!(camel["authenticatedAt"], 15);
         let names = |v: &serde_json::Value| -> Vec<String> {
             let mut k: Vec<String> = v
                 .as_object()

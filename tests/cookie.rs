@@ -1,7 +1,7 @@
 //! Cookie tests: pinned attribute output, the exact 4096-byte boundary, bounded parsing.
 
 use edge_session::cookie::{CookieHeaderError, MAX_COOKIE_HEADER_LEN, SET_COOKIE_PREFIX_LEN};
-use edge_session::{CookieConfig, CookieError, SameSite, MAX_TOKEN_LEN};
+use edge_session::{CookieConfig, CookieError, CookiePrefix, SameSite, MAX_TOKEN_LEN};
 use proptest::prelude::*;
 
 fn line_len(header: &str) -> usize {
@@ -27,7 +27,7 @@ fn safe_defaults_are_pinned() {
 fn other_attributes() {
     let c = CookieConfig {
         name: "sid".into(),
-        host_prefix: false,
+        prefix: CookiePrefix::None,
         same_site: SameSite::Strict,
         path: "/app".into(),
         domain: Some("example.com".into()),
@@ -96,12 +96,13 @@ fn validation_rules() {
     assert_eq!(
         err(CookieConfig {
             domain: Some("example.com".into()),
+            prefix: CookiePrefix::Host,
             ..d()
         }),
-        "cookie_host_prefix"
+        "cookie_host_prefix_domain"
     );
     let plain = || CookieConfig {
-        host_prefix: false,
+        prefix: CookiePrefix::None,
         ..d()
     };
     plain().validate().unwrap();
@@ -149,7 +150,9 @@ fn validation_rules() {
             "{path:?}"
         );
     }
-    for domain in ["", ".", "a b", "a;b", "a/b"] {
+    for domain in [
+        "", ".", "a b", "a;b", "a/b", "a..b", "a.", "-a.com", "a-.com", "..a", "é.com",
+    ] {
         assert_eq!(
             err(CookieConfig {
                 domain: Some(domain.into()),
@@ -226,7 +229,7 @@ fn find_in_a_cookie_header() {
         Some("tok")
     );
     let plain = CookieConfig {
-        host_prefix: false,
+        prefix: CookiePrefix::None,
         ..CookieConfig::default()
     };
     assert_eq!(plain.find("__Host-session=a; session=b"), Some("b"));
@@ -283,4 +286,135 @@ proptest! {
         let (pair, _) = header.split_once(';').unwrap();
         prop_assert_eq!(c.find(pair), Some(v.as_str()));
     }
+}
+
+#[test]
+fn browser_session_cookie_has_no_max_age_and_is_bounded_the_same() {
+    let c = CookieConfig::default();
+    assert_eq!(
+        c.set_session_cookie("abc").unwrap(),
+        "__Host-session=abc; HttpOnly; SameSite=Lax; Secure; Path=/"
+    );
+    assert_eq!(c.set_cookie_for("abc", None), c.set_session_cookie("abc"));
+    assert_eq!(c.set_cookie_for("abc", Some(5)), c.set_cookie("abc", 5));
+    let overhead = line_len(&c.set_session_cookie("").unwrap());
+    let fits = "a".repeat(4096 - overhead);
+    assert_eq!(line_len(&c.set_session_cookie(&fits).unwrap()), 4096);
+    let over = "a".repeat(4096 - overhead + 1);
+    assert_eq!(
+        c.set_session_cookie(&over).unwrap_err().code(),
+        "cookie_too_large"
+    );
+}
+
+#[test]
+fn a_domain_switches_the_prefix_to_secure_and_host_with_a_domain_is_refused() {
+    let c = CookieConfig {
+        domain: Some("example.com".into()),
+        ..CookieConfig::default()
+    };
+    assert_eq!(c.cookie_name(), "__Secure-session");
+    assert_eq!(
+        c.set_cookie("v", 60).unwrap(),
+        "__Secure-session=v; HttpOnly; SameSite=Lax; Secure; Path=/; Domain=example.com; Max-Age=60"
+    );
+    assert!(c.clear_cookie().starts_with("__Secure-session=; "));
+    assert_eq!(c.find("__Secure-session=tok"), Some("tok"));
+    assert_eq!(c.find("__Host-session=tok"), None);
+    let host = CookieConfig {
+        prefix: CookiePrefix::Host,
+        ..c.clone()
+    };
+    let e = host.set_cookie("v", 60).unwrap_err();
+    assert_eq!(e.code(), "cookie_host_prefix_domain");
+    assert!(e.to_string().contains("Domain"));
+    // A name spelled with the prefix is held to the same rule.
+    let spelled = CookieConfig {
+        name: "__Host-x".into(),
+        prefix: CookiePrefix::None,
+        ..c.clone()
+    };
+    assert_eq!(
+        spelled.validate().unwrap_err().code(),
+        "cookie_host_prefix_domain"
+    );
+    let secure = CookieConfig {
+        prefix: CookiePrefix::Secure,
+        domain: None,
+        ..c.clone()
+    };
+    assert_eq!(secure.cookie_name(), "__Secure-session");
+    assert_eq!(CookiePrefix::parse("HOST"), Some(CookiePrefix::Host));
+    assert_eq!(CookiePrefix::parse("hosts"), None);
+    // A leading dot, a 63-byte label and a 253-byte name are accepted; one byte more is not.
+    let label = "a".repeat(63);
+    for ok in [".example.com".to_owned(), format!("{label}.com")] {
+        let c = CookieConfig {
+            domain: Some(ok.clone()),
+            ..CookieConfig::default()
+        };
+        c.validate().unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+    let long = [label.as_str(); 4].join(".");
+    let fits = &long[..253];
+    for (d, good) in [
+        (fits.to_owned(), true),
+        (format!("{label}a.com"), false),
+        (format!("{fits}b"), false),
+    ] {
+        let c = CookieConfig {
+            domain: Some(d.clone()),
+            ..CookieConfig::default()
+        };
+        assert_eq!(c.validate().is_ok(), good, "{} bytes", d.len());
+    }
+}
+
+#[test]
+fn partitioned_needs_secure_and_counts_in_the_size() {
+    let p = CookieConfig {
+        partitioned: true,
+        ..CookieConfig::default()
+    };
+    assert_eq!(
+        p.set_cookie("v", 1).unwrap(),
+        "__Host-session=v; HttpOnly; SameSite=Lax; Partitioned; Secure; Path=/; Max-Age=1"
+    );
+    assert!(p.clear_cookie().contains("; Partitioned"));
+    let insecure = CookieConfig {
+        secure: false,
+        prefix: CookiePrefix::None,
+        ..p.clone()
+    };
+    assert_eq!(
+        insecure.validate().unwrap_err().code(),
+        "cookie_partitioned_insecure"
+    );
+    // Domain and Partitioned are counted: a value that just fits without them is too large
+    // with them, by exactly their bytes.
+    let plain = CookieConfig::default();
+    let both = CookieConfig {
+        domain: Some("sub.example.com".into()),
+        partitioned: true,
+        ..CookieConfig::default()
+    };
+    let overhead = |c: &CookieConfig| line_len(&c.set_cookie("", 86_400).unwrap());
+    let extra = "; Partitioned".len() + "; Domain=sub.example.com".len() + "__Secure-".len()
+        - "__Host-".len();
+    assert_eq!(overhead(&both), overhead(&plain) + extra);
+    let fits_plain = "a".repeat(4096 - overhead(&plain));
+    assert!(plain.set_cookie(&fits_plain, 86_400).is_ok());
+    assert_eq!(
+        both.set_cookie(&fits_plain, 86_400),
+        Err(CookieError::TooLarge { len: 4096 + extra })
+    );
+    let fits_both = "a".repeat(4096 - overhead(&both));
+    assert_eq!(
+        line_len(&both.set_cookie(&fits_both, 86_400).unwrap()),
+        4096
+    );
+    assert_eq!(
+        line_len(&both.set_session_cookie(&fits_both).unwrap()),
+        4096 - "; Max-Age=86400".len()
+    );
 }

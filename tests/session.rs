@@ -39,6 +39,7 @@ fn policy() -> Policy {
         touch_interval: 60,
         max_data_bytes: 1024,
         max_sessions_per_user: 8,
+        rotation_grace: 0,
     }
 }
 
@@ -54,6 +55,7 @@ fn new(user: &str, data: &str) -> NewSession {
         user: user.into(),
         device: "test".into(),
         data: data.into(),
+        persistent: true,
     }
 }
 
@@ -72,7 +74,7 @@ fn full_lifecycle() {
     let m = manager(MemoryShards::new());
     let issued = block_on(m.create(sid(1), &new("alice", r#"{"cart":[]}"#), T0)).unwrap();
     assert!(issued.token.len() < 160);
-    assert_eq!(issued.max_age, 3600);
+    assert_eq!(issued.max_age, Some(3600));
     assert_eq!(issued.record.shard, m.ring().locate(b"alice"));
 
     let auth = block_on(m.authenticate(&issued.token, T0 + 1)).unwrap();
@@ -108,7 +110,11 @@ fn full_lifecycle() {
         ),
         (r#"{"cart":[1]}"#, 3, T0)
     );
-    assert_eq!(rotated.max_age, 3600 - 4, "rotation keeps the hard cap");
+    assert_eq!(
+        rotated.max_age,
+        Some(3600 - 4),
+        "rotation keeps the hard cap"
+    );
 
     block_on(m.destroy(&rotated.token, T0 + 6)).unwrap();
     assert_eq!(
@@ -120,6 +126,217 @@ fn full_lifecycle() {
         block_on(m.authenticate("garbage", T0)).unwrap_err().code(),
         "invalid_token"
     );
+}
+
+#[test]
+fn remember_me_off_gives_browser_session_cookies_through_rotation() {
+    let m = manager(MemoryShards::new());
+    let mut n = new("bob", "{}");
+    n.persistent = false;
+    let issued = block_on(m.create(sid(1), &n, T0)).unwrap();
+    assert_eq!(issued.max_age, None);
+    let auth = block_on(m.authenticate(&issued.token, T0 + 100)).unwrap();
+    assert!(auth.touched && !auth.record.persistent);
+    let rotated = block_on(m.rotate(&issued.token, sid(2), T0 + 101)).unwrap();
+    assert_eq!(rotated.max_age, None, "the choice is kept in the record");
+    let cookie = edge_session::CookieConfig::default()
+        .set_cookie_for(&rotated.token, rotated.max_age)
+        .unwrap();
+    assert!(!cookie.contains("Max-Age") && !cookie.contains("Expires"));
+    // Server-side deadlines still apply: idle timeout from the last use.
+    let idle = policy().idle_timeout;
+    let late = block_on(m.authenticate(&rotated.token, T0 + 101 + idle)).unwrap_err();
+    assert_eq!(late.http_status(), 401, "{late}");
+}
+
+#[test]
+fn freshness_survives_rotation_and_reauthentication_renews_it_without_a_new_id() {
+    let m = manager(MemoryShards::new());
+    let issued = block_on(m.create(sid(1), &new("carol", "{}"), T0)).unwrap();
+    assert_eq!(issued.record.authenticated_at, T0);
+    let ok = block_on(m.authenticate_fresh(&issued.token, 300, T0 + 300)).unwrap();
+    assert_eq!(ok.record.authenticated_at, T0);
+    let rotated = block_on(m.rotate(&issued.token, sid(2), T0 + 310)).unwrap();
+    assert_eq!(rotated.record.authenticated_at, T0, "rotation keeps it");
+    let stale = block_on(m.authenticate_fresh(&rotated.token, 300, T0 + 320)).unwrap_err();
+    assert_eq!(
+        stale,
+        SessionError::ReauthRequired {
+            authenticated_at: T0
+        }
+    );
+    assert_eq!(
+        (stale.code(), stale.http_status()),
+        ("reauth_required", 401)
+    );
+    // The session itself is still good for everything else.
+    assert!(block_on(m.authenticate(&rotated.token, T0 + 321)).is_ok());
+    let re = block_on(m.reauthenticate(&rotated.token, T0 + 330)).unwrap();
+    assert_eq!(re.id_hash, rotated.record.id_hash, "same id");
+    assert_eq!(re.authenticated_at, T0 + 330);
+    assert_eq!(re.version, rotated.record.version + 1);
+    let fresh = block_on(m.authenticate_fresh(&rotated.token, 300, T0 + 400)).unwrap();
+    assert_eq!(fresh.record.authenticated_at, T0 + 330);
+    // A write that read the record before reauthentication is stale.
+    let e = block_on(m.update(&rotated.token, rotated.record.version, "{}", T0 + 401)).unwrap_err();
+    assert_eq!(e.code(), "version_conflict");
+    // Bad input and dead sessions.
+    assert_eq!(
+        block_on(m.authenticate_fresh(&rotated.token, u64::MAX, T0 + 401))
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    assert_eq!(
+        block_on(m.reauthenticate("garbage", T0))
+            .unwrap_err()
+            .code(),
+        "invalid_token"
+    );
+    block_on(m.destroy(&rotated.token, T0 + 402)).unwrap();
+    assert_eq!(
+        block_on(m.reauthenticate(&rotated.token, T0 + 403)).unwrap_err(),
+        SessionError::NotFound
+    );
+}
+
+fn graced(shards: MemoryShards) -> SessionManager<MemoryShards> {
+    let p = Policy {
+        rotation_grace: 30,
+        ..policy()
+    };
+    SessionManager::new(
+        keyring(&[("k1", 1, KeyState::Primary), ("k0", 2, KeyState::Verify)]),
+        ring(&["a", "b", "c", "d"]),
+        p,
+        shards,
+    )
+    .unwrap()
+}
+
+#[test]
+fn inside_the_grace_window_the_old_token_resolves_to_its_one_successor() {
+    let m = graced(MemoryShards::new());
+    let issued = block_on(m.create(sid(1), &new("gus", r#"{"n":1}"#), T0)).unwrap();
+    let old = issued.token.clone();
+    let rotated = block_on(m.rotate(&old, sid(99), T0 + 10)).unwrap();
+    assert_ne!(
+        rotated.record.id_hash,
+        sid(99).storage_key(),
+        "the successor id is derived"
+    );
+    // A second rotation with the old token (a concurrent one, or a tab behind) gives the same
+    // successor, not a second one.
+    let again = block_on(m.rotate(&old, sid(98), T0 + 11)).unwrap();
+    assert_eq!(again.record.id_hash, rotated.record.id_hash);
+    assert_eq!(again.record.version, rotated.record.version);
+    let auth = block_on(m.authenticate(&old, T0 + 12)).unwrap();
+    assert_eq!(auth.record.id_hash, rotated.record.id_hash);
+    let succ = auth
+        .successor
+        .expect("the old token is answered with the successor's");
+    assert_eq!(succ.record.id_hash, rotated.record.id_hash);
+    let via_succ = block_on(m.authenticate(&succ.token, T0 + 13)).unwrap();
+    assert_eq!(via_succ.record.id_hash, rotated.record.id_hash);
+    assert!(via_succ.successor.is_none());
+    // Lists show the session once, under its current id.
+    let list = block_on(m.list_user("gus", T0 + 13)).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].id_hash, rotated.record.id_hash);
+    // Writes through the old token go to the successor with compare-and-set: a stale version
+    // is refused, the current one applies to the successor.
+    let stale = block_on(m.update(&old, issued.record.version, "{}", T0 + 14)).unwrap_err();
+    assert_eq!(stale.code(), "version_conflict");
+    let v = block_on(m.update(&old, rotated.record.version, r#"{"n":2}"#, T0 + 14)).unwrap();
+    assert_eq!(v.id_hash, rotated.record.id_hash);
+    assert_eq!(
+        block_on(m.authenticate(&rotated.token, T0 + 15))
+            .unwrap()
+            .record
+            .data,
+        r#"{"n":2}"#
+    );
+    // A chain: the successor rotates too; the old token follows both hops.
+    let second = block_on(m.rotate(&rotated.token, sid(97), T0 + 20)).unwrap();
+    let far = block_on(m.authenticate(&old, T0 + 21)).unwrap();
+    assert_eq!(far.record.id_hash, second.record.id_hash);
+    assert_eq!(far.successor.unwrap().record.id_hash, second.record.id_hash);
+    // The window closes 30 s after the first rotation.
+    assert_eq!(
+        block_on(m.authenticate(&old, T0 + 40)).unwrap_err(),
+        SessionError::NotFound
+    );
+    assert!(block_on(m.authenticate(&second.token, T0 + 40)).is_ok());
+}
+
+#[test]
+fn the_old_token_never_outlives_sign_out_or_revocation() {
+    let m = graced(MemoryShards::new());
+    // Sign-out with the new token: the old one is dead at once.
+    let a = block_on(m.create(sid(1), &new("hal", "{}"), T0)).unwrap();
+    let a2 = block_on(m.rotate(&a.token, sid(2), T0 + 1)).unwrap();
+    block_on(m.destroy(&a2.token, T0 + 2)).unwrap();
+    assert_eq!(
+        block_on(m.authenticate(&a.token, T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+    assert_eq!(
+        block_on(m.rotate(&a.token, sid(3), T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+    // Sign-out with the old token ends the successor too.
+    let b = block_on(m.create(sid(4), &new("hal", "{}"), T0)).unwrap();
+    let b2 = block_on(m.rotate(&b.token, sid(5), T0 + 1)).unwrap();
+    block_on(m.destroy(&b.token, T0 + 2)).unwrap();
+    assert_eq!(
+        block_on(m.authenticate(&b2.token, T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+    assert_eq!(
+        block_on(m.authenticate(&b.token, T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+    // Revoking the listed (current) id, and revoking everything.
+    let c = block_on(m.create(sid(6), &new("hal", "{}"), T0)).unwrap();
+    let c2 = block_on(m.rotate(&c.token, sid(7), T0 + 1)).unwrap();
+    assert!(block_on(m.revoke("hal", &c2.record.id_hash, T0 + 2)).unwrap());
+    assert_eq!(
+        block_on(m.authenticate(&c.token, T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+    let d = block_on(m.create(sid(8), &new("hal", "{}"), T0)).unwrap();
+    let _d2 = block_on(m.rotate(&d.token, sid(9), T0 + 1)).unwrap();
+    assert_eq!(
+        block_on(m.revoke_user("hal")).unwrap(),
+        1,
+        "d's session; the old records of a, c and d go too, uncounted"
+    );
+    assert_eq!(
+        block_on(m.authenticate(&d.token, T0 + 3)).unwrap_err(),
+        SessionError::NotFound
+    );
+}
+
+#[test]
+fn the_successor_is_found_whichever_key_derived_it() {
+    let shards = MemoryShards::new();
+    let m = graced(shards.clone());
+    let a = block_on(m.create(sid(1), &new("ivy", "{}"), T0)).unwrap();
+    let a2 = block_on(m.rotate(&a.token, sid(2), T0 + 1)).unwrap();
+    // The primary changes inside the window: k0 signs now, k1 (which derived) verifies.
+    let m2 = SessionManager::new(
+        keyring(&[("k0", 2, KeyState::Primary), ("k1", 1, KeyState::Verify)]),
+        ring(&["a", "b", "c", "d"]),
+        Policy {
+            rotation_grace: 30,
+            ..policy()
+        },
+        shards,
+    )
+    .unwrap();
+    let auth = block_on(m2.authenticate(&a.token, T0 + 2)).unwrap();
+    assert_eq!(auth.record.id_hash, a2.record.id_hash);
+    assert!(auth.successor.is_some());
 }
 
 #[test]
@@ -430,6 +647,27 @@ fn every_route_is_one_shard_call_and_a_bad_token_none() {
         *t.borrow_mut() = next;
     });
     assert_eq!(n, 1, "rotate");
+    assert_eq!(
+        count(&|| drop(block_on(m.authenticate_fresh(&t.borrow(), 1, T0 + 104)).unwrap_err())),
+        1,
+        "a stale freshness check"
+    );
+    assert_eq!(
+        count(&|| drop(block_on(m.reauthenticate(&t.borrow(), T0 + 104)).unwrap())),
+        1,
+        "reauthenticate"
+    );
+    assert_eq!(
+        count(&|| drop(block_on(m.authenticate_fresh(&t.borrow(), 1, T0 + 104)).unwrap())),
+        1
+    );
+    assert_eq!(
+        count(&|| drop(
+            block_on(m.authenticate_fresh(&t.borrow(), u64::MAX, T0 + 104)).unwrap_err()
+        )),
+        0,
+        "an out-of-range max_auth_age reaches no shard"
+    );
     *other.borrow_mut() = block_on(m.create(sid(3), &new("zoe", "{}"), T0))
         .unwrap()
         .token;

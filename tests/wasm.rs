@@ -127,6 +127,7 @@ async fn session_lifecycle_over_memory_shards() {
         idle_timeout: 100,
         absolute_lifetime: 1000,
         touch_interval: 10,
+        rotation_grace: 0,
         ..Policy::default()
     };
     let shards = MemoryShards::new();
@@ -136,6 +137,7 @@ async fn session_lifecycle_over_memory_shards() {
         user: "alice".into(),
         device: "wasm".into(),
         data: r#"{"n":1}"#.into(),
+        persistent: true,
     };
     // A real id from WebCrypto (getrandom's wasm_js backend) in Node and in Chromium.
     let issued = m

@@ -44,10 +44,15 @@ async function call(method, path, { body, headers = {} } = {}) {
   return json;
 }
 
-/** Sign in: a new session for `user` on `device`. */
-export const signIn = (user, device, data = {}) => call('POST', '/api/sessions', { body: { user, device, data } });
+/** Sign in: a new session for `user` on `device`; `persistent: false` for a browser-session cookie. */
+export const signIn = (user, device, data = {}, persistent = true) =>
+  call('POST', '/api/sessions', { body: { user, device, data, persistent } });
 /** The current session, or an ApiError with status 401. */
 export const current = () => call('GET', '/api/session');
+/** The current session if the user authenticated at most `maxAuthAge` s ago, else 401 `reauth_required`. */
+export const fresh = (maxAuthAge) => call('GET', `/api/session?max_auth_age=${encodeURIComponent(maxAuthAge)}`);
+/** Marks the session freshly authenticated (same id and cookie). */
+export const reauth = () => call('POST', '/api/session/reauth');
 /** Replace the session data, if the session is still at `version` (else 412 `version_conflict`). */
 export const update = (version, data) =>
   call('PUT', '/api/session', { body: { data }, headers: { 'if-match': `"${version}"` } });

@@ -1,5 +1,6 @@
-// The demo page: sign in, the session with live expiry, versioned data edits, id rotation,
-// devices, and the ring (live picture plus a what-if panel on the wasm core).
+// The demo page: sign in (with "remember me"), the session with live expiry, versioned data
+// edits, id rotation, a sensitive action that needs a fresh sign-in (and the re-authentication
+// it asks for), devices, and the ring (live picture plus a what-if panel on the wasm core).
 
 import * as api from './api.js';
 import { loadCore, positionOf, ringFromConfig } from './core.js';
@@ -8,6 +9,14 @@ import { renderRing } from './ring-view.js';
 import { WhatIf } from './whatif.js';
 
 const $ = (id) => document.getElementById(id);
+
+/** How recent a sign-in the sensitive action demands, in seconds (`?fresh_age=` 0..3600 overrides it). */
+const FRESH_AGE = (() => {
+  const q = new URLSearchParams(location.search).get('fresh_age');
+  return q !== null && /^\d{1,4}$/.test(q) && Number(q) <= 3600 ? Number(q) : 30;
+})();
+/** 401s that leave the session valid: it needs a fresh sign-in, or a backend credential. */
+const SESSION_KEPT = new Set(['reauth_required', 'signin_required']);
 
 const state = {
   session: null, // SessionView
@@ -65,6 +74,8 @@ function showSignedOut(message, kind = 'info') {
   $('signin').hidden = false;
   $('conflict').hidden = true;
   $('rotated').hidden = true;
+  $('reauth').hidden = true;
+  $('sensitive-ok').hidden = true;
   if (message) say(message, kind);
   renderLiveRing();
 }
@@ -82,6 +93,10 @@ function showSession(view, { replaceData = true } = {}) {
   $('s-shard').textContent = view.shard;
   $('s-epoch').textContent = String(view.epoch);
   $('s-created').textContent = clock(view.created_at);
+  $('s-auth-at').textContent = `(${clock(view.authenticated_at)})`;
+  $('s-cookie').textContent = view.persistent
+    ? 'remembered: kept until the absolute expiry'
+    : 'this browser session only (no Max-Age)';
   $('s-idle').dateTime = iso(view.idle_expires_at);
   $('s-idle').title = clock(view.idle_expires_at);
   $('s-absolute').dateTime = iso(view.absolute_expires_at);
@@ -102,6 +117,7 @@ function tick() {
   if (!v) return;
   const now = api.serverNow();
   $('s-idle').textContent = countdown(v.idle_expires_at - now);
+  $('s-auth').textContent = ago(v.authenticated_at);
   $('s-absolute').textContent = `${countdown(v.absolute_expires_at - now)} (${clock(v.absolute_expires_at)})`;
   // At expiry ask the server once: it decides, the page only displays.
   if (Math.min(v.idle_expires_at, v.absolute_expires_at) <= now && !expiryCheck) {
@@ -114,7 +130,7 @@ function tick() {
 
 /** Errors: a 401 means the session ended; anything else is reported in the status line. */
 function handle(e, what) {
-  if (e instanceof api.ApiError && e.status === 401 && state.session) {
+  if (e instanceof api.ApiError && e.status === 401 && state.session && !SESSION_KEPT.has(e.code)) {
     showSignedOut('Your session has ended (signed out elsewhere, revoked or expired). Sign in again.', 'warn');
     return;
   }
@@ -249,7 +265,7 @@ $('signin-form').addEventListener('submit', (e) => {
     return;
   }
   busy($('signin-btn'), 'Signing in', async () => {
-    const view = await api.signIn(user, device, {});
+    const view = await api.signIn(user, device, {}, $('remember').checked);
     showSession(view);
     say(`Signed in as ${view.user} on ${view.device}.`);
     $('session-h').focus();
@@ -314,10 +330,44 @@ $('rotate-btn').addEventListener('click', () => busy($('rotate-btn'), 'Rotating'
   const note = $('rotated');
   note.replaceChildren('Session id rotated: ', Object.assign(document.createElement('code'), { textContent: old, className: 'old-id' }),
     ' → ', Object.assign(document.createElement('code'), { textContent: view.id, className: 'new-id' }),
-    '. The old id no longer works.');
+    '. The old id keeps working as the new one only for the rotation grace window (30 s by default).');
   note.hidden = false;
   say(view.id !== old ? 'Session id rotated; your data was kept.' : 'Rotation returned the same id.', view.id !== old ? 'info' : 'warn');
   await loadDevices();
+}));
+
+/** The sensitive action: allowed with a fresh sign-in, else the re-authentication prompt. */
+async function sensitive() {
+  $('sensitive-ok').hidden = true;
+  try {
+    const view = await api.fresh(FRESH_AGE);
+    showSession(view, { replaceData: false });
+    $('reauth').hidden = true;
+    const ok = $('sensitive-ok');
+    ok.textContent = `Allowed: you authenticated ${ago(view.authenticated_at)}, within ${FRESH_AGE} s.`;
+    ok.hidden = false;
+    say('Sensitive action done.');
+  } catch (e) {
+    if (!(e instanceof api.ApiError && e.code === 'reauth_required')) throw e;
+    const v = state.session;
+    $('reauth-msg').textContent = `This action needs a sign-in at most ${FRESH_AGE} s old; you authenticated ${v ? ago(v.authenticated_at) : 'too long ago'}. Confirm it's you to continue. Your session stays signed in either way.`;
+    $('reauth').hidden = false;
+    say('Re-authentication required.', 'warn');
+    $('reauth-btn').focus();
+  }
+}
+
+$('fresh-age').textContent = String(FRESH_AGE);
+$('fresh-age-q').textContent = String(FRESH_AGE);
+$('sensitive-btn').addEventListener('click', () => busy($('sensitive-btn'), 'The sensitive action', sensitive));
+
+$('reauth-btn').addEventListener('click', () => busy($('reauth-btn'), 'Re-authenticating', async () => {
+  const id = state.session?.id;
+  const view = await api.reauth();
+  showSession(view, { replaceData: false });
+  $('reauth').hidden = true;
+  say(view.id === id ? 'Re-authenticated: same session id, fresh sign-in time.' : 'Re-authenticated.');
+  await sensitive();
 }));
 
 $('signout-btn').addEventListener('click', () => busy($('signout-btn'), 'Signing out', async () => {

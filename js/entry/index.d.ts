@@ -149,6 +149,10 @@ export interface Session<D extends object = SessionData> {
   expiresAt: number;
   shard: string;
   epoch: number;
+  /** "Remember me": false means a browser-session cookie (no Max-Age), kept through rotation. */
+  persistent: boolean;
+  /** When the user last signed in or re-authenticated (unix seconds); rotation keeps it. */
+  authenticatedAt: number;
 }
 
 /** A record as a store keeps it (`data` is JSON text; times in unix seconds). */
@@ -166,6 +170,10 @@ export interface StoreRecord {
   expiresAt: number;
   shard: string;
   epoch: number;
+  /** Written by the core; records stored before "remember me" lack it (read as true). */
+  persistent?: boolean;
+  /** Written by the core; records stored before freshness lack it (read as createdAt). */
+  authenticatedAt?: number;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -209,6 +217,8 @@ export interface Policy {
   maxDataBytes?: number;
   /** Most sessions per user; more end the least recently used (default 32). */
   maxSessionsPerUser?: number;
+  /** Seconds the old token of a rotation still authenticates, as its successor (default 30, at most 300; 0: none). */
+  rotationGrace?: number;
 }
 
 export interface SessionManagerOptions {
@@ -227,8 +237,8 @@ export interface Issued<D extends object = SessionData> {
   /** The cookie value: a bearer secret, never log it. */
   token: string;
   session: Session<D>;
-  /** Seconds the cookie should live. */
-  maxAge: number;
+  /** Seconds the cookie should live; null for a browser-session cookie (`persistent: false`). */
+  maxAge: number | null;
 }
 
 /** Sessions over a store, with the lifecycle rules of the Rust core. */
@@ -237,8 +247,17 @@ export class SessionManager {
   readonly policy: Required<Policy>;
   /** The shard a new session of `user` goes to. */
   shardFor(user: string): string;
-  create<D extends object = SessionData>(input: { user: string; device?: string; data?: D }): Promise<Issued<D>>;
-  authenticate<D extends object = SessionData>(token: string): Promise<{ session: Session<D>; touched: boolean }>;
+  /** Signs in. `persistent: false` ("remember me" off) gives a browser-session cookie. */
+  create<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean }): Promise<Issued<D>>;
+  /** With `{maxAuthAge}` (seconds): rejects with `reauth_required` (401) unless the user authenticated at most that long ago. */
+  authenticate<D extends object = SessionData>(token: string, opts?: { maxAuthAge?: number }): Promise<{
+    session: Session<D>;
+    touched: boolean;
+    /** Set for the old token of a rotation inside the grace window: set this cookie in its place. */
+    successor?: { token: string; maxAge: number | null };
+  }>;
+  /** After checking the user's credentials again: `authenticatedAt` now, same id and token, version bumped. */
+  reauthenticate<D extends object = SessionData>(token: string): Promise<Session<D>>;
   /** Rejects with `version_conflict` (+ `currentVersion`) when `version` is stale. */
   update<D extends object = SessionData>(token: string, version: number, data: D): Promise<Session<D>>;
   rotate<D extends object = SessionData>(token: string): Promise<Issued<D>>;
@@ -252,17 +271,28 @@ export class SessionManager {
 export interface CookieOptions {
   /** Base name (default "session"). */
   name?: string;
-  /** Prefix `__Host-` (default true; needs secure, path "/" and no domain). */
+  /**
+   * The name prefix: `auto` (default) is `__Host-` without a domain and `__Secure-` with one;
+   * `host` with a domain throws `cookie_host_prefix_domain`. Give this or `hostPrefix`.
+   */
+  prefix?: 'auto' | 'host' | 'secure' | 'none';
+  /** `true` is `prefix: 'host'` (needs secure, path "/", no domain), `false` is `'none'`. */
   hostPrefix?: boolean;
   secure?: boolean;
   httpOnly?: boolean;
   sameSite?: 'Lax' | 'Strict' | 'None';
   path?: string;
+  /** Share the cookie with subdomains: a host name (at most 253 bytes); the prefix becomes `__Secure-`. */
   domain?: string;
+  /** CHIPS `Partitioned` (default false; needs secure). */
+  partitioned?: boolean;
 }
 
-/** The Set-Cookie header value (throws `cookie_too_large` etc. instead of a dropped cookie). */
-export function setCookie(token: string, maxAge: number, opts?: CookieOptions): string;
+/**
+ * The Set-Cookie header value (throws `cookie_too_large` etc. instead of a dropped cookie); a
+ * null or undefined `maxAge` gives a browser-session cookie (no Max-Age).
+ */
+export function setCookie(token: string, maxAge: number | null | undefined, opts?: CookieOptions): string;
 export function clearCookie(opts?: CookieOptions): string;
 /** The cookie's value in a Cookie header, or undefined. */
 export function readCookie(header: string | undefined | null, opts?: CookieOptions): string | undefined;
@@ -376,8 +406,11 @@ export interface KVStore extends PromisedStore {}
 
 /** The session verbs, shared by the Express request helpers and the Hono context variables. */
 export interface SessionVerbs {
-  /** Signs in (ending the current session, if any) and sets the cookie. */
-  signIn<D extends object = SessionData>(input: { user: string; device?: string; data?: D }): Promise<Session<D>>;
+  /**
+   * Signs in (ending the current session, if any) and sets the cookie. `persistent: false`
+   * ("remember me" off): a browser-session cookie (no Max-Age), kept through rotation.
+   */
+  signIn<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean }): Promise<Session<D>>;
   /**
    * Saves new data over the version read (or `expectedVersion`, e.g. from `If-Match`);
    * rejects with `version_conflict` (412) when it is stale, `invalid_token` (401) without a session.
@@ -385,6 +418,10 @@ export interface SessionVerbs {
   saveSession<D extends object = SessionData>(data: D, expectedVersion?: number): Promise<Session<D>>;
   /** New id and cookie, same data (call it after a privilege change). */
   rotateSession<D extends object = SessionData>(): Promise<Session<D>>;
+  /** For a sensitive action: rejects with `reauth_required` (401) unless the user authenticated at most `maxAuthAge` seconds ago. */
+  requireFresh<D extends object = SessionData>(maxAuthAge: number): Promise<Session<D>>;
+  /** After checking the user's credentials again: the session is fresh, same id and cookie. */
+  reauthenticate<D extends object = SessionData>(): Promise<Session<D>>;
   /** Ends the session and clears the cookie. */
   signOut(): Promise<void>;
 }

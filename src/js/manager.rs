@@ -4,7 +4,7 @@
 //! - `keys`: keyring JSON (text or `[{kid, secret, state}]`);
 //! - `ring`: a `Ring`, its JSON, `{epoch, steps}`, `{shards}` or `[{name, weight}]`;
 //! - `policy`: `{idleTimeout, absoluteLifetime, touchInterval, maxDataBytes,
-//!   maxSessionsPerUser}` (seconds / bytes; missing fields take the defaults);
+//!   maxSessionsPerUser, rotationGrace}` (seconds / bytes; missing fields take the defaults);
 //! - `store`: a store object (every shard) or a function `shard => store`;
 //! - `now`: a function returning unix seconds, or a fixed number (tests).
 //!
@@ -28,7 +28,7 @@ use super::record::{session_json, session_to_js};
 use super::ring::ring_from_value;
 use crate::error::SessionError;
 use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
-use crate::limits::{MAX_DEVICE_LEN, MAX_USER_LEN};
+use crate::limits::{MAX_AUTH_AGE, MAX_DEVICE_LEN, MAX_USER_LEN};
 use crate::manager::{Issued, SessionManager};
 use crate::policy::Policy;
 use crate::session::NewSession;
@@ -42,6 +42,7 @@ struct PolicyOpts {
     touch_interval: Option<u64>,
     max_data_bytes: Option<usize>,
     max_sessions_per_user: Option<usize>,
+    rotation_grace: Option<u64>,
 }
 
 fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
@@ -49,7 +50,7 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     if is_nullish(v) {
         return Ok(p);
     }
-    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser}";
+    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace}";
     let text = json_arg(v, "policy", "policy_invalid", 4096)?;
     let o: PolicyOpts = serde_json::from_str(&text).map_err(|_| coded("policy_invalid", SHAPE))?;
     p.idle_timeout = o.idle_timeout.unwrap_or(p.idle_timeout);
@@ -57,6 +58,7 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     p.touch_interval = o.touch_interval.unwrap_or(p.touch_interval);
     p.max_data_bytes = o.max_data_bytes.unwrap_or(p.max_data_bytes);
     p.max_sessions_per_user = o.max_sessions_per_user.unwrap_or(p.max_sessions_per_user);
+    p.rotation_grace = o.rotation_grace.unwrap_or(p.rotation_grace);
     p.validate().map_err(|e| coded(e.code(), &e))?;
     Ok(p)
 }
@@ -126,12 +128,44 @@ fn data_arg(v: &JsValue, limit: usize) -> Result<String, JsValue> {
     }
 }
 
+/// `authenticate`'s options: `undefined`, or `{maxAuthAge}` in seconds (0 ..= 10 years).
+fn max_auth_age_arg(opts: &JsValue) -> Result<Option<u64>, JsValue> {
+    if is_nullish(opts) {
+        return Ok(None);
+    }
+    if !opts.is_object() {
+        return Err(invalid_input("authenticate() options are {maxAuthAge}"));
+    }
+    let v = prop(opts, "maxAuthAge");
+    if is_nullish(&v) {
+        return Ok(None);
+    }
+    let age = u64_arg(&v, "maxAuthAge")?;
+    if age > MAX_AUTH_AGE {
+        return Err(invalid_input("maxAuthAge must be 0 ..= 315360000 seconds"));
+    }
+    Ok(Some(age))
+}
+
+/// "Remember me": absent means `true`; anything but a boolean is refused.
+fn persistent_arg(v: &JsValue) -> Result<bool, JsValue> {
+    if is_nullish(v) {
+        return Ok(true);
+    }
+    v.as_bool()
+        .ok_or_else(|| invalid_input("persistent must be a boolean"))
+}
+
 fn issued(i: &Issued) -> Result<JsValue, JsValue> {
-    // The token is base64url: it needs no escaping inside the JSON string.
+    // The token is base64url: it needs no escaping inside the JSON string. `maxAge` is null for
+    // a browser-session cookie (`setCookie` then writes no Max-Age).
+    let max_age = i
+        .max_age
+        .map_or_else(|| "null".to_owned(), |s| s.to_string());
     parse(&format!(
         r#"{{"token":"{}","maxAge":{},"session":{}}}"#,
         i.token,
-        i.max_age,
+        max_age,
         session_json(&i.record)?
     ))
 }
@@ -195,12 +229,15 @@ impl JsSessionManager {
         Ok(self.inner.manager.placement_for(&user_arg(&user)?).shard)
     }
 
-    /// Signs in: `{user, device?, data?}` -> `{token, session, maxAge}`.
+    /// Signs in: `{user, device?, data?, persistent?}` -> `{token, session, maxAge}`
+    /// (`persistent: false`: `maxAge` is null, a browser-session cookie).
     pub fn create(&self, input: JsValue) -> Promise {
         let limit = self.inner.manager.policy().max_data_bytes;
         let new = (|| {
             if !input.is_object() {
-                return Err(invalid_input("create() takes {user, device?, data?}"));
+                return Err(invalid_input(
+                    "create() takes {user, device?, data?, persistent?}",
+                ));
             }
             let device = prop(&input, "device");
             Ok(NewSession {
@@ -211,6 +248,7 @@ impl JsSessionManager {
                     string_arg(&device, "device", MAX_DEVICE_LEN)?
                 },
                 data: data_arg(&prop(&input, "data"), limit)?,
+                persistent: persistent_arg(&prop(&input, "persistent"))?,
             })
         })();
         let new = match new {
@@ -228,22 +266,41 @@ impl JsSessionManager {
         })
     }
 
-    /// Verifies the token and loads its live session: `{session, touched}`.
-    pub fn authenticate(&self, token: JsValue) -> Promise {
-        let token = match token_arg(&token) {
-            Ok(t) => t,
+    /// Verifies the token and loads its live session: `{session, touched, successor?}`
+    /// (`successor: {token, maxAge}` when `token` is the old token of a rotation inside the
+    /// grace window: hand it out in place of the old one). With
+    /// `{maxAuthAge}` (seconds) it rejects with `reauth_required` (401) unless the user signed
+    /// in or re-authenticated at most that long ago.
+    pub fn authenticate(&self, token: JsValue, opts: JsValue) -> Promise {
+        let args = token_arg(&token).and_then(|t| Ok((t, max_auth_age_arg(&opts)?)));
+        let (token, max_auth_age) = match args {
+            Ok(a) => a,
             Err(e) => return reject(e),
         };
         self.run(move |inner, now| async move {
-            let a = inner
-                .manager
-                .authenticate(&token, now)
-                .await
-                .map_err(|e| session_error(&e))?;
+            let a = match max_auth_age {
+                Some(age) => inner.manager.authenticate_fresh(&token, age, now).await,
+                None => inner.manager.authenticate(&token, now).await,
+            }
+            .map_err(|e| session_error(&e))?;
+            // An old token inside the rotation grace window also gets its successor's token.
+            let successor = match &a.successor {
+                Some(i) => {
+                    let max_age = i
+                        .max_age
+                        .map_or_else(|| "null".to_owned(), |s| s.to_string());
+                    format!(
+                        r#","successor":{{"token":"{}","maxAge":{}}}"#,
+                        i.token, max_age
+                    )
+                }
+                None => String::new(),
+            };
             parse(&format!(
-                r#"{{"session":{},"touched":{}}}"#,
+                r#"{{"session":{},"touched":{}{}}}"#,
                 session_json(&a.record)?,
-                a.touched
+                a.touched,
+                successor
             ))
         })
     }
@@ -267,6 +324,23 @@ impl JsSessionManager {
             let r = inner
                 .manager
                 .update(&token, version, &data, now)
+                .await
+                .map_err(|e| session_error(&e))?;
+            session_to_js(&r)
+        })
+    }
+
+    /// Marks the session freshly authenticated (call it after checking the user's credentials
+    /// again): same id and token, `authenticatedAt` now, version bumped; resolves to the session.
+    pub fn reauthenticate(&self, token: JsValue) -> Promise {
+        let token = match token_arg(&token) {
+            Ok(t) => t,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, now| async move {
+            let r = inner
+                .manager
+                .reauthenticate(&token, now)
                 .await
                 .map_err(|e| session_error(&e))?;
             session_to_js(&r)
@@ -375,6 +449,7 @@ impl JsSessionManager {
             "touchInterval": p.touch_interval,
             "maxDataBytes": p.max_data_bytes,
             "maxSessionsPerUser": p.max_sessions_per_user,
+            "rotationGrace": p.rotation_grace,
         });
         parse(&v.to_string())
     }

@@ -125,6 +125,9 @@ mod tests {
             absolute_expires_at: created + 100,
             shard: "s".into(),
             epoch: 1,
+            persistent: true,
+            authenticated_at: created,
+            successor: None,
         }
     }
 

@@ -11,6 +11,9 @@
 //! |                |        | into the worker instead of a var (a var holds only a few KiB)   |
 //! | `POLICY`       | var    | policy JSON (missing fields take the defaults)                   |
 //! | `COOKIE_NAME`  | var    | cookie name without the `__Host-` prefix (default `session`)     |
+//! | `COOKIE_DOMAIN` | var   | `Domain` for cross-subdomain sessions; the prefix becomes `__Secure-` |
+//! | `COOKIE_PREFIX` | var   | `auto` (default: `__Host-`, `__Secure-` with a domain), `host`, `secure`, `none` |
+//! | `COOKIE_PARTITIONED` | var | `true` adds `Partitioned` (CHIPS); default `false`            |
 //! | `SHARD_CALL`   | var    | `rpc` (default: JS RPC to the shard objects) or `fetch`          |
 //! | `ORIGIN` ...   |        | gateway mode: see [`super::gateway_config`]                      |
 //!
@@ -22,7 +25,7 @@ use worker::Env;
 
 use super::do_store::Transport;
 use super::gateway_config::GatewayConfig;
-use crate::cookie::CookieConfig;
+use crate::cookie::{CookieConfig, CookieError, CookiePrefix};
 use crate::keyring::Keyring;
 use crate::policy::Policy;
 use crate::ring::{Ring, ShardSpec};
@@ -99,7 +102,7 @@ pub struct RawConfig {
     bundled_ring: Option<String>,
 }
 
-const NAMES: [&str; 15] = [
+const NAMES: [&str; 18] = [
     "SESSION_KEYS",
     "ADMIN_TOKEN",
     "SIGNIN_TOKEN",
@@ -108,6 +111,9 @@ const NAMES: [&str; 15] = [
     "POLICY",
     "COOKIE_NAME",
     "SHARD_CALL",
+    "COOKIE_DOMAIN",
+    "COOKIE_PREFIX",
+    "COOKIE_PARTITIONED",
     "ORIGIN",
     "GATEWAY_KEYS",
     "PROTECT",
@@ -205,9 +211,7 @@ impl RawConfig {
         if let Some(name) = self.get("COOKIE_NAME") {
             cookie.name = name.trim().to_owned();
         }
-        cookie
-            .validate()
-            .map_err(|e| bad("COOKIE_NAME", e.to_string()))?;
+        cookie_options(self, &mut cookie)?;
         let admin_token = bearer_secret(self.get("ADMIN_TOKEN"), "ADMIN_TOKEN")?;
         let signin_token = bearer_secret(self.get("SIGNIN_TOKEN"), "SIGNIN_TOKEN")?;
         let shard_call = match self.get("SHARD_CALL").map(str::trim) {
@@ -228,6 +232,39 @@ impl RawConfig {
             shard_call,
         })
     }
+}
+
+/// `COOKIE_DOMAIN`, `COOKIE_PREFIX` and `COOKIE_PARTITIONED`, then the whole cookie checked; an
+/// error names the setting it comes from.
+fn cookie_options(raw: &RawConfig, cookie: &mut CookieConfig) -> Result<(), ConfigError> {
+    let bad = |name: &str, why: String| ConfigError(format!("{name}: {why}"));
+    if let Some(p) = raw.get("COOKIE_PREFIX") {
+        cookie.prefix = CookiePrefix::parse(p.trim()).ok_or_else(|| {
+            bad(
+                "COOKIE_PREFIX",
+                "must be \"auto\", \"host\", \"secure\" or \"none\"".into(),
+            )
+        })?;
+    }
+    cookie.partitioned = match raw.get("COOKIE_PARTITIONED").map(str::trim) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(bad(
+                "COOKIE_PARTITIONED",
+                "must be \"true\" or \"false\"".into(),
+            ))
+        }
+    };
+    cookie.domain = raw.get("COOKIE_DOMAIN").map(|d| d.trim().to_owned());
+    cookie.validate().map_err(|e| {
+        let setting = match e {
+            CookieError::BadDomain | CookieError::HostPrefixDomain => "COOKIE_DOMAIN",
+            CookieError::PartitionedInsecure => "COOKIE_PARTITIONED",
+            _ => "COOKIE_NAME",
+        };
+        bad(setting, format!("{e} ({})", e.code()))
+    })
 }
 
 fn bearer_secret(value: Option<&str>, name: &str) -> Result<Option<String>, ConfigError> {

@@ -27,7 +27,7 @@ use crate::gateway::{self as sig, is_identity_header, Identity};
 use crate::id::SessionId;
 use crate::protect::signin_location;
 use crate::record::SessionRecord;
-use crate::session::cookie_max_age;
+use crate::session::cookie_lifetime;
 
 /// Hop-by-hop headers (RFC 9110 7.6.1), which a proxy does not forward, plus `Host` (the
 /// runtime sets it from the origin URL).
@@ -87,10 +87,12 @@ fn token(req: &Request, app: &App) -> Result<Option<Token>, ApiError> {
     }
 }
 
-fn cookie_for(app: &App, token: &str, max_age: u64) -> Result<String, ApiError> {
+/// The session cookie for `token`; `max_age` `None` is a browser-session cookie (signed in
+/// with `persistent: false`).
+fn cookie_for(app: &App, token: &str, max_age: Option<u64>) -> Result<String, ApiError> {
     app.config
         .cookie
-        .set_cookie(token, max_age)
+        .set_cookie_for(token, max_age)
         .map_err(|e| ApiError::new(500, e.code(), e.to_string()))
 }
 
@@ -119,8 +121,12 @@ async fn authenticate(app: &App, gw: &GatewayConfig, t: &Token) -> Result<Auth, 
     } else {
         match app.manager.authenticate(&t.value, now).await {
             Ok(a) => {
-                let set_cookie = if a.touched && t.from_cookie {
-                    Some(cookie_for(app, &t.value, cookie_max_age(&a.record, now))?)
+                // An old token inside the rotation grace window resolves to its successor,
+                // whose cookie the browser gets (whichever way the old token came).
+                let set_cookie = if let Some(next) = &a.successor {
+                    Some(cookie_for(app, &next.token, next.max_age)?)
+                } else if a.touched && t.from_cookie {
+                    Some(cookie_for(app, &t.value, cookie_lifetime(&a.record, now))?)
                 } else {
                     None
                 };

@@ -67,7 +67,8 @@ impl From<SessionError> for ApiError {
         }
         let mut out = ApiError::new(e.http_status(), e.code(), e.to_string());
         out.current_version = e.current_version();
-        out.clear_cookie = e.http_status() == 401;
+        // reauth_required is a 401 whose session stays valid: its cookie is kept.
+        out.clear_cookie = e.ends_session();
         out
     }
 }

@@ -114,6 +114,7 @@ async fn handle(req: &Request, env: &Env, app: &App) -> std::result::Result<Resp
         Route::Session if verb == Verb::Put => routes::update(req, app, &body).await,
         Route::Session => routes::sign_out(req, app).await,
         Route::Rotate => routes::rotate(req, app).await,
+        Route::Reauth => routes::reauth(req, app).await,
         Route::AdminUserSessions(user) => routes::admin(req, app, verb, &user).await,
         #[cfg(feature = "conformance")]
         Route::TestConformance => test_routes::conformance(req, env).await,

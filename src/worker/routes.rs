@@ -12,7 +12,7 @@ use super::verb::Verb;
 use crate::error::SessionError;
 use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
 use crate::limits::MAX_USER_LEN;
-use crate::manager::Issued;
+use crate::manager::{Authenticated, Issued};
 use crate::session::{NewSession, SessionRecord};
 use crate::view::{SessionSummary, SessionView};
 
@@ -35,6 +35,8 @@ pub enum Route {
     Session,
     /// `/api/session/rotate`
     Rotate,
+    /// `/api/session/reauth`
+    Reauth,
     /// `/api/admin/users/{user}/sessions`
     AdminUserSessions(String),
     /// `/api/ring`
@@ -63,6 +65,7 @@ impl Route {
             }
             ["api", "session"] => Route::Session,
             ["api", "session", "rotate"] => Route::Rotate,
+            ["api", "session", "reauth"] => Route::Reauth,
             ["api", "admin", "users", user, "sessions"] => {
                 Route::AdminUserSessions(http::decode_segment(user, MAX_USER_LEN)?)
             }
@@ -85,7 +88,7 @@ impl Route {
             Route::Sessions => "GET, HEAD, POST, DELETE, OPTIONS",
             Route::SessionById(_) => "DELETE, OPTIONS",
             Route::Session => "GET, HEAD, PUT, DELETE, OPTIONS",
-            Route::Rotate => "POST, OPTIONS",
+            Route::Rotate | Route::Reauth => "POST, OPTIONS",
             #[cfg(feature = "conformance")]
             Route::TestConformance => "POST, OPTIONS",
             Route::AdminUserSessions(_) => "GET, HEAD, DELETE, OPTIONS",
@@ -124,7 +127,7 @@ fn set_cookie(resp: &Response, value: &str) -> Result<(), ApiError> {
 fn issued_cookie(app: &App, issued: &Issued) -> Result<String, ApiError> {
     app.config
         .cookie
-        .set_cookie(&issued.token, issued.max_age)
+        .set_cookie_for(&issued.token, issued.max_age)
         .map_err(|e| ApiError::new(500, e.code(), e.to_string()))
 }
 
@@ -142,17 +145,7 @@ fn token(req: &Request, app: &App) -> Result<String, ApiError> {
     if let Some(t) = http::bearer(req).map_err(|_| bad())? {
         return Ok(t);
     }
-    let cookies = req
-        .headers()
-        .get("Cookie")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    match app.config.cookie.lookup(&cookies) {
-        Ok(Some(t)) => Ok(t.to_owned()),
-        Ok(None) => Err(bad()),
-        Err(e) => Err(ApiError::new(431, e.code(), e.to_string())),
-    }
+    cookie_token(req, app)
 }
 
 #[derive(Deserialize)]
@@ -163,6 +156,9 @@ struct SignIn {
     device: String,
     #[serde(default)]
     data: Option<Value>,
+    /// "Remember me" (default `true`); `false` gives a browser-session cookie.
+    #[serde(default)]
+    persistent: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -173,23 +169,32 @@ struct Update {
     version: Option<u64>,
 }
 
+/// Checks `Authorization: Bearer <SIGNIN_TOKEN>` when it is set (constant time); `true` if it
+/// is set (and was given).
+fn require_signin_token(req: &Request, app: &App) -> Result<bool, ApiError> {
+    let Some(expected) = &app.config.signin_token else {
+        return Ok(false);
+    };
+    let given = http::bearer(req).ok().flatten().unwrap_or_default();
+    if !http::ct_eq(given.as_bytes(), expected.as_bytes()) {
+        return Err(ApiError::new(
+            401,
+            "signin_required",
+            "this needs Authorization: Bearer <SIGNIN_TOKEN>",
+        ));
+    }
+    Ok(true)
+}
+
 /// `POST /api/sessions`: sign in with the JSON `body`.
 pub async fn sign_in(req: &Request, app: &App, body: &[u8]) -> Answer {
-    if let Some(expected) = &app.config.signin_token {
-        let given = http::bearer(req).ok().flatten().unwrap_or_default();
-        if !http::ct_eq(given.as_bytes(), expected.as_bytes()) {
-            return Err(ApiError::new(
-                401,
-                "signin_required",
-                "sign-in needs Authorization: Bearer <SIGNIN_TOKEN>",
-            ));
-        }
-    }
+    require_signin_token(req, app)?;
     let body: SignIn = http::parse_json(req, body)?;
     let new = NewSession {
         user: body.user,
         device: body.device,
         data: body.data.map_or_else(|| "{}".to_owned(), |d| d.to_string()),
+        persistent: body.persistent.unwrap_or(true),
     };
     let issued = app.manager.create(fresh_id()?, &new, now()).await?;
     let cookie = issued_cookie(app, &issued)?;
@@ -198,10 +203,84 @@ pub async fn sign_in(req: &Request, app: &App, body: &[u8]) -> Answer {
     Ok(resp)
 }
 
-/// `GET /api/session`.
+/// The `max_auth_age` query parameter: seconds, at most 10 digits and
+/// [`MAX_AUTH_AGE`](crate::limits::MAX_AUTH_AGE); given at most once.
+fn max_auth_age(req: &Request) -> Result<Option<u64>, ApiError> {
+    let bad = || {
+        ApiError::new(
+            400,
+            "invalid_input",
+            "max_auth_age must be given once, as 0 ..= 315360000 seconds",
+        )
+    };
+    let url = req.url().map_err(internal)?;
+    let mut found = None;
+    for (k, v) in url.query_pairs().take(64) {
+        if k != "max_auth_age" {
+            continue;
+        }
+        if found.is_some() || v.is_empty() || v.len() > 10 || !v.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let n: u64 = v.parse().map_err(|_| bad())?;
+        if n > crate::limits::MAX_AUTH_AGE {
+            return Err(bad());
+        }
+        found = Some(n);
+    }
+    Ok(found)
+}
+
+/// `GET /api/session` (`?max_auth_age=<s>`: 401 `reauth_required` unless the user
+/// authenticated at most that long ago).
 pub async fn read(req: &Request, app: &App) -> Answer {
-    let auth = app.manager.authenticate(&token(req, app)?, now()).await?;
-    with_view(200, &auth.record)
+    let token = token(req, app)?;
+    let auth = match max_auth_age(req)? {
+        Some(age) => app.manager.authenticate_fresh(&token, age, now()).await?,
+        None => app.manager.authenticate(&token, now()).await?,
+    };
+    let resp = with_view(200, &auth.record)?;
+    successor_cookie(app, &resp, &auth)?;
+    Ok(resp)
+}
+
+/// An old token inside the rotation grace window: the answer carries the successor's cookie,
+/// so the client (another tab) catches up.
+fn successor_cookie(app: &App, resp: &Response, auth: &Authenticated) -> Result<(), ApiError> {
+    match &auth.successor {
+        Some(issued) => set_cookie(resp, &issued_cookie(app, issued)?),
+        None => Ok(()),
+    }
+}
+
+/// The session cookie alone (no Bearer fallback): the reauth route's Bearer carries
+/// `SIGNIN_TOKEN`.
+fn cookie_token(req: &Request, app: &App) -> Result<String, ApiError> {
+    let cookies = req
+        .headers()
+        .get("Cookie")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    match app.config.cookie.lookup(&cookies) {
+        Ok(Some(t)) => Ok(t.to_owned()),
+        Ok(None) => Err(SessionError::InvalidToken.into()),
+        Err(e) => Err(ApiError::new(431, e.code(), e.to_string())),
+    }
+}
+
+/// `POST /api/session/reauth`: the user proved who they are again; marks the session fresh
+/// (same id, same cookie). With `SIGNIN_TOKEN` set, only the backend that checked the user's
+/// credentials may call it: `Authorization: Bearer <SIGNIN_TOKEN>`, the session in its cookie.
+pub async fn reauth(req: &Request, app: &App) -> Answer {
+    let token = if require_signin_token(req, app)? {
+        cookie_token(req, app)?
+    } else {
+        token(req, app)?
+    };
+    let record = app.manager.reauthenticate(&token, now()).await?;
+    with_view(200, &record)
 }
 
 fn if_match(req: &Request) -> Result<Option<u64>, ApiError> {
@@ -278,7 +357,9 @@ fn summaries<'a>(all: &'a [SessionRecord], asking: Option<&IdHash>) -> Vec<Sessi
 /// `GET /api/sessions`: the signed-in user's sessions.
 pub async fn list(req: &Request, app: &App) -> Answer {
     let (auth, all) = app.manager.list_own(&token(req, app)?, now()).await?;
-    http::json(200, &summaries(&all, Some(&auth.record.id_hash))).map_err(internal)
+    let resp = http::json(200, &summaries(&all, Some(&auth.record.id_hash))).map_err(internal)?;
+    successor_cookie(app, &resp, &auth)?;
+    Ok(resp)
 }
 
 /// `DELETE /api/sessions/{id}`: end one of the user's sessions.

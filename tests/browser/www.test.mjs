@@ -120,7 +120,7 @@ test('a conflicting edit from a second tab shows the conflict message and offers
   await tab1.waitForFunction(() => document.getElementById('s-version').textContent === '3');
 });
 
-test('rotate gives a new id and cookie and keeps the data; the old cookie stops working', async () => {
+test('rotate gives a new id and cookie and keeps the data; inside the grace window the old cookie resolves to the new session', async () => {
   const { context, page } = await device();
   await signIn(page, uniqueUser('rotate'), 'laptop');
   await page.fill('#data', '{"keep": "me"}');
@@ -143,8 +143,10 @@ test('rotate gives a new id and cookie and keeps the data; the old cookie stops 
   const kept = await page.evaluate(() => fetch('/api/session').then((r) => r.json()));
   assert.deepEqual(kept.data, { keep: 'me' });
   assert.equal(kept.id, newId);
-  const stale = await fetch(`${server.url}/api/session`, { headers: { cookie: `__Host-session=${oldCookie.value}` } });
-  assert.equal(stale.status, 401);
+  const late = await fetch(`${server.url}/api/session`, { headers: { cookie: `__Host-session=${oldCookie.value}` } });
+  assert.equal(late.status, 200);
+  assert.equal((await late.json()).id, newId);
+  assert.match(late.headers.getSetCookie()[0] ?? '', new RegExp(`^__Host-session=${newCookie.value};`), "the successor's cookie");
 });
 
 test('sign out ends the session', async () => {
@@ -327,6 +329,40 @@ test('readable at 375 px: nothing overflows sideways', async () => {
   assert.ok(scroll <= client, `page is ${scroll}px wide in a ${client}px viewport`);
   await page.screenshot({ path: join(SCREENSHOTS, 'narrow-375.png'), fullPage: true });
   await page.locator('#ring').screenshot({ path: join(SCREENSHOTS, 'ring-375.png') });
+});
+
+test('remember me off gives a browser-session cookie; a sensitive action asks for re-authentication, which keeps the id', async () => {
+  const { page, context } = await device();
+  await page.goto(`${server.url}/?fresh_age=1`);
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await text(page, '#fresh-age'), '1');
+  await page.uncheck('#remember');
+  await signIn(page, uniqueUser('reauth'), 'kiosk');
+  assert.match(await text(page, '#s-cookie'), /this browser session only/);
+  const cookie = (await context.cookies()).find((c) => c.name === '__Host-session');
+  assert.equal(cookie.expires, -1, 'a session cookie: no Max-Age or Expires');
+  await page.click('#sensitive-btn');
+  await page.waitForSelector('#sensitive-ok:not([hidden])');
+  assert.match(await text(page, '#sensitive-ok'), /^Allowed: you authenticated \ds ago/);
+  const id = await text(page, '#s-id');
+  // Rotation keeps the sign-in time, so after it the action still asks.
+  await page.waitForTimeout(2100);
+  await page.click('#rotate-btn');
+  await page.waitForFunction((old) => document.getElementById('s-id').textContent !== old, id);
+  const rotated = await text(page, '#s-id');
+  assert.equal((await context.cookies()).find((c) => c.name === '__Host-session').expires, -1, 'rotation keeps it a session cookie');
+  await page.click('#sensitive-btn');
+  await page.waitForSelector('#reauth:not([hidden])');
+  assert.match(await text(page, '#reauth-msg'), /needs a sign-in at most 1 s old; you authenticated \ds ago/);
+  assert.equal(await page.isVisible('#session'), true, 'still signed in');
+  assert.match(await text(page, '#status'), /Re-authentication required/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'reauth.png'), fullPage: true });
+  await page.click('#reauth-btn');
+  await page.waitForSelector('#reauth', { state: 'hidden' });
+  await page.waitForSelector('#sensitive-ok:not([hidden])');
+  assert.equal(await text(page, '#s-id'), rotated, 'the same session id');
+  assert.match(await text(page, '#s-auth'), /^[01]s ago$/);
+  await page.locator('#session').screenshot({ path: join(SCREENSHOTS, 'reauth-done.png') });
 });
 
 test('no console errors or warnings on any page', () => {

@@ -42,6 +42,8 @@ test('every session route makes exactly one shard call', async () => {
     ['update', () => api('PUT', '/api/session', { token, body: { data: { n: 1 } }, headers: { 'if-match': '"1"' } }), 200],
     ['stale update', () => api('PUT', '/api/session', { token, body: { data: { n: 1 } }, headers: { 'if-match': '"1"' } }), 412],
     ['rotate', async () => { const r = await api('POST', '/api/session/rotate', { token }); token = r.token; return r; }, 200],
+    ['fresh read', () => api('GET', '/api/session?max_auth_age=3600', { token }), 200],
+    ['reauth', () => api('POST', '/api/session/reauth', { token }), 200],
     ['second sign in', async () => { second = await signIn(user); }, 201],
     ['list', () => api('GET', '/api/sessions', { token }), 200],
     ['revoke one', async () => {

@@ -49,7 +49,7 @@ test('KVStore passes the core conformance suite', async () => {
 
 test('KVStore: layout, expirations, user listing and deleteByUser', async () => {
   const kv = fakeKV();
-  const m = new SessionManager({ keys: KEYS, ring: [{ name: 'kv' }], store: new KVStore(kv, { prefix: 'p:' }) });
+  const m = new SessionManager({ keys: KEYS, ring: [{ name: 'kv' }], store: new KVStore(kv, { prefix: 'p:' }), policy: { rotationGrace: 0 } });
   const a = await m.create({ user: 'ann', data: { n: 1 } });
   await m.create({ user: 'ann' });
   await m.create({ user: 'bob' });
@@ -98,7 +98,8 @@ test('KVStore and honoSession refuse bad configuration at set-up (config_invalid
 
 /** A Hono app with every verb over a KVStore; the manager is given as `(c) => manager`, as in a Worker. */
 function honoApp() {
-  const manager = new SessionManager({ keys: KEYS, ring: [{ name: 'a' }], store: new KVStore(fakeKV()) });
+  // No rotation grace: the old cookie is dead at once (tests/js/features.test.mjs has the window).
+  const manager = new SessionManager({ keys: KEYS, ring: [{ name: 'a' }], store: new KVStore(fakeKV()), policy: { rotationGrace: 0 } });
   const app = new Hono();
   app.onError(honoOnError);
   app.use('/api/*', honoSession({ manager: (c) => { assert.ok(c.req); return manager; }, cookie: { name: 'sid', hostPrefix: false, secure: false } }));

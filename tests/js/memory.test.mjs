@@ -23,7 +23,7 @@ test('lifecycle with a fake clock: touch throttling, idle expiry, hard cap, rota
   const mgr = new SessionManager({
     keys: KEYS,
     ring: [{ name: 'a' }, { name: 'b' }, { name: 'c' }],
-    policy: { idleTimeout: 100, absoluteLifetime: 250, touchInterval: 10, maxSessionsPerUser: 2 },
+    policy: { idleTimeout: 100, absoluteLifetime: 250, touchInterval: 10, maxSessionsPerUser: 2, rotationGrace: 0 },
     store: (shard) => stores.get(shard) ?? stores.set(shard, new MemoryStore()).get(shard),
     now: () => now,
   });

@@ -26,7 +26,8 @@ try {
 }
 
 const rotated = await manager.rotate(token);
-await manager.authenticate(token).catch((e) => console.log(e.code));
+const late = await manager.authenticate(token);
+console.log(late.session.id === rotated.session.id, late.successor?.token === rotated.token);
 console.log((await manager.listUser('alice')).length);
 await manager.destroy(rotated.token);
 
