@@ -61,7 +61,7 @@ enum Auth {
     /// answer clears).
     Anonymous { clear: bool },
     /// A live session.
-    Session(Authed),
+    Session(Box<Authed>),
 }
 
 fn token(req: &Request, app: &App) -> Result<Option<Token>, ApiError> {
@@ -139,7 +139,7 @@ async fn authenticate(app: &App, gw: &GatewayConfig, t: &Token) -> Result<Auth, 
         }
     };
     match outcome {
-        Ok(a) => Ok(Auth::Session(a)),
+        Ok(a) => Ok(Auth::Session(Box::new(a))),
         Err(e) if e.http_status() == 401 => Ok(Auth::Anonymous {
             clear: t.from_cookie,
         }),
