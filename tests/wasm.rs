@@ -144,7 +144,7 @@ async fn session_lifecycle_over_memory_shards() {
         .create(SessionId::random().unwrap(), &new, t0)
         .await
         .unwrap();
-    assert_eq!(issued.max_age, 1000);
+    assert_eq!(issued.max_age, Some(1000));
     let a = m.authenticate(&issued.token, t0 + 5).await.unwrap();
     assert!(!a.touched, "inside the touch interval");
     let a = m.authenticate(&issued.token, t0 + 50).await.unwrap();
