@@ -174,6 +174,11 @@ export interface StoreRecord {
   persistent?: boolean;
   /** Written by the core; records stored before freshness lack it (read as createdAt). */
   authenticatedAt?: number;
+  /**
+   * The old record of a rotation inside its grace window: the successor's idHash (null
+   * otherwise). Stores keep it as given; the core never lists such a record.
+   */
+  successor?: string | null;
 }
 
 type MaybePromise<T> = T | Promise<T>;
