@@ -16,16 +16,7 @@ const method = (value) => ({ value, writable: true, configurable: true });
 /** Applies the guards to the wasm-bindgen exports (once). */
 export function patchCore(core) {
   const { Ring, Keyring } = core;
-  const moved = Ring.movedFraction;
-  if (moved.patched) return core;
-  const guarded = function movedFraction(a, b) {
-    if (!(a instanceof Ring) || !(b instanceof Ring)) {
-      throw codedError('invalid_input', 'invalid input: Ring.movedFraction takes two Rings');
-    }
-    return moved.call(Ring, a, b);
-  };
-  guarded.patched = true;
-  Ring.movedFraction = guarded;
+  if (Ring.prototype.locate) return core;
 
   // Read on first use: the web build patches at import, before `init()` loads the wasm.
   let limits = null;

@@ -16,6 +16,7 @@ for target in nodejs web; do
   wasm-pack --quiet build --release --target "$target" --out-dir "build/wasm-$target" \
     --out-name edge_session --no-pack -- --features js,conformance
 done
+node scripts/code-glue.mjs build/wasm-nodejs/edge_session.js build/wasm-web/edge_session.js
 
 rm -rf pkg && mkdir -p pkg/node pkg/web pkg/lib/redis
 cp build/wasm-nodejs/edge_session_bg.wasm build/wasm-nodejs/edge_session.d.ts pkg/node/

@@ -4,7 +4,7 @@
 export interface EdgeSessionError extends Error {
   /** e.g. `invalid_token`, `session_not_found`, `session_expired`, `version_conflict`,
    * `invalid_input`, `data_too_large`, `store_unavailable`, `ring_unknown_shard`, `keyring_*`,
-   * `cookie_*`, `policy_invalid`, `config_invalid`. */
+   * `cookie_*`, `policy_invalid`, `config_invalid`, `store_timeout`, `object_freed`. */
   code: string;
   /** HTTP status for session errors (401, 400, 412, 413, 409, 503, 500). */
   status?: number;
@@ -221,6 +221,8 @@ export interface SessionManagerOptions {
   store: SessionStore | StoreRouter;
   /** Unix seconds (function or fixed number); default `Date.now() / 1000`. */
   now?: (() => number) | number;
+  /** Deadline of one store call in ms (default 10000, 1 to 600000); a miss is `store_timeout`. */
+  storeTimeout?: number;
 }
 
 export interface Issued<D extends object = SessionData> {

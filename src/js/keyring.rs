@@ -5,7 +5,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{json_arg, parse, safe_u64_of};
+use super::convert::{de_safe_u64, json_arg, parse, safe_u64_of};
 use super::error::{coded, invalid_input};
 use crate::id::SessionId;
 use crate::keyring::{Keyring, MAX_KEYRING_JSON_LEN};
@@ -21,7 +21,9 @@ pub(crate) struct JsClaims {
     session_id: String,
     shard: String,
     epoch: u32,
+    #[serde(deserialize_with = "de_safe_u64")]
     issued_at: u64,
+    #[serde(deserialize_with = "de_safe_u64")]
     expires_at: u64,
     #[serde(default)]
     payload: String,
@@ -46,7 +48,7 @@ fn claims_line(kid: &str, c: &Claims) -> String {
 }
 
 const CLAIMS_SHAPE: &str =
-    "claims must be {sessionId, shard, epoch, issuedAt, expiresAt, payload?} (payload in base64url)";
+    "claims must be {sessionId, shard, epoch, issuedAt, expiresAt, payload?} (payload in base64url; times whole numbers from 0 to 2^53 - 1)";
 
 /// A set of named HMAC keys: one signs, the others only verify, retired ones are refused.
 #[wasm_bindgen(js_name = Keyring)]
@@ -69,6 +71,14 @@ impl JsKeyring {
 
 #[wasm_bindgen(js_class = Keyring)]
 impl JsKeyring {
+    /// `new Keyring()` is refused (`invalid_input`): a keyring is built by `Keyring.fromJSON`.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Result<JsKeyring, JsValue> {
+        Err(invalid_input(
+            "a Keyring is built by Keyring.fromJSON(keys), not new Keyring()",
+        ))
+    }
+
     /// `Keyring.fromJSON(json)`: JSON text or an array `[{kid, secret, state}]`
     /// (secrets in base64, at least 32 bytes; exactly one `primary`).
     #[wasm_bindgen(js_name = fromJSON)]

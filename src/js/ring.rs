@@ -5,7 +5,7 @@ use std::cell::OnceCell;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{json_arg, parse, string_arg, to_js, u64_arg, MAX_KEY_LEN};
+use super::convert::{is_array, json_arg, parse, string_arg, to_js, u64_arg, MAX_KEY_LEN};
 use super::error::{coded, invalid_input};
 use crate::ring::{Ring, RingError, ShardSpec, MAX_CONFIG_BYTES, MAX_SHARDS};
 
@@ -24,7 +24,7 @@ fn spec(v: &JsValue) -> Result<ShardSpec, JsValue> {
 /// Parses a ring from a JS value: a `Ring` (through its `toJSON`), JSON text, a configuration
 /// object `{epoch, steps}` / `{shards}`, or an array of shard specs.
 pub(crate) fn ring_from_value(v: &JsValue) -> Result<Ring, JsValue> {
-    if js_sys::Array::is_array(v) {
+    if is_array(v) {
         let text = json_arg(v, "ring", "ring_config_too_large", MAX_CONFIG_BYTES)?;
         let shards: Vec<ShardSpec> = serde_json::from_str(&text)
             .map_err(|_| coded("ring_bad_config", "shards are [{name, weight?}]"))?;
@@ -92,7 +92,7 @@ impl JsRing {
     /// arcs, see the ring docs).
     #[wasm_bindgen(constructor)]
     pub fn new(shards: JsValue, version: JsValue) -> Result<JsRing, JsValue> {
-        if !js_sys::Array::is_array(&shards) {
+        if !is_array(&shards) {
             return Err(coded(
                 "ring_bad_config",
                 "new Ring() takes [{name, weight?}]",
