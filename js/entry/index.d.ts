@@ -59,7 +59,7 @@ export class Keyring {
   readonly primaryKid: string;
   /** Signs claims with the primary key. */
   sign(claims: Claims): string;
-  /** Verifies at `nowSeconds` (default: now). Throws `invalid_token`. */
+  /** Verifies at `nowSeconds` (default: now). Throws `invalid_token` (status 401); a bad `nowSeconds` throws `invalid_input`. */
   verify(token: string, nowSeconds?: number): VerifiedClaims;
   /**
    * Like `verify`, but an invalid token (for any reason) gives `null` instead of throwing:
@@ -108,7 +108,8 @@ export interface RingArc {
 
 /** The consistent-hash ring (same placements on every runtime). */
 export class Ring {
-  constructor(shards: ShardSpec[]);
+  /** `version`: the placement rule, 1 (default) or 2 (bounded arcs); see the ring docs. */
+  constructor(shards: ShardSpec[], version?: 1 | 2);
   static fromJSON(json: string | RingJSON | { shards: ShardSpec[] }): Ring;
   /** Fraction of the hash space whose owner differs between a and b. */
   static movedFraction(a: Ring, b: Ring): number;
@@ -117,7 +118,12 @@ export class Ring {
   remove(name: string): void;
   setWeight(name: string, weight: number): void;
   readonly epoch: number;
+  /** The placement rule: 1 or 2. */
+  readonly version: number;
+  /** The snapshot form of the configuration, as JSON text (`Ring.fromJSON` loads it without replaying the history). */
+  snapshotJSON(): string;
   readonly shards: Required<ShardSpec>[];
+  /** The shard owning `key` (a string of at most 65536 characters, hashed as UTF-8); throws `invalid_input` otherwise. */
   locate(key: string): string;
   /** xxh3_64(key) as a decimal string. */
   position(key: string): string;
