@@ -36,12 +36,11 @@ mkdirSync(join(dir, 'gen'), { recursive: true }); // git-ignored: absent in a fr
 writeFileSync(join(dir, 'gen/ours.mjs'), web ? `// Written by bench/workerd-run.mjs: our package's web build.
 import wasm from ${JSON.stringify(web.wasm)};
 import * as core from ${JSON.stringify(web.js)};
-import { patchCore } from ${JSON.stringify(join(ROOT, 'js/patch.mjs'))};
 const stubs = {};
 for (const i of WebAssembly.Module.imports(wasm)) (stubs[i.module] ??= {})[i.name] = () => {};
 export async function makeOurs(cfg) {
   core.initSync({ module: wasm });
-  const { Keyring } = patchCore({ ...core });
+  const { Keyring } = core;
   const kr = Keyring.fromJSON(cfg.keyring);
   return { verify: (t, now) => kr.verify(t, now), tryVerify: (t, now) => kr.tryVerify(t, now),
     instantiate: async () => (new WebAssembly.Instance(wasm, stubs), 1) };

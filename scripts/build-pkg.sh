@@ -16,11 +16,19 @@ for target in nodejs web; do
   wasm-pack --quiet build --release --target "$target" --out-dir "build/wasm-$target" \
     --out-name edge_session --no-pack -- --features js,conformance
 done
+node scripts/code-glue.mjs build/wasm-nodejs/edge_session.js build/wasm-web/edge_session.js
 
 rm -rf pkg && mkdir -p pkg/node pkg/web pkg/lib/redis
 cp build/wasm-nodejs/edge_session_bg.wasm build/wasm-nodejs/edge_session.d.ts pkg/node/
 cp build/wasm-nodejs/edge_session.js pkg/node/edge_session.cjs
 cp build/wasm-web/edge_session_bg.wasm build/wasm-web/edge_session.js build/wasm-web/edge_session.d.ts pkg/web/
+# The JS the core imports (js/wasm/, as wasm-bindgen snippets): ESM for the web build, CommonJS
+# for the Node build (which require()s it).
+cp -r build/wasm-web/snippets pkg/web/
+for f in $(cd build/wasm-nodejs && find snippets -name '*.js'); do
+  mkdir -p "pkg/node/$(dirname "$f")"
+  esbuild "build/wasm-nodejs/$f" --format=cjs --platform=node --target=node20 --log-level=warning --outfile="pkg/node/$f"
+done
 for f in js/*.mjs js/redis/*.mjs; do
   out="pkg/lib/${f#js/}"
   cp "$f" "$out"
@@ -40,7 +48,7 @@ echo '{"type": "module"}' >pkg/web/package.json
 gz() { gzip -9c "$@" | wc -c; }
 WASM=$(stat -c %s pkg/web/edge_session_bg.wasm)
 WASM_GZ=$(gz pkg/web/edge_session_bg.wasm)
-GLUE_GZ=$(gz pkg/web/edge_session.js)
+GLUE_GZ=$(cat pkg/web/edge_session.js $(find pkg/web/snippets -name '*.js') | gzip -9c | wc -c)
 TOTAL_GZ=$((WASM_GZ + GLUE_GZ))
 SIZE_LINE="wasm ${WASM} bytes (${WASM_GZ} gzip) + JS glue ${GLUE_GZ} gzip = $(awk "BEGIN{printf \"%.1f\", $TOTAL_GZ/1024}") KiB gzip"
 sed "s/{{VERSION}}/$VERSION/g; s/{{SIZE}}/$SIZE_LINE/g" js/README.md >pkg/README.md

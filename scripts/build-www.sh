@@ -10,7 +10,7 @@ cd "$ROOT"
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 web=build/wasm-web
 out=www/pkg
-newer_src() { [ -n "$(find src Cargo.toml Cargo.lock .cargo js/patch.mjs js/errors.mjs -newer "$1" -print -quit)" ]; }
+newer_src() { [ -n "$(find src Cargo.toml Cargo.lock .cargo js/wasm -newer "$1" -print -quit)" ]; }
 
 if [ -f "$out/.built" ] && [ -f "$out/edge_session_bg.wasm" ] && ! newer_src "$out/.built"; then
   exit 0
@@ -19,11 +19,10 @@ if [ ! -f "$web/edge_session_bg.wasm" ] || newer_src "$web/edge_session_bg.wasm"
   echo "[build-www] wasm-pack build --target web -> $web" >&2
   wasm-pack --quiet build --release --target web --out-dir "$web" --out-name edge_session --no-pack \
     -- --features js,conformance
+  node scripts/code-glue.mjs "$web/edge_session.js"
 fi
 rm -rf "$out" && mkdir -p "$out"
-cp "$web/edge_session.js" "$web/edge_session_bg.wasm" "$out/"
-# The package's shaping of the hot paths (Ring.locate, Keyring.verify): www/core.js applies it.
-cp js/patch.mjs js/errors.mjs "$out/"
+cp -r "$web/edge_session.js" "$web/edge_session_bg.wasm" "$web/snippets" "$out/"
 # For Node (tests load this build outside the page): the glue is an ES module.
 echo '{"type": "module"}' >"$out/package.json"
 touch "$out/.built"

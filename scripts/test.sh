@@ -53,10 +53,16 @@ tier cargo-test 1 cargo test --no-fail-fast --features conformance
 tier wasm-node 1 wasm-pack test --node --test wasm
 tier wasm-chromium 1 env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome \
   --chromedriver /usr/bin/chromedriver --test wasm
-tier build-pkg 0 bash scripts/stamped.sh pkg pkg/package.json src Cargo.toml Cargo.lock .cargo js scripts/build-pkg.sh \
+tier build-pkg 0 bash scripts/stamped.sh pkg pkg/package.json src Cargo.toml Cargo.lock .cargo js scripts/build-pkg.sh scripts/code-glue.mjs \
   -- bash scripts/build-pkg.sh
 # Two files at a time (Redis servers and workers on free ports; the fault tests mostly wait).
 tier js-package 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 tests/js/*.test.mjs
+# The bad-value suite again under Node 20, the oldest Node the package supports (engines >= 20).
+if [ -x /usr/bin/node ] && /usr/bin/node --version | grep -q '^v20\.'; then
+  tier js-bad-values-node20 1 /usr/bin/node --test --test-reporter=tap --test-timeout=180000 tests/js/bad-values.test.mjs
+else
+  echo "== js-bad-values-node20 skipped: /usr/bin/node is $(/usr/bin/node --version 2>/dev/null || echo missing), not Node 20"
+fi
 tier types 3 node --test --test-reporter=tap tests/types/*.test.mjs
 tier build-worker 0 bash scripts/stamped.sh worker build/worker/entry.mjs src Cargo.toml Cargo.lock .cargo \
   scripts/build-worker.sh -- bash scripts/build-worker.sh

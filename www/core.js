@@ -7,10 +7,10 @@ let loading = null;
 
 /** The package module after `init()`; rejects with a readable message if www/pkg is missing. */
 export function loadCore() {
-  loading ??= Promise.all([import('./pkg/edge_session.js'), import('./pkg/patch.mjs')])
-    .then(async ([mod, { patchCore }]) => {
+  loading ??= import('./pkg/edge_session.js')
+    .then(async (mod) => {
       await mod.default();
-      return patchCore({ ...mod });
+      return mod;
     })
     .catch((e) => {
       throw new Error(`The WebAssembly core could not be loaded (${e.message}). Build it with scripts/build-www.sh.`);

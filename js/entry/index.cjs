@@ -1,7 +1,6 @@
 'use strict';
 // Node entry (require): the wasm core loads synchronously, no init call needed.
-const { patchCore } = require('./lib/patch.cjs');
-const core = patchCore(require('./node/edge_session.cjs'));
+const core = require('./node/edge_session.cjs');
 const { RedisStore } = require('./lib/redis-store.cjs');
 const { makeEdgeSession } = require('./lib/express.cjs');
 const { makeHonoSession, honoOnError } = require('./lib/hono.cjs');

@@ -4,7 +4,7 @@
 export interface EdgeSessionError extends Error {
   /** e.g. `invalid_token`, `session_not_found`, `session_expired`, `version_conflict`,
    * `invalid_input`, `data_too_large`, `store_unavailable`, `ring_unknown_shard`, `keyring_*`,
-   * `cookie_*`, `policy_invalid`, `config_invalid`. */
+   * `cookie_*`, `policy_invalid`, `config_invalid`, `store_timeout`, `object_freed`. */
   code: string;
   /** HTTP status for session errors (401, 400, 412, 413, 409, 503, 500). */
   status?: number;
@@ -59,7 +59,7 @@ export class Keyring {
   readonly primaryKid: string;
   /** Signs claims with the primary key. */
   sign(claims: Claims): string;
-  /** Verifies at `nowSeconds` (default: now). Throws `invalid_token`. */
+  /** Verifies at `nowSeconds` (default: now). Throws `invalid_token` (status 401); a bad `nowSeconds` throws `invalid_input`. */
   verify(token: string, nowSeconds?: number): VerifiedClaims;
   /**
    * Like `verify`, but an invalid token (for any reason) gives `null` instead of throwing:
@@ -108,7 +108,8 @@ export interface RingArc {
 
 /** The consistent-hash ring (same placements on every runtime). */
 export class Ring {
-  constructor(shards: ShardSpec[]);
+  /** `version`: the placement rule, 1 (default) or 2 (bounded arcs); see the ring docs. */
+  constructor(shards: ShardSpec[], version?: 1 | 2);
   static fromJSON(json: string | RingJSON | { shards: ShardSpec[] }): Ring;
   /** Fraction of the hash space whose owner differs between a and b. */
   static movedFraction(a: Ring, b: Ring): number;
@@ -117,7 +118,12 @@ export class Ring {
   remove(name: string): void;
   setWeight(name: string, weight: number): void;
   readonly epoch: number;
+  /** The placement rule: 1 or 2. */
+  readonly version: number;
+  /** The snapshot form of the configuration, as JSON text (`Ring.fromJSON` loads it without replaying the history). */
+  snapshotJSON(): string;
   readonly shards: Required<ShardSpec>[];
+  /** The shard owning `key` (a string of at most 65536 characters, hashed as UTF-8); throws `invalid_input` otherwise. */
   locate(key: string): string;
   /** xxh3_64(key) as a decimal string. */
   position(key: string): string;
@@ -236,6 +242,8 @@ export interface SessionManagerOptions {
   store: SessionStore | StoreRouter;
   /** Unix seconds (function or fixed number); default `Date.now() / 1000`. */
   now?: (() => number) | number;
+  /** Deadline of one store call in ms (default 10000, 1 to 600000); a miss is `store_timeout`. */
+  storeTimeout?: number;
 }
 
 export interface Issued<D extends object = SessionData> {

@@ -5,13 +5,11 @@ export { default as init, default } from './edge_session.js';
 export { KVStore } from '../lib/kv-store.mjs';
 export { honoOnError } from '../lib/hono.mjs';
 import * as core from './edge_session.js';
-import { patchCore } from '../lib/patch.mjs';
 import { makeHonoSession } from '../lib/hono.mjs';
 import { makeVerifyGatewayHeaders } from '../lib/gateway.mjs';
 
 export { sessionFromBinding } from '../lib/gateway.mjs';
 
-patchCore(core);
 /** Hono middleware (see the package README): `app.use(honoSession({manager, cookie}))`. */
 export const honoSession = makeHonoSession(core);
 /** Checks the gateway's signed identity headers of a request (see the package README). */

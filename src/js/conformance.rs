@@ -13,7 +13,7 @@ use super::js_store::JsStore;
 #[wasm_bindgen(js_name = runConformance)]
 pub fn run_conformance(store: JsValue, tag: JsValue) -> js_sys::Promise {
     let prepared = string_arg(&tag, "tag", 64).and_then(|tag| {
-        JsStore::new(store)
+        JsStore::new(store, super::js_store::DEFAULT_TIMEOUT_MS)
             .map(|s| (s, tag))
             .map_err(|why| invalid_input(&why))
     });

@@ -1,8 +1,17 @@
 //! Checked conversions of JavaScript arguments (type and length first, then the copy into
 //! wasm memory) and of results back to plain JavaScript values.
+//!
+//! No JavaScript exception may unwind through wasm: it would skip the destructors of the call
+//! (leaving the object borrowed for good: "recursive use of an object detected") or, inside a
+//! promise callback, end the process. So every call into JavaScript that can throw (a getter,
+//! a Proxy trap, `toJSON`, `JSON.stringify` of a cycle or a BigInt, `Array.isArray` of a
+//! revoked Proxy) goes through a `catch` binding here, and every result is type-checked
+//! before a method is called on it.
 
 use js_sys::{JsString, Reflect, JSON};
-use wasm_bindgen::{JsCast, JsValue};
+use serde::{de::Error as _, Deserialize, Deserializer};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::error::{coded, invalid_input};
 
@@ -10,6 +19,37 @@ use super::error::{coded, invalid_input};
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// Longest ring key (user id, session id, ...) accepted, in UTF-16 units.
 pub const MAX_KEY_LEN: usize = 64 * 1024;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Array.isArray(v)`, which throws for a revoked Proxy.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn is_array_checked(v: &JsValue) -> Result<bool, JsValue>;
+    /// `JSON.stringify(v, replacer)` as a plain value: `undefined` when `v` (or its `toJSON`)
+    /// is not JSON; throws for cycles, BigInts, throwing getters and what `replacer` refuses.
+    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
+    fn stringify_raw(v: &JsValue, replacer: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+type Replacer = Closure<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>>;
+
+thread_local! {
+    /// The replacer of [`stringify`]: refuses what `JSON.stringify` would otherwise drop or
+    /// change without a word (a function or a Symbol, which would drop the field and let a
+    /// default stand in; NaN and ±Infinity, which would become `null`).
+    static STRICT: Replacer = Closure::new(|_key: JsValue, v: JsValue| {
+        let finite = v.as_f64().is_none_or(f64::is_finite);
+        if v.is_function() || v.is_symbol() || !finite {
+            return Err(JsValue::from_str("not JSON"));
+        }
+        Ok(v)
+    });
+}
+
+/// Whether `v` is an array (`false` for a revoked Proxy, whose check throws).
+pub fn is_array(v: &JsValue) -> bool {
+    is_array_checked(v).unwrap_or(false)
+}
 
 /// The string in `v`, if it is one of at most `max` UTF-16 units.
 pub fn bounded_string(v: &JsValue, max: usize) -> Option<String> {
@@ -29,7 +69,8 @@ pub fn string_arg(v: &JsValue, what: &str, max: usize) -> Result<String, JsValue
     })
 }
 
-/// A whole number in `0..=MAX_SAFE_INTEGER`, if `v` is one.
+/// A whole number in `0..=MAX_SAFE_INTEGER`, if `v` is one (`-0` is 0; NaN, ±Infinity,
+/// fractions, negatives, BigInts and non-numbers are not).
 pub fn safe_u64(v: &JsValue) -> Option<u64> {
     safe_u64_of(v.as_f64()?)
 }
@@ -46,10 +87,31 @@ pub fn u64_arg(v: &JsValue, what: &str) -> Result<u64, JsValue> {
         .ok_or_else(|| invalid_input(&format!("{what} must be a whole number from 0 to 2^53 - 1")))
 }
 
+/// Serde field helper: a whole number of at most `MAX_SAFE_INTEGER`. JSON text made by
+/// `JSON.stringify` writes NaN and ±Infinity as `null` and large numbers rounded: both are
+/// refused here instead of becoming a default or a rounded value.
+pub fn de_safe_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let n = u64::deserialize(d)?;
+    if n > MAX_SAFE_INTEGER {
+        return Err(D::Error::custom("not a safe integer"));
+    }
+    Ok(n)
+}
+
+/// Like [`de_safe_u64`] for an optional field: absent is `None`, `null` is refused.
+pub fn de_opt_safe_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    de_safe_u64(d).map(Some)
+}
+
 /// `JSON.stringify(v)` if it is at most `max` UTF-16 units; `Err(None)` when `v` is not
-/// JSON-serialisable (BigInt, cycles, functions, `undefined`), `Err(Some(len))` when too long.
+/// JSON-serialisable (BigInt, cycles, functions, Symbols, NaN, ±Infinity, `undefined`, a
+/// `toJSON` that answers `undefined`, a getter or Proxy trap that throws), anywhere inside it;
+/// `Err(Some(len))` when too long. A field whose value is `undefined` is absent, as in JSON.
 pub fn stringify(v: &JsValue, max: usize) -> Result<String, Option<usize>> {
-    let text = JSON::stringify(v).map_err(|_| None)?;
+    let text = STRICT
+        .with(|r| stringify_raw(v, r.as_ref()))
+        .map_err(|_| None)?;
+    let text = text.dyn_ref::<JsString>().ok_or(None)?;
     let len = text.length() as usize;
     if len > max {
         return Err(Some(len));
@@ -85,12 +147,23 @@ pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     parse(&text)
 }
 
-/// Property `key` of `obj` (`undefined` when absent or when `obj` is not an object).
-pub fn prop(obj: &JsValue, key: &str) -> JsValue {
+/// Property `key` of `obj`: `undefined` when absent or when `obj` is not an object, `Err` with
+/// the thrown value when reading it throws (a getter or a Proxy trap).
+pub fn try_prop(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     if !obj.is_object() && !obj.is_function() {
-        return JsValue::UNDEFINED;
+        return Ok(JsValue::UNDEFINED);
     }
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(obj, &JsValue::from_str(key))
+}
+
+/// Property `key` of `obj` as an argument: a read that throws is `invalid_input` naming it.
+pub fn prop_arg(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    try_prop(obj, key).map_err(|_| invalid_input(&format!("reading {key} threw")))
+}
+
+/// Property `key` of `obj` (`undefined` when absent, not an object, or when reading it throws).
+pub fn prop(obj: &JsValue, key: &str) -> JsValue {
+    try_prop(obj, key).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Whether `v` is `undefined` or `null`.

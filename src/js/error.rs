@@ -32,9 +32,16 @@ pub fn invalid_input(why: &str) -> JsValue {
 }
 
 /// An error of the session layer, with its HTTP `status`, `currentVersion` on conflicts and
-/// `reason` when the store was unavailable.
+/// `reason` when the store was unavailable. A store call that missed the manager's
+/// `storeTimeout` is code `store_timeout` (status 503, reason `store_timeout`).
 pub fn session_error(e: &SessionError) -> JsValue {
-    let out = coded(e.code(), e);
+    let timed_out = matches!(e, SessionError::Store(StoreError::Unavailable(r)) if r == super::js_store::TIMEOUT_REASON);
+    let code = if timed_out { "store_timeout" } else { e.code() };
+    let out = if timed_out {
+        coded(code, "session store timed out (storeTimeout)")
+    } else {
+        coded(code, e)
+    };
     set(
         &out,
         "status",

@@ -5,12 +5,18 @@
 //! `version_conflict` (+ `currentVersion`), `session_not_found`/`not_found`,
 //! `session_exists`/`already_exists`, `store_corrupt`; anything else is
 //! [`StoreError::Unavailable`] with the error's `reason` (or its code) as the reason.
+//!
+//! Every answer is checked before it is used (a function, a Symbol, a cycle, a Proxy whose
+//! traps throw, a `toJSON` that answers `undefined`: `store_corrupt`), and every call has a
+//! deadline: a promise that has not settled after the manager's `storeTimeout` fails the call
+//! with `store_timeout` (the store's work is not cancelled; it may still finish later).
 
-use js_sys::{Array, Function, Promise};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::convert::{bounded_string, is_nullish, prop, safe_u64};
+use super::convert::{bounded_string, is_array, is_nullish, prop, safe_u64, try_prop};
 use super::error::reason_code;
 use super::record::{record_from_js, record_to_js};
 use crate::error::StoreError;
@@ -31,13 +37,32 @@ pub const METHODS: [&str; 9] = [
     "expire",
 ];
 
+/// The reason code of a store call that missed its deadline (the JS error's code is
+/// `store_timeout`, see [`super::error::session_error`]).
+pub const TIMEOUT_REASON: &str = "store_timeout";
+/// Default deadline of one store call, in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// Longest deadline accepted, in milliseconds (10 minutes).
+pub const MAX_TIMEOUT_MS: u32 = 600_000;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout, catch)]
+    fn set_timeout(f: &JsValue, ms: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = clearTimeout, catch)]
+    fn clear_timeout(handle: &JsValue) -> Result<(), JsValue>;
+}
+
 /// Why `v` is not a store, if it is not one.
 pub fn check_store(v: &JsValue) -> Result<(), String> {
     if !v.is_object() {
         return Err("a store must be an object".into());
     }
     for m in METHODS {
-        if !prop(v, m).is_function() {
+        if !try_prop(v, m)
+            .map_err(|_| format!("reading the store's {m} threw"))?
+            .is_function()
+        {
             return Err(format!("the store has no method {m}()"));
         }
     }
@@ -77,13 +102,22 @@ fn count(v: &JsValue) -> Result<u64, StoreError> {
 #[derive(Clone, Debug)]
 pub struct JsStore {
     obj: JsValue,
+    timeout_ms: u32,
+}
+
+/// The marker a timed-out call rejects with (told apart from a store's own rejection by
+/// identity, so no store error can pass for a timeout).
+fn timeout_marker() -> JsValue {
+    thread_local!(static MARKER: JsValue = js_sys::Object::new().into());
+    MARKER.with(JsValue::clone)
 }
 
 impl JsStore {
-    /// Wraps a JS store object after checking it has every method.
-    pub fn new(obj: JsValue) -> Result<JsStore, String> {
+    /// Wraps a JS store object after checking it has every method; each call may take at most
+    /// `timeout_ms` milliseconds.
+    pub fn new(obj: JsValue, timeout_ms: u32) -> Result<JsStore, String> {
         check_store(&obj)?;
-        Ok(JsStore { obj })
+        Ok(JsStore { obj, timeout_ms })
     }
 
     async fn call(&self, method: &str, args: &[JsValue]) -> Result<JsValue, StoreError> {
@@ -92,9 +126,31 @@ impl JsStore {
             .map_err(|_| StoreError::Unavailable("store_invalid".into()))?;
         let args: Array = args.iter().collect();
         let ret = f.apply(&self.obj, &args).map_err(|e| store_error(&e))?;
-        JsFuture::from(Promise::resolve(&ret))
-            .await
-            .map_err(|e| store_error(&e))
+        // A plain value needs no deadline; a thenable races a timer.
+        if !ret.is_object() && !ret.is_function() {
+            return Ok(ret);
+        }
+        let mut timer = Ok(JsValue::UNDEFINED);
+        let ms = f64::from(self.timeout_ms);
+        let deadline = Promise::new(&mut |_resolve, reject| {
+            let marker = timeout_marker();
+            timer = set_timeout(reject.bind1(&JsValue::NULL, &marker).as_ref(), ms);
+        });
+        if timer.is_err() {
+            return Err(StoreError::Unavailable("store_invalid".into()));
+        }
+        let race = Promise::race(&Array::of2(&Promise::resolve(&ret), &deadline));
+        let out = JsFuture::from(race).await;
+        if let Ok(handle) = &timer {
+            let _ = clear_timeout(handle);
+        }
+        out.map_err(|e| {
+            if e == timeout_marker() {
+                StoreError::Unavailable(TIMEOUT_REASON.into())
+            } else {
+                store_error(&e)
+            }
+        })
     }
 }
 
@@ -153,9 +209,17 @@ impl SessionStore for JsStore {
                 &[JsValue::from_str(user), num(now), num(limit as u64)],
             )
             .await?;
-        let arr: Array = v.dyn_into().map_err(|_| corrupt("expected an array"))?;
+        if !is_array(&v) {
+            return Err(corrupt("expected an array"));
+        }
+        let len = try_prop(&v, "length")
+            .ok()
+            .and_then(|n| safe_u64(&n))
+            .ok_or_else(|| corrupt("expected an array"))?;
         let mut found = Vec::new();
-        for item in arr.iter().take(limit) {
+        for i in 0..len.min(limit as u64) {
+            let i = u32::try_from(i).map_err(|_| corrupt("expected an array"))?;
+            let item = Reflect::get_u32(&v, i).map_err(|_| corrupt("reading the list threw"))?;
             found.push(record_from_js(&item)?);
         }
         Ok(decide::list(found, user, now, limit))
@@ -180,8 +244,8 @@ impl SessionStore for JsStore {
 pub enum JsRouter {
     /// One store for every shard.
     One(JsStore),
-    /// A function from shard name to store.
-    Func(Function),
+    /// A function from shard name to store, and the deadline of each call (ms).
+    Func(Function, u32),
 }
 
 impl ShardRouter for JsRouter {
@@ -190,11 +254,12 @@ impl ShardRouter for JsRouter {
     fn shard(&self, shard: &str) -> Result<JsStore, StoreError> {
         match self {
             JsRouter::One(s) => Ok(s.clone()),
-            JsRouter::Func(f) => {
+            JsRouter::Func(f, timeout_ms) => {
                 let v = f
                     .call1(&JsValue::NULL, &JsValue::from_str(shard))
                     .map_err(|e| store_error(&e))?;
-                JsStore::new(v).map_err(|_| StoreError::Unavailable("store_invalid".into()))
+                JsStore::new(v, *timeout_ms)
+                    .map_err(|_| StoreError::Unavailable("store_invalid".into()))
             }
         }
     }

@@ -5,8 +5,11 @@ use base64::Engine as _;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{json_arg, parse, safe_u64_of};
-use super::error::{coded, invalid_input};
+use super::convert::{de_safe_u64, is_nullish, json_arg, parse, safe_u64};
+use super::error::{coded, invalid_input, session_error};
+use super::hot_paths::claims_of;
+use super::hot_paths::with_bytes;
+use crate::error::SessionError;
 use crate::id::SessionId;
 use crate::keyring::{Keyring, MAX_KEYRING_JSON_LEN};
 use crate::token::{Claims, MAX_PAYLOAD_LEN, MAX_TOKEN_LEN};
@@ -21,13 +24,15 @@ pub(crate) struct JsClaims {
     session_id: String,
     shard: String,
     epoch: u32,
+    #[serde(deserialize_with = "de_safe_u64")]
     issued_at: u64,
+    #[serde(deserialize_with = "de_safe_u64")]
     expires_at: u64,
     #[serde(default)]
     payload: String,
 }
 
-/// The tab-separated claims line of [`JsKeyring::verify_line`]. No field can hold a tab: kids
+/// The tab-separated claims line of a verified token, for [`claims_of`]. No field can hold a tab: kids
 /// and shards are `[A-Za-z0-9._-]`, the rest are digits or base64url.
 fn claims_line(kid: &str, c: &Claims) -> String {
     use std::fmt::Write as _;
@@ -45,8 +50,22 @@ fn claims_line(kid: &str, c: &Claims) -> String {
     out
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const VERIFIED_CLAIMS_TS: &str = r#"
+/** Claims of a verified token (times in unix seconds; sessionId and payload in base64url). */
+export interface VerifiedClaims {
+    kid: string;
+    sessionId: string;
+    shard: string;
+    epoch: number;
+    issuedAt: number;
+    expiresAt: number;
+    payload: string;
+}
+"#;
+
 const CLAIMS_SHAPE: &str =
-    "claims must be {sessionId, shard, epoch, issuedAt, expiresAt, payload?} (payload in base64url)";
+    "claims must be {sessionId, shard, epoch, issuedAt, expiresAt, payload?} (payload in base64url; times whole numbers from 0 to 2^53 - 1)";
 
 /// A set of named HMAC keys: one signs, the others only verify, retired ones are refused.
 #[wasm_bindgen(js_name = Keyring)]
@@ -69,6 +88,14 @@ impl JsKeyring {
 
 #[wasm_bindgen(js_class = Keyring)]
 impl JsKeyring {
+    /// `new Keyring()` is refused (`invalid_input`): a keyring is built by `Keyring.fromJSON`.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Result<JsKeyring, JsValue> {
+        Err(invalid_input(
+            "a Keyring is built by Keyring.fromJSON(keys), not new Keyring()",
+        ))
+    }
+
     /// `Keyring.fromJSON(json)`: JSON text or an array `[{kid, secret, state}]`
     /// (secrets in base64, at least 32 bytes; exactly one `primary`).
     #[wasm_bindgen(js_name = fromJSON)]
@@ -112,32 +139,48 @@ impl JsKeyring {
         self.inner.sign(&claims).map_err(|e| coded(e.code(), &e))
     }
 
-    /// Verifies a token at `nowSeconds` (default: the current time). Returns the claims as one
-    /// line `kid \t sessionId \t shard \t epoch \t issuedAt \t expiresAt \t payload`, or
-    /// `undefined` when the token is invalid.
-    ///
-    /// Internal: `verify` and `tryVerify` (js/patch.mjs) check the argument types and the
-    /// token length ([`MAX_TOKEN_LEN`]), call this, and turn the line into the claims object.
-    /// One string crosses the boundary instead of a JSON document, and an invalid token builds
-    /// no `Error` inside wasm: both cost more than the MAC itself (see BENCHMARKS.md).
-    #[doc(hidden)]
-    #[wasm_bindgen(js_name = verifyLine, skip_typescript)]
-    pub fn verify_line(
-        &self,
-        token: &str,
-        now_seconds: Option<f64>,
-    ) -> Result<Option<String>, JsValue> {
-        let now = match now_seconds {
-            None => super::system_now(),
-            Some(n) => safe_u64_of(n)
-                .ok_or_else(|| invalid_input("nowSeconds must be a whole number of seconds"))?,
+    /// The claims of `token` verified at `nowSeconds` (default: now), or `None` for any
+    /// invalid token (a non-string or an over-long one included). A bad `nowSeconds` is
+    /// `invalid_input`.
+    fn check(&self, token: &JsValue, now_seconds: &JsValue) -> Result<Option<JsValue>, JsValue> {
+        let now = if is_nullish(now_seconds) {
+            super::system_now()
+        } else {
+            safe_u64(now_seconds)
+                .ok_or_else(|| invalid_input("nowSeconds must be a whole number of seconds"))?
         };
-        // The core bounds the length (and js/patch.mjs did before the copy).
-        Ok(self
-            .inner
-            .verify(token, now)
-            .ok()
-            .map(|v| claims_line(&v.kid, &v.claims)))
+        // The type and length are checked before the copy; the core checks the rest.
+        let line = with_bytes(token, MAX_TOKEN_LEN, |t| {
+            let t = std::str::from_utf8(t).ok()?;
+            let v = self.inner.verify(t, now).ok()?;
+            Some(claims_line(&v.kid, &v.claims))
+        });
+        Ok(line.flatten().map(|l| claims_of(&l)))
+    }
+
+    /// Verifies a token at `nowSeconds` (default: now): its claims `{kid, sessionId, shard,
+    /// epoch, issuedAt, expiresAt, payload}`, or `invalid_token` (status 401) for any invalid
+    /// token. A bad `nowSeconds` is `invalid_input`.
+    #[wasm_bindgen(unchecked_return_type = "VerifiedClaims")]
+    pub fn verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] now_seconds: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.check(&token, &now_seconds)?
+            .ok_or_else(|| session_error(&SessionError::InvalidToken))
+    }
+
+    /// Like `verify`, but an invalid token (for any reason) gives `null` instead of an Error:
+    /// the fast path for authenticating requests, where building an Error would cost more
+    /// than the MAC. A bad `nowSeconds` still throws `invalid_input`.
+    #[wasm_bindgen(js_name = tryVerify, unchecked_return_type = "VerifiedClaims | null")]
+    pub fn try_verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] now_seconds: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        Ok(self.check(&token, &now_seconds)?.unwrap_or(JsValue::NULL))
     }
 
     /// The kids and their states, `[{kid, state}]` (never the secrets).

@@ -6,9 +6,13 @@
 //! - `policy`: `{idleTimeout, absoluteLifetime, touchInterval, maxDataBytes,
 //!   maxSessionsPerUser, rotationGrace}` (seconds / bytes; missing fields take the defaults);
 //! - `store`: a store object (every shard) or a function `shard => store`;
-//! - `now`: a function returning unix seconds, or a fixed number (tests).
+//! - `now`: a function returning unix seconds, or a fixed number (tests);
+//! - `storeTimeout`: the deadline of one store call in milliseconds (default 10000, at most
+//!   600000); a call that misses it fails with `store_timeout`.
 //!
-//! Every method returns a promise; failures reject with a coded `Error`.
+//! Every method returns a promise; failures (bad arguments included) reject with a coded
+//! `Error`. Numbers must be whole and safe (`0..=2^53-1`): NaN, ±Infinity, fractions and
+//! larger numbers are refused, never rounded or replaced by a default.
 
 use std::future::Future;
 use std::rc::Rc;
@@ -19,10 +23,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{
-    bounded_string, is_nullish, json_arg, parse, prop, safe_u64, string_arg, stringify, u64_arg,
+    bounded_string, de_opt_safe_u64, is_nullish, json_arg, parse, prop_arg, safe_u64, string_arg,
+    stringify, u64_arg,
 };
 use super::error::{coded, invalid_input, session_error};
-use super::js_store::{JsRouter, JsStore};
+use super::js_store::{JsRouter, JsStore, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS};
 use super::keyring::JsKeyring;
 use super::record::{session_json, session_to_js};
 use super::ring::ring_from_value;
@@ -37,12 +42,22 @@ use crate::token::MAX_TOKEN_LEN;
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PolicyOpts {
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
     idle_timeout: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
     absolute_lifetime: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
     touch_interval: Option<u64>,
-    max_data_bytes: Option<usize>,
-    max_sessions_per_user: Option<usize>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
+    max_data_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
+    max_sessions_per_user: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
     rotation_grace: Option<u64>,
+}
+
+fn size(n: Option<u64>, default: usize) -> usize {
+    n.map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
@@ -50,14 +65,14 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     if is_nullish(v) {
         return Ok(p);
     }
-    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace}";
+    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace} (whole numbers from 0 to 2^53 - 1)";
     let text = json_arg(v, "policy", "policy_invalid", 4096)?;
     let o: PolicyOpts = serde_json::from_str(&text).map_err(|_| coded("policy_invalid", SHAPE))?;
     p.idle_timeout = o.idle_timeout.unwrap_or(p.idle_timeout);
     p.absolute_lifetime = o.absolute_lifetime.unwrap_or(p.absolute_lifetime);
     p.touch_interval = o.touch_interval.unwrap_or(p.touch_interval);
-    p.max_data_bytes = o.max_data_bytes.unwrap_or(p.max_data_bytes);
-    p.max_sessions_per_user = o.max_sessions_per_user.unwrap_or(p.max_sessions_per_user);
+    p.max_data_bytes = size(o.max_data_bytes, p.max_data_bytes);
+    p.max_sessions_per_user = size(o.max_sessions_per_user, p.max_sessions_per_user);
     p.rotation_grace = o.rotation_grace.unwrap_or(p.rotation_grace);
     p.validate().map_err(|e| coded(e.code(), &e))?;
     Ok(p)
@@ -87,10 +102,14 @@ impl Clock {
             Clock::System => Ok(super::system_now()),
             Clock::Fixed(n) => Ok(*n),
             Clock::Func(f) => {
-                let v = f.call0(&JsValue::NULL)?;
+                // Fractions (`Date.now() / 1000`) are floored; NaN, ±Infinity, negatives and
+                // numbers over 2^53 - 1 are refused.
+                let v = f
+                    .call0(&JsValue::NULL)
+                    .map_err(|_| invalid_input("now() threw"))?;
                 let secs = v.as_f64().filter(|s| s.is_finite() && *s >= 0.0);
-                secs.map(|s| s.floor() as u64)
-                    .filter(|s| *s <= super::convert::MAX_SAFE_INTEGER)
+                secs.map(f64::floor)
+                    .and_then(super::convert::safe_u64_of)
                     .ok_or_else(|| invalid_input("now() must return unix seconds"))
             }
         }
@@ -136,7 +155,7 @@ fn max_auth_age_arg(opts: &JsValue) -> Result<Option<u64>, JsValue> {
     if !opts.is_object() {
         return Err(invalid_input("authenticate() options are {maxAuthAge}"));
     }
-    let v = prop(opts, "maxAuthAge");
+    let v = prop_arg(opts, "maxAuthAge")?;
     if is_nullish(&v) {
         return Ok(None);
     }
@@ -185,6 +204,22 @@ impl JsSessionManager {
     }
 }
 
+/// The `storeTimeout` option: milliseconds, 1 to [`MAX_TIMEOUT_MS`].
+fn timeout_from(v: &JsValue) -> Result<u32, JsValue> {
+    if is_nullish(v) {
+        return Ok(DEFAULT_TIMEOUT_MS);
+    }
+    safe_u64(v)
+        .filter(|ms| (1..=u64::from(MAX_TIMEOUT_MS)).contains(ms))
+        .and_then(|ms| u32::try_from(ms).ok())
+        .ok_or_else(|| {
+            coded(
+                "config_invalid",
+                format_args!("storeTimeout must be a whole number of milliseconds from 1 to {MAX_TIMEOUT_MS}"),
+            )
+        })
+}
+
 fn reject(e: JsValue) -> Promise {
     Promise::reject(&e)
 }
@@ -199,22 +234,23 @@ impl JsSessionManager {
                 "new SessionManager({keys, ring, policy?, store, now?})",
             ));
         }
-        let keys = prop(&opts, "keys");
-        if !prop(&keys, "__wbg_ptr").is_undefined() {
+        let keys = prop_arg(&opts, "keys")?;
+        if !super::convert::prop(&keys, "__wbg_ptr").is_undefined() {
             return Err(coded(
                 "keyring_invalid_json",
                 "keys takes the keyring JSON ([{kid, secret, state}]), not a Keyring object",
             ));
         }
         let keyring = JsKeyring::parse(&keys)?;
-        let ring = ring_from_value(&prop(&opts, "ring"))?;
-        let policy = policy_from(&prop(&opts, "policy"))?;
-        let clock = Clock::from(&prop(&opts, "now"))?;
-        let store = prop(&opts, "store");
+        let ring = ring_from_value(&prop_arg(&opts, "ring")?)?;
+        let policy = policy_from(&prop_arg(&opts, "policy")?)?;
+        let clock = Clock::from(&prop_arg(&opts, "now")?)?;
+        let timeout = timeout_from(&prop_arg(&opts, "storeTimeout")?)?;
+        let store = prop_arg(&opts, "store")?;
         let router = if let Some(f) = store.dyn_ref::<Function>() {
-            JsRouter::Func(f.clone())
+            JsRouter::Func(f.clone(), timeout)
         } else {
-            JsRouter::One(JsStore::new(store).map_err(|why| coded("config_invalid", why))?)
+            JsRouter::One(JsStore::new(store, timeout).map_err(|why| coded("config_invalid", why))?)
         };
         let manager =
             SessionManager::new(keyring, ring, policy, router).map_err(|e| session_error(&e))?;
@@ -239,16 +275,16 @@ impl JsSessionManager {
                     "create() takes {user, device?, data?, persistent?}",
                 ));
             }
-            let device = prop(&input, "device");
+            let device = prop_arg(&input, "device")?;
             Ok(NewSession {
-                user: user_arg(&prop(&input, "user"))?,
+                user: user_arg(&prop_arg(&input, "user")?)?,
                 device: if is_nullish(&device) {
                     String::new()
                 } else {
                     string_arg(&device, "device", MAX_DEVICE_LEN)?
                 },
-                data: data_arg(&prop(&input, "data"), limit)?,
-                persistent: persistent_arg(&prop(&input, "persistent"))?,
+                data: data_arg(&prop_arg(&input, "data")?, limit)?,
+                persistent: persistent_arg(&prop_arg(&input, "persistent")?)?,
             })
         })();
         let new = match new {

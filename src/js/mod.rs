@@ -17,6 +17,7 @@ pub mod convert;
 pub mod cookie;
 pub mod error;
 pub mod gateway;
+pub mod hot_paths;
 pub mod js_store;
 pub mod keyring;
 pub mod manager;
@@ -30,16 +31,6 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
-}
-
-/// Length bounds the JS layer checks before a string crosses into wasm (js/patch.mjs):
-/// `[MAX_TOKEN_LEN, MAX_KEY_LEN]`, in UTF-16 units.
-#[doc(hidden)]
-#[wasm_bindgen(skip_typescript)]
-pub fn limits() -> Vec<u32> {
-    [crate::token::MAX_TOKEN_LEN, convert::MAX_KEY_LEN]
-        .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
-        .to_vec()
 }
 
 /// Unix seconds from the JavaScript clock.

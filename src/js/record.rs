@@ -9,7 +9,7 @@
 
 use wasm_bindgen::JsValue;
 
-use super::convert::{parse, stringify};
+use super::convert::{parse, stringify, MAX_SAFE_INTEGER};
 use super::error::coded;
 use crate::error::StoreError;
 use crate::session::SessionRecord;
@@ -28,10 +28,26 @@ pub fn record_to_js(r: &SessionRecord) -> Result<JsValue, StoreError> {
     js_sys::JSON::parse(&text).map_err(|_| corrupt("serialise"))
 }
 
-/// A record from the plain object a JS store returned.
+/// A record from the plain object a JS store returned. Anything else (not JSON, a throwing
+/// getter or Proxy, numbers that are not safe integers, which JS would have rounded) is
+/// `store_corrupt`.
 pub fn record_from_js(v: &JsValue) -> Result<SessionRecord, StoreError> {
+    if !v.is_object() {
+        return Err(corrupt("record is not an object"));
+    }
     let text = stringify(v, MAX_RECORD_JSON).map_err(|_| corrupt("record is not JSON"))?;
-    serde_json::from_str(&text).map_err(|_| corrupt("bad record"))
+    let r: SessionRecord = serde_json::from_str(&text).map_err(|_| corrupt("bad record"))?;
+    let times = [
+        r.version,
+        r.created_at,
+        r.last_seen,
+        r.idle_expires_at,
+        r.absolute_expires_at,
+    ];
+    if times.iter().any(|n| *n > MAX_SAFE_INTEGER) {
+        return Err(corrupt("record numbers must be safe integers"));
+    }
+    Ok(r)
 }
 
 /// The application's view of a record, as serde_json text.

@@ -5,11 +5,13 @@ use std::cell::OnceCell;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{json_arg, parse, string_arg, to_js, u64_arg, MAX_KEY_LEN};
+use super::convert::{is_array, json_arg, parse, string_arg, to_js, u64_arg, MAX_KEY_LEN};
 use super::error::{coded, invalid_input};
+use super::hot_paths::with_bytes;
 use crate::ring::{Ring, RingError, ShardSpec, MAX_CONFIG_BYTES, MAX_SHARDS};
 
 const SPACE: f64 = 18_446_744_073_709_551_616.0;
+const KEY_RULE: &str = "key must be a string of at most 65536 characters";
 
 fn ring_err(e: RingError) -> JsValue {
     coded(e.code(), &e)
@@ -24,7 +26,7 @@ fn spec(v: &JsValue) -> Result<ShardSpec, JsValue> {
 /// Parses a ring from a JS value: a `Ring` (through its `toJSON`), JSON text, a configuration
 /// object `{epoch, steps}` / `{shards}`, or an array of shard specs.
 pub(crate) fn ring_from_value(v: &JsValue) -> Result<Ring, JsValue> {
-    if js_sys::Array::is_array(v) {
+    if is_array(v) {
         let text = json_arg(v, "ring", "ring_config_too_large", MAX_CONFIG_BYTES)?;
         let shards: Vec<ShardSpec> = serde_json::from_str(&text)
             .map_err(|_| coded("ring_bad_config", "shards are [{name, weight?}]"))?;
@@ -92,7 +94,7 @@ impl JsRing {
     /// arcs, see the ring docs).
     #[wasm_bindgen(constructor)]
     pub fn new(shards: JsValue, version: JsValue) -> Result<JsRing, JsValue> {
-        if !js_sys::Array::is_array(&shards) {
+        if !is_array(&shards) {
             return Err(coded(
                 "ring_bad_config",
                 "new Ring() takes [{name, weight?}]",
@@ -169,20 +171,23 @@ impl JsRing {
         to_js(&self.inner.shards())
     }
 
-    /// The shard owning `key` (hashed as UTF-8), as a cached string.
+    /// The shard owning `key` (hashed as UTF-8): a string of at most [`MAX_KEY_LEN`] UTF-16
+    /// units, else `invalid_input`.
     ///
-    /// Internal: `locate` (js/patch.mjs) checks that `key` is a string within
-    /// [`MAX_KEY_LEN`] before calling this, so the glue copies it straight into wasm memory
-    /// (three fewer boundary calls than a checked `JsValue`: most of a lookup's cost).
-    #[doc(hidden)]
-    #[wasm_bindgen(js_name = locateKey, skip_typescript)]
-    pub fn locate_key(&self, key: &str) -> JsValue {
+    /// The hot path of the ring: the key is checked and copied in one crossing
+    /// ([`with_bytes`]) and the answer is a cached string (no string is decoded per lookup).
+    #[wasm_bindgen(unchecked_return_type = "string")]
+    pub fn locate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let i = with_bytes(&key, MAX_KEY_LEN, |k| self.inner.locate_index(k))
+            .ok_or_else(|| invalid_input(KEY_RULE))?;
         let names = self.names.get_or_init(|| {
             let shards = self.inner.shards();
             shards.iter().map(|s| JsValue::from_str(&s.name)).collect()
         });
-        let i = self.inner.locate_index(key.as_bytes());
-        names.get(i).cloned().unwrap_or(JsValue::UNDEFINED)
+        Ok(names.get(i).cloned().unwrap_or(JsValue::UNDEFINED))
     }
 
     /// The key's point in the hash space, `xxh3_64(key)`, as a decimal string.

@@ -22,12 +22,11 @@ export function requireBuilds({ worker = true } = {}) {
   }
 }
 
-/** The package's web build, initialised and patched in Node as www/core.js does in the page. */
+/** The package's web build, initialised in Node as www/core.js does in the page. */
 export async function loadPackage() {
   const mod = await import(pathToFileURL(join(PKG, 'edge_session.js')).href);
-  const { patchCore } = await import(pathToFileURL(join(PKG, 'patch.mjs')).href);
   mod.initSync({ module: readFileSync(join(PKG, 'edge_session_bg.wasm')) });
-  return patchCore({ ...mod });
+  return mod;
 }
 
 /** A ring with unequal weights and some history, so the picture and the what-if have something to show. */

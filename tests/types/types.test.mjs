@@ -52,3 +52,50 @@ test('tsc --strict, NodeNext: ESM ports (.mts) and CommonJS (.cts)', async () =>
 test('tsc --strict, CommonJS with classic resolution (top-level types)', async () => {
   await tsc('commonjs', { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true }, ['cjs.cts']);
 });
+
+// The API is declared in Rust (src/js); the hand-written declarations refine its types. Both must
+// name the same classes, members and functions: a method added in Rust and not declared here (or
+// declared here and gone from Rust) fails this test. wasm-bindgen's generated declarations are
+// read with the TypeScript compiler's parser.
+test('the generated declarations (src/js) and the hand-written ones name the same API', async () => {
+  const ts = (await import(join(ROOT, 'node_modules/typescript/lib/typescript.js'))).default;
+  const surface = (file) => {
+    const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+    const out = new Map();
+    // Interfaces merged into a class of the same name (and what they extend) add its members.
+    const ifaces = new Map(src.statements.filter((s) => ts.isInterfaceDeclaration(s)).map((s) => [s.name.text, s]));
+    const merged = (name, seen = new Set()) => {
+      const i = ifaces.get(name);
+      if (!i || seen.has(name)) return [];
+      seen.add(name);
+      const up = (i.heritageClauses ?? []).flatMap((h) => h.types.map((t) => t.expression.getText(src)));
+      return [...i.members, ...up.flatMap((u) => merged(u, seen))];
+    };
+    const isPublic = (m) => !(ts.getCombinedModifierFlags(m) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected));
+    for (const s of src.statements) {
+      if (ts.isClassDeclaration(s) && s.name) {
+        const members = [...s.members, ...merged(s.name.text)]
+          .filter((m) => m.name && !ts.isComputedPropertyName(m.name) && isPublic(m))
+          .map((m) => {
+            const isStatic = (ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static) !== 0;
+            const params = m.parameters ? `/${m.parameters.length}` : '';
+            return `${isStatic ? 'static ' : ''}${m.name.text}${params}`;
+          });
+        out.set(`class ${s.name.text}`, [...new Set(members)].sort());
+      } else if (ts.isFunctionDeclaration(s) && s.name) {
+        out.set(`function ${s.name.text}`, [`/${s.parameters.length}`]);
+      }
+    }
+    return out;
+  };
+  const generated = surface(join(ROOT, 'pkg/node/edge_session.d.ts'));
+  const hand = surface(join(ROOT, 'pkg/index.d.ts'));
+  assert.ok(generated.size >= 9, [...generated.keys()].join());
+  for (const [name, members] of generated) {
+    assert.ok(hand.has(name), `${name} is exported by src/js but not declared in js/entry/index.d.ts`);
+    assert.deepEqual(hand.get(name), members, `${name}: js/entry/index.d.ts and src/js disagree`);
+  }
+  for (const name of ['class Keyring', 'class Ring', 'class SessionManager', 'class MemoryStore']) {
+    assert.ok(generated.has(name), `${name} is exported by src/js`);
+  }
+});
