@@ -72,19 +72,12 @@ fn token(req: &Request, app: &App) -> Result<Option<Token>, ApiError> {
             from_cookie: false,
         }));
     }
-    let cookies = req
-        .headers()
-        .get("Cookie")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    match app.config.cookie.lookup(&cookies) {
-        Ok(v) => Ok(v.map(|v| Token {
-            value: v.to_owned(),
+    Ok(
+        http::session_cookie(req, &app.config.cookie)?.map(|value| Token {
+            value,
             from_cookie: true,
-        })),
-        Err(e) => Err(ApiError::new(431, e.code(), e.to_string())),
-    }
+        }),
+    )
 }
 
 /// The session cookie for `token`; `max_age` `None` is a browser-session cookie (signed in

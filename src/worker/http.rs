@@ -241,6 +241,25 @@ pub fn bearer(req: &Request) -> std::result::Result<Option<String>, ()> {
     Ok(Some(token.to_owned()))
 }
 
+/// The session token in the request's `Cookie` header, if any (the cookie named by `cookie`,
+/// wherever it sits among the others). A header over the limit is 431
+/// `cookie_header_too_large`.
+pub fn session_cookie(
+    req: &Request,
+    cookie: &crate::cookie::CookieConfig,
+) -> std::result::Result<Option<String>, ApiError> {
+    let header = req
+        .headers()
+        .get("Cookie")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    match cookie.lookup(&header) {
+        Ok(v) => Ok(v.map(str::to_owned)),
+        Err(e) => Err(ApiError::new(431, e.code(), e.to_string())),
+    }
+}
+
 /// Constant-time equality of two byte strings (the length is not secret).
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {

@@ -257,17 +257,7 @@ fn successor_cookie(app: &App, resp: &Response, auth: &Authenticated) -> Result<
 /// The session cookie alone (no Bearer fallback): the reauth route's Bearer carries
 /// `SIGNIN_TOKEN`.
 fn cookie_token(req: &Request, app: &App) -> Result<String, ApiError> {
-    let cookies = req
-        .headers()
-        .get("Cookie")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    match app.config.cookie.lookup(&cookies) {
-        Ok(Some(t)) => Ok(t.to_owned()),
-        Ok(None) => Err(SessionError::InvalidToken.into()),
-        Err(e) => Err(ApiError::new(431, e.code(), e.to_string())),
-    }
+    http::session_cookie(req, &app.config.cookie)?.ok_or_else(|| SessionError::InvalidToken.into())
 }
 
 /// `POST /api/session/reauth`: the user proved who they are again; marks the session fresh
