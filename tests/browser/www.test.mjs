@@ -310,6 +310,9 @@ test('keyboard only: sign in and operate the what-if panel; focus is visible', a
   await page.keyboard.type('keyboard');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#session:not([hidden])');
+  // The what-if panel works once the wasm core has loaded: its button is disabled (and skipped
+  // by Tab) until then.
+  await page.waitForSelector('#wi-apply:not([disabled])');
   await page.focus('#wi-name');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
