@@ -14,4 +14,4 @@ worker-build --release --out-dir "$out" -- --features "$features"
 cp src/worker/entry.mjs "$out/worker/entry.mjs"
 # RING_FILE=<path>: bundle that ring configuration (either form) into the worker, for rings too
 # large for a var. Unset: the module exports null and the RING var (or the default) applies.
-"$ROOT/node_modules/.bin/node" scripts/ring-module.mjs ${RING_FILE:+"$RING_FILE"} "$out/worker/ring-config.mjs"
+node scripts/ring-module.mjs ${RING_FILE:+"$RING_FILE"} "$out/worker/ring-config.mjs"
