@@ -11,6 +11,12 @@ cd "$ROOT"
 
 # Size-tuned for the package (sha2/hmac keep their opt-level 3 overrides from Cargo.toml).
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+# Exports that return a Result (Ring.locate, Keyring.verify, ...) hand their answer back as wasm
+# multi-value results instead of through a return slot in linear memory: the glue then makes one
+# call instead of three (stack pointer down, call, stack pointer up) and reads no memory after it.
+# wasm-bindgen cannot detect the feature itself here (the release profile strips the
+# target_features section), so it is asked for; Node 20+, workerd and current browsers run it.
+export WASM_BINDGEN_MULTI_VALUE=1
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 for target in nodejs web; do
   wasm-pack --quiet build --release --target "$target" --out-dir "build/wasm-$target" \

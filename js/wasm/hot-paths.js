@@ -4,31 +4,27 @@
 // three crossings: type check, length, and a copy through malloc, which were most of the cost
 // of a ring lookup), and one builds the claims object of a verified token. No rule lives here:
 // the core checks, verifies and places; this file moves bytes and builds an object.
-let buffer = null;
-let bytes = null;
 const encoder = new TextEncoder();
+// A view of the core's scratch buffer, made again when the buffer moves or wasm memory grows
+// (growth detaches the old ArrayBuffer, so the view's length drops to 0 and no longer matches).
+let view = null;
+let viewPtr = -1;
 
 /**
  * Writes `value` (a string of at most `max` UTF-16 units) as UTF-8 at `ptr` in `memory`, which
  * has room for `cap` bytes. Returns the byte length; -1 when `value` is not such a string;
  * `-2 - need` when the buffer may be too small (need: 3 bytes per unit; grow it and ask again).
+ * Lone surrogates become U+FFFD, as in every copy of a JS string into wasm.
  */
 export function writeKey(memory, value, max, ptr, cap) {
   if (typeof value !== 'string' || value.length > max) return -1;
   const n = value.length;
   if (n * 3 > cap) return -2 - n * 3;
-  if (memory.buffer !== buffer) {
-    buffer = memory.buffer;
-    bytes = new Uint8Array(buffer);
+  if (view === null || viewPtr !== ptr || view.length !== cap) {
+    view = new Uint8Array(memory.buffer, ptr, cap);
+    viewPtr = ptr;
   }
-  let i = 0;
-  for (; i < n; i++) {
-    const c = value.charCodeAt(i);
-    if (c > 0x7f) break;
-    bytes[ptr + i] = c;
-  }
-  if (i === n) return n;
-  return i + encoder.encodeInto(value.slice(i), bytes.subarray(ptr + i, ptr + cap)).written;
+  return encoder.encodeInto(value, view).written;
 }
 
 /** `kid \tsessionId \tshard \tepoch \tissuedAt \texpiresAt \tpayload` (from the core) as the claims object. */
