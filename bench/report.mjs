@@ -15,6 +15,7 @@ const ringScaleJs = load('ring-scale-node.json');
 const coldStart = load('cold-start.json');
 const size = load('size.json');
 const loadD = load('load.json');
+const bindingD = load('binding.json');
 const redisE = load('redis-hung.json');
 
 const out = [];
@@ -328,6 +329,25 @@ if (loadD && loadD.rows) {
     p();
     goals.push({ text: 'gateway: added p50, ours / reference JS gateway (lower is better)', value: g.overhead_ours_over_peer.p50, target: 1, unit: 'le' });
     goals.push({ text: 'gateway: added p99, ours / reference JS gateway (lower is better)', value: g.overhead_ours_over_peer.p99, target: 1, unit: 'le' });
+  }
+  if (bindingD && !bindingD.missing) {
+    const b = Object.fromEntries(bindingD.rows.map((r) => [r.mode, r]));
+    p('**Service binding: JS RPC against fetch** (`node bench/binding.mjs`: bench/binding-caller, a JS Worker on the npm');
+    p('package, binds the session worker and asks for the session of each request with `sessionFromBinding`, by the');
+    p('worker\'s `session` RPC method or by `GET /api/session` through the binding; both Workers in one `wrangler dev`;');
+    p('"none" is the caller answering without asking; CPU is both Workers\' processes per request):');
+    p();
+    p('| transport | req/s | p50 | p99 | CPU/req | CPU/req above none | errors |');
+    p('|---|---|---|---|---|---|---|');
+    for (const m of ['rpc', 'fetch', 'none']) {
+      const r = b[m];
+      const above = m === 'none' ? '' : `${f(r.cpu_us_per_req - b.none.cpu_us_per_req, 0)} µs`;
+      p(`| ${r.label} | ${Math.round(r.rps).toLocaleString('en-US')} | ${f(r.p50_ms)} ms | ${f(r.p99_ms)} ms | ${f(r.cpu_us_per_req, 0)} µs | ${above} | ${r.errors} |`);
+    }
+    p();
+    p(`RPC / fetch: req/s ${x(bindingD.ratios.rps_rpc_over_fetch)}, p50 ${x(bindingD.ratios.p50_rpc_over_fetch)}, p99 ${x(bindingD.ratios.p99_rpc_over_fetch)}, CPU above none ${x(bindingD.ratios.cpu_added_rpc_over_fetch)}.`);
+    p();
+    goals.push({ text: 'service binding: CPU added per request, RPC / fetch (lower is better; the faster is the default)', value: bindingD.ratios.cpu_added_rpc_over_fetch, target: 1, unit: 'le' });
   }
   const goalMixes = loadD.goal_mixes.filter((m) => loadD.ratios[m]); // a --mixes run may lack some
   for (const m of goalMixes) {

@@ -71,19 +71,31 @@ export function makeVerifyGatewayHeaders(core) {
 
 /**
  * For a Worker that binds the session worker (`[[services]]`): the session of `request`
- * (its cookie or Bearer token), asked of the binding with one `GET /api/session`, or `null`
- * when there is none or it is invalid. Other failures throw a coded Error.
+ * (its cookie or Bearer token), asked of the binding in one call, or `null` when there is none
+ * or it is invalid. Other failures throw a coded Error (the worker's `code` and `status`).
+ *
+ * `transport`: `'rpc'` (default) calls the worker's `session` RPC method with the request's
+ * `Cookie` and `Authorization` values; `'fetch'` sends `GET /api/session` through the binding
+ * (for a session worker deployed before the RPC method existed). `onSetCookie(value)` receives
+ * the successor's cookie when an old token inside the rotation grace window was used: pass it
+ * on to the client.
  */
 export async function sessionFromBinding(binding, request, opts = {}) {
-  if (!binding || typeof binding.fetch !== 'function') {
-    throw codedError('invalid_input', 'invalid input: binding must be a service binding (with fetch)');
+  const transport = opts.transport ?? 'rpc';
+  if (transport !== 'rpc' && transport !== 'fetch') {
+    throw codedError('invalid_input', "invalid input: transport must be 'rpc' or 'fetch'");
   }
-  const headers = new Headers();
+  const method = transport === 'rpc' ? 'session' : 'fetch';
+  if (!binding || typeof binding[method] !== 'function') {
+    throw codedError('invalid_input', `invalid input: binding must be a service binding (with ${method})`);
+  }
   const cookie = request.headers.get('cookie');
-  const auth = request.headers.get('authorization');
-  if (!cookie && !auth) return null;
+  const authorization = request.headers.get('authorization');
+  if (!cookie && !authorization) return null;
+  if (transport === 'rpc') return viaRpc(binding, cookie, authorization, opts);
+  const headers = new Headers();
   if (cookie) headers.set('cookie', cookie);
-  if (auth) headers.set('authorization', auth);
+  if (authorization) headers.set('authorization', authorization);
   const resp = await binding.fetch(new Request(`${opts.base ?? 'https://edge-session'}/api/session`, { headers }));
   if (resp.status === 401 || resp.status === 404) {
     await resp.body?.cancel();
@@ -94,7 +106,21 @@ export async function sessionFromBinding(binding, request, opts = {}) {
     const code = body?.error?.code ?? 'binding_error';
     throw codedError(code, `session worker answered ${resp.status}`, { status: resp.status });
   }
+  const setCookie = resp.headers.get('set-cookie');
+  if (setCookie) opts.onSetCookie?.(setCookie);
   return camel(body);
+}
+
+async function viaRpc(binding, cookie, authorization, opts) {
+  const answer = await binding.session({ cookie, authorization });
+  if (answer && typeof answer === 'object' && answer.session && typeof answer.session === 'object') {
+    if (typeof answer.setCookie === 'string') opts.onSetCookie?.(answer.setCookie);
+    return answer.session;
+  }
+  const status = typeof answer?.status === 'number' ? answer.status : 502;
+  if (status === 401 || status === 404) return null;
+  const code = typeof answer?.error?.code === 'string' ? answer.error.code : 'binding_error';
+  throw codedError(code, `session worker answered ${status}`, { status });
 }
 
 /** The HTTP view (snake_case) as the package's `Session` (camelCase). */

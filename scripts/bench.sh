@@ -103,6 +103,9 @@ say "B: worker cold start by ring (local wrangler/workerd)"
 # bench/load.mjs bounds itself (5 rounds x 6 mixes x 3 workers x 4 s; BENCH_QUICK: 2 x 1 s).
 say "D: worker under load (wrk against our worker and bench/ref-worker)"
 "$NODE" bench/load.mjs --out "$OUT" --transports ${BENCH_QUICK:+--quick} > "$OUT/load.json"
+# A calling Worker asking the session worker through a service binding: RPC against fetch.
+say "D: service binding, JS RPC against fetch (bench/binding-caller)"
+"$NODE" bench/binding.mjs --out "$OUT" ${BENCH_QUICK:+--quick} > "$OUT/binding.json"
 
 # ---- E. Redis replicas with one server hung (SIGSTOP), 127.0.0.1 only ----
 say "E: RedisStore with one replica SIGSTOPped"

@@ -6,6 +6,8 @@
 --       | signin (POST /api/sessions, a new user per request)
 --       | gateway (GET /gw/page?x=1 through a gateway, alternately Cookie and Bearer, over all sessions)
 --       | origin (GET /gw/page?x=1 with no credentials: straight to the origin)
+--       | rpc | fetch (GET /rpc or /fetch of bench/binding-caller, alternately Cookie and Bearer)
+--       | none (GET /none of bench/binding-caller: no session asked)
 --       | rotate (POST /api/session/rotate; thread i rotates only session i, following the new
 --         token each answer's Set-Cookie carries)
 --       | signout (DELETE /api/session over the sessions of the file, thread i taking every
@@ -68,6 +70,15 @@ function request()
       return wrk.format("GET", "/gw/page?x=1", { ["Cookie"] = "theme=dark; __Host-session=" .. t })
     end
     return wrk.format("GET", "/gw/page?x=1", { ["Authorization"] = "Bearer " .. t })
+  elseif mode == "rpc" or mode == "fetch" then
+    -- bench/binding.mjs: the calling Worker asks the session worker by RPC or by fetch.
+    local t = tokens[n % #tokens + 1]
+    if n % 2 == 0 then
+      return wrk.format("GET", "/" .. mode, { ["Cookie"] = "__Host-session=" .. t })
+    end
+    return wrk.format("GET", "/" .. mode, { ["Authorization"] = "Bearer " .. t })
+  elseif mode == "none" then
+    return wrk.format("GET", "/none")
   elseif mode == "origin" then
     return wrk.format("GET", "/gw/page?x=1", { ["Cookie"] = "theme=dark" })
   elseif mode == "signin" then

@@ -552,20 +552,32 @@ export function verifyGatewayHeaders(
   options: GatewayVerifyOptions,
 ): GatewayIdentity | null;
 
-/** A service binding (`env.SESSIONS` of a Worker with `[[services]]`). */
+/** A service binding (`env.SESSIONS` of a Worker with `[[services]]`) to the session worker. */
 export interface ServiceBindingLike {
   fetch(request: Request): Promise<Response>;
+  /** The session worker's RPC method (what `sessionFromBinding` calls by default). */
+  session?(credentials: { cookie: string | null; authorization: string | null }): Promise<unknown>;
+}
+
+/** Options of {@link sessionFromBinding}. */
+export interface SessionFromBindingOptions {
+  /** `'rpc'` (default): the worker's `session` RPC method; `'fetch'`: `GET /api/session`. */
+  transport?: 'rpc' | 'fetch';
+  /** Base URL of the `GET /api/session` request (`'fetch'` only); default `https://edge-session`. */
+  base?: string;
+  /** Receives the successor's `Set-Cookie` value when an old token in its rotation grace window was used. */
+  onSetCookie?: (value: string) => void;
 }
 
 /**
  * The session of `request` (its cookie or Bearer token), asked of the bound session worker
- * with one `GET /api/session`; `null` when there is none or it is not valid. Other answers
- * throw an error with the worker's `code` and `status`.
+ * in one call (JS RPC by default, or one `GET /api/session`); `null` when there is none or it
+ * is not valid. Other answers throw an error with the worker's `code` and `status`.
  */
 export function sessionFromBinding(
   binding: ServiceBindingLike,
   request: Request,
-  options?: { base?: string },
+  options?: SessionFromBindingOptions,
 ): Promise<Session | null>;
 
 /** The module object (`require('edge-session')`, the default import): `init`, carrying every export. */

@@ -6,7 +6,7 @@ export {
   SessionManager, CookieOptions, setCookie, clearCookie, readCookie, runConformance, version, init, MemoryStore,
   KVNamespaceLike, KVStore, SessionVerbs, EdgeSessionVariables, honoSession, honoOnError,
   GatewayKeys, GatewayIdentity, GatewayIdentityInput, GatewayVerifyOptions, GatewayRequestLike, verifyGatewayHeaders,
-  ServiceBindingLike, sessionFromBinding,
+  ServiceBindingLike, SessionFromBindingOptions, sessionFromBinding,
 } from '../index.js';
 export { init as default } from '../index.js';
 export function initSync(module: unknown): unknown;

@@ -223,7 +223,13 @@ pub fn check_same_origin(req: &Request) -> std::result::Result<(), ApiError> {
 /// names another scheme (that credential is not ours); `Err` when a Bearer header is malformed
 /// or over 4 KiB.
 pub fn bearer(req: &Request) -> std::result::Result<Option<String>, ()> {
-    let Some(v) = req.headers().get("Authorization").map_err(|_| ())? else {
+    let header = req.headers().get("Authorization").map_err(|_| ())?;
+    bearer_in(header.as_deref())
+}
+
+/// [`bearer`] over the `Authorization` header's value, if any.
+pub fn bearer_in(header: Option<&str>) -> std::result::Result<Option<String>, ()> {
+    let Some(v) = header else {
         return Ok(None);
     };
     let v = v.trim_start_matches([' ', '\t']);
@@ -254,7 +260,15 @@ pub fn session_cookie(
         .ok()
         .flatten()
         .unwrap_or_default();
-    match cookie.lookup(&header) {
+    session_cookie_in(&header, cookie)
+}
+
+/// [`session_cookie`] over the `Cookie` header's value.
+pub fn session_cookie_in(
+    header: &str,
+    cookie: &crate::cookie::CookieConfig,
+) -> std::result::Result<Option<String>, ApiError> {
+    match cookie.lookup(header) {
         Ok(v) => Ok(v.map(str::to_owned)),
         Err(e) => Err(ApiError::new(431, e.code(), e.to_string())),
     }

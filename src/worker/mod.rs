@@ -12,6 +12,7 @@
 //! its connection.
 
 pub mod app;
+pub mod binding;
 pub mod body;
 pub mod config;
 pub mod do_store;

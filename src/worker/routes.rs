@@ -124,7 +124,7 @@ fn set_cookie(resp: &Response, value: &str) -> Result<(), ApiError> {
     resp.headers().append("Set-Cookie", value).map_err(internal)
 }
 
-fn issued_cookie(app: &App, issued: &Issued) -> Result<String, ApiError> {
+pub(super) fn issued_cookie(app: &App, issued: &Issued) -> Result<String, ApiError> {
     app.config
         .cookie
         .set_cookie_for(&issued.token, issued.max_age)
