@@ -13,7 +13,7 @@ use crate::error::StoreError;
 use crate::id::SessionId;
 use crate::limits::MAX_SESSIONS_PER_USER;
 use crate::session::SessionRecord;
-use crate::store::{decide, SessionStore};
+use crate::store::{decide, Others, SessionStore};
 
 /// The first rule a store broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +55,7 @@ pub const CHECKS: &[&str] = &[
     "delete_by_user_counts",
     "expire_keeps_live",
     "data_roundtrip",
+    "create_counting_others",
 ];
 
 fn fail(check: &'static str, detail: impl Into<String>) -> ConformanceFailure {
@@ -367,6 +368,39 @@ pub async fn run<S: SessionStore>(
     );
 
     for r in [&b5, &big, &short] {
+        let _ = store.delete(&r.id_hash).await;
+    }
+
+    // Sign-in's write: the record is created, and the user's other live sessions are given
+    // exactly (listed) or as a count that never falls short of them.
+    let carol = format!("{tag}-carol");
+    let c1 = record(tag, 20, &carol, now);
+    let mut gone = record(tag, 21, &carol, now);
+    gone.idle_expires_at = now;
+    let c3 = record(tag, 22, &carol, now + 1);
+    for r in [&c1, &gone] {
+        store
+            .create(r)
+            .await
+            .map_err(|e| fail("create_counting_others", e.to_string()))?;
+    }
+    let others = store
+        .create_counting(&c3, now)
+        .await
+        .map_err(|e| fail("create_counting_others", e.to_string()))?;
+    let exact = match &others {
+        Others::Listed(list) => list.len() == 1 && list[0].id_hash == c1.id_hash,
+        Others::Counted(n) => *n >= 1,
+    };
+    let stored = get(store, &c3, now, "create_counting_others").await?;
+    let again = store.create_counting(&c3, now).await;
+    check!(
+        "create_counting_others",
+        exact && stored.as_ref() == Some(&c3) && matches!(again, Err(StoreError::AlreadyExists)),
+        "others {others:?}, stored: {}, second create: {again:?}",
+        stored.is_some()
+    );
+    for r in [&c1, &gone, &c3] {
         let _ = store.delete(&r.id_hash).await;
     }
     Ok(CHECKS.len())

@@ -19,7 +19,7 @@ use crate::id::IdHash;
 use crate::limits::{MAX_SESSIONS_PER_USER, MAX_SUCCESSOR_HOPS};
 use crate::policy::Policy;
 use crate::session::{self, SessionRecord};
-use crate::store::{decide, SessionStore};
+use crate::store::{decide, Others, SessionStore};
 
 /// One operation on one shard.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,13 +214,22 @@ pub async fn execute<S: SessionStore>(
 ) -> Result<Reply, SessionError> {
     match op {
         ShardOp::SignIn { record, now } => {
-            let live = store
-                .list_by_user(&record.user, now, MAX_SESSIONS_PER_USER)
-                .await?;
-            for key in session::sessions_to_evict(policy, &live) {
+            // Created first, then the oldest others evicted: the same end state as evicting
+            // first, and under the cap (the common case) a counting store lists nothing.
+            let others = match store.create_counting(&record, now).await? {
+                Others::Listed(others) => others,
+                Others::Counted(n) if n < policy.max_sessions_per_user => Vec::new(),
+                Others::Counted(_) => {
+                    let mut live = store
+                        .list_by_user(&record.user, now, MAX_SESSIONS_PER_USER)
+                        .await?;
+                    live.retain(|r| r.id_hash != record.id_hash);
+                    live
+                }
+            };
+            for key in session::sessions_to_evict(policy, &others) {
                 store.delete(&key).await?;
             }
-            store.create(&record).await?;
             Ok(Reply::Done)
         }
         ShardOp::Authenticate {

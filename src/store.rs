@@ -10,6 +10,7 @@ pub mod decide;
 
 use crate::error::StoreError;
 use crate::id::IdHash;
+use crate::limits::MAX_SESSIONS_PER_USER;
 use crate::session::SessionRecord;
 
 /// What a store write answers.
@@ -17,6 +18,16 @@ pub type StoreResult<T = ()> = Result<T, StoreError>;
 
 /// What [`SessionStore::list_by_user`] answers.
 pub type Listed = StoreResult<Vec<SessionRecord>>;
+
+/// What [`SessionStore::create_counting`] learned of the user's other live sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Others {
+    /// Their records, as [`SessionStore::list_by_user`] gives them (a store that listed them
+    /// anyway).
+    Listed(Vec<SessionRecord>),
+    /// How many there are, or more: an overcount only costs the caller a list.
+    Counted(usize),
+}
 
 /// A session store holding the records of one shard (or of all, for unsharded backends).
 #[allow(async_fn_in_trait)] // Send is not needed: wasm is single-threaded.
@@ -26,6 +37,19 @@ pub trait SessionStore {
 
     /// Inserts a new record; [`StoreError::AlreadyExists`] if the key is taken.
     async fn create(&self, record: &SessionRecord) -> Result<(), StoreError>;
+
+    /// Sign-in's write: [`create`](Self::create), and what the user's other live sessions at
+    /// `now` are (at most [`MAX_SESSIONS_PER_USER`]), which decides eviction. This default
+    /// lists them and then creates; a backend that can count in the same statement as the
+    /// insert (the Durable Object's SQLite) answers [`Others::Counted`] and saves the list
+    /// whenever the user is under the cap.
+    async fn create_counting(&self, record: &SessionRecord, now: u64) -> StoreResult<Others> {
+        let others = self
+            .list_by_user(&record.user, now, MAX_SESSIONS_PER_USER)
+            .await?;
+        self.create(record).await?;
+        Ok(Others::Listed(others))
+    }
 
     /// Replaces the record under `record.id_hash` if its stored version is `expected_version`:
     /// [`StoreError::NotFound`] if absent, [`StoreError::Conflict`] if the version moved.

@@ -31,7 +31,7 @@ use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
 use crate::session::SessionRecord;
 use crate::shard::{execute, ShardOp};
-use crate::store::{decide, Listed, SessionStore, StoreResult};
+use crate::store::{decide, Listed, Others, SessionStore, StoreResult};
 
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE: u64 = (1 << 53) - 1;
@@ -179,6 +179,41 @@ impl SessionStore for SqlStore {
         Self::check_ints(record)?;
         decide::create(self.load(&record.id_hash)?.as_ref())?;
         self.put(record)
+    }
+
+    async fn create_counting(
+        &self,
+        record: &SessionRecord,
+        now: u64,
+    ) -> std::result::Result<Others, StoreError> {
+        Self::check_ints(record)?;
+        let json = serde_json::to_string(record)
+            .map_err(|e| StoreError::Corrupt(format!("encode: {e}")))?;
+        // One statement: the insert applies only under a key that holds nothing
+        // (`decide::create`: no row at all, live or not, hence DO NOTHING on any conflict),
+        // and its RETURNING counts the user's other live rows (`expires_at > now`, as
+        // `list_by_user` filters), which decides whether a list for eviction is needed.
+        let rows: Vec<CountRow> = self.rows(
+            "INSERT INTO sessions (id_hash, user, record, version, created_at, last_seen, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT(id_hash) DO NOTHING \
+             RETURNING (SELECT COUNT(*) FROM sessions WHERE user = ? AND expires_at > ? AND id_hash != ?) AS n",
+            vec![
+                key_text(&record.id_hash),
+                text(&record.user),
+                SqlStorageValue::String(json),
+                int(record.version)?,
+                int(record.created_at)?,
+                int(record.last_seen)?,
+                int(record.expires_at())?,
+                text(&record.user),
+                int(now)?,
+                key_text(&record.id_hash),
+            ],
+        )?;
+        match rows.first() {
+            None => Err(StoreError::AlreadyExists),
+            Some(r) => Ok(Others::Counted(r.n.max(0.0) as usize)),
+        }
     }
 
     async fn compare_and_set(&self, record: &SessionRecord, expected_version: u64) -> StoreResult {

@@ -44,7 +44,7 @@ function fakeKV() {
 }
 
 test('KVStore passes the core conformance suite', async () => {
-  assert.equal(await runConformance(new KVStore(fakeKV()), 'kv-node'), 17);
+  assert.equal(await runConformance(new KVStore(fakeKV()), 'kv-node'), 18);
 });
 
 test('KVStore: layout, expirations, user listing and deleteByUser', async () => {
