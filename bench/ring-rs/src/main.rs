@@ -84,14 +84,19 @@ struct VNodeRef {
 }
 impl Hash for VNodeRef {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        VNode { shard: self.v.0, replica: self.v.1 }.hash(h)
+        VNode {
+            shard: self.v.0,
+            replica: self.v.1,
+        }
+        .hash(h)
     }
 }
 
 fn build(algo: &str, names: &[String]) -> Algo {
     match algo {
         "ours" => {
-            let specs: Vec<ShardSpec> = names.iter().map(|n| ShardSpec::new(n.clone(), 1)).collect();
+            let specs: Vec<ShardSpec> =
+                names.iter().map(|n| ShardSpec::new(n.clone(), 1)).collect();
             Algo::Ours(Ring::new(&specs).expect("valid ring"))
         }
         "hashring" => {
@@ -169,7 +174,11 @@ fn ketama_shares(pts: &[(u64, u32)], n: usize) -> Vec<f64> {
     let mut owned = vec![0u128; n];
     let mut prev = pts.last().expect("points").0;
     for (i, &(p, o)) in pts.iter().enumerate() {
-        let len = if i == 0 { (p as u128 + (1u128 << 64)) - prev as u128 } else { (p - prev) as u128 };
+        let len = if i == 0 {
+            (p as u128 + (1u128 << 64)) - prev as u128
+        } else {
+            (p - prev) as u128
+        };
         owned[o as usize] += len;
         prev = p;
     }
@@ -185,7 +194,11 @@ fn ketama_moved(a: &[(u64, u32)], b: &[(u64, u32)]) -> f64 {
     let mut moved = 0u128;
     let mut prev = *cuts.last().expect("cuts");
     for (i, &c) in cuts.iter().enumerate() {
-        let len = if i == 0 { (c as u128 + (1u128 << 64)) - prev as u128 } else { (c - prev) as u128 };
+        let len = if i == 0 {
+            (c as u128 + (1u128 << 64)) - prev as u128
+        } else {
+            (c - prev) as u128
+        };
         if ketama_owner_at(a, c) != ketama_owner_at(b, c) {
             moved += len;
         }
@@ -200,7 +213,9 @@ fn maglev_table(m: &maglev::Maglev<String, Sip>) -> Vec<String> {
     let nodes: Vec<String> = {
         let s = &dbg[dbg.find("nodes: [").expect("nodes") + 8..];
         let s = &s[..s.find(']').expect("]")];
-        s.split(", ").map(|x| x.trim_matches('"').to_string()).collect()
+        s.split(", ")
+            .map(|x| x.trim_matches('"').to_string())
+            .collect()
     };
     let s = &dbg[dbg.find("lookup: Some([").expect("lookup") + 14..];
     let s = &s[..s.find(']').expect("]")];
@@ -232,7 +247,9 @@ fn max_over_mean(shares: &[f64]) -> f64 {
 /// Distinct keys, leaked once so every crate can borrow them for `'static` (anchorhash's key
 /// type is a type parameter taken by value).
 fn keys(count: usize, salt: &str) -> Vec<&'static str> {
-    (0..count).map(|i| &*Box::leak(format!("{salt}user-{i:08}").into_boxed_str())).collect()
+    (0..count)
+        .map(|i| &*Box::leak(format!("{salt}user-{i:08}").into_boxed_str()))
+        .collect()
 }
 
 fn sampled_shares(a: &Algo, names: &[String], ks: &[&'static str]) -> Vec<f64> {
@@ -294,7 +311,10 @@ fn arg(name: &str, default: usize) -> usize {
 
 fn str_arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 fn main() {
@@ -321,7 +341,8 @@ fn main() {
             let (balance, exact_balance, add_moved, rem_moved, exact_move, note) = match algo {
                 "ours" => {
                     let Algo::Ours(r) = &a else { unreachable!() };
-                    let shares: Vec<f64> = r.shares().iter().map(|s| s.owned as f64 / SPACE).collect();
+                    let shares: Vec<f64> =
+                        r.shares().iter().map(|s| s.owned as f64 / SPACE).collect();
                     let mut ra = r.clone();
                     ra.add(ShardSpec::new(name(n), 1)).expect("add");
                     let mut rr = r.clone();
@@ -335,11 +356,17 @@ fn main() {
                     let pts = ketama_points(&idx);
                     // sanity: our reconstruction places keys exactly as the crate does
                     for k in sample.iter().take(2000) {
-                        let Algo::Ketama(r, _) = &a else { unreachable!() };
+                        let Algo::Ketama(r, _) = &a else {
+                            unreachable!()
+                        };
                         let want = r.get(k).expect("x").v.0;
                         let mut h = siphasher::sip::SipHasher::new();
                         k.hash(&mut h);
-                        assert_eq!(ketama_owner_at(&pts, h.finish()), want, "ketama reconstruction");
+                        assert_eq!(
+                            ketama_owner_at(&pts, h.finish()),
+                            want,
+                            "ketama reconstruction"
+                        );
                     }
                     let mut ia = idx.clone();
                     ia.push(n as u32);
@@ -347,17 +374,36 @@ fn main() {
                     ir.remove(mid);
                     let am = ketama_moved(&pts, &ketama_points(&ia));
                     let rm = ketama_moved(&pts, &ketama_points(&ir));
-                    (max_over_mean(&ketama_shares(&pts, n)), true, am, rm, true, "exact: sorted points")
+                    (
+                        max_over_mean(&ketama_shares(&pts, n)),
+                        true,
+                        am,
+                        rm,
+                        true,
+                        "exact: sorted points",
+                    )
                 }
                 "maglev" => {
                     let Algo::Maglev(m) = &a else { unreachable!() };
                     let t = maglev_table(m);
                     let ta = maglev_table(&maglev::Maglev::with_capacity_and_hasher(
-                        added.clone(), MAGLEV_M, Sip::default()));
+                        added.clone(),
+                        MAGLEV_M,
+                        Sip::default(),
+                    ));
                     let tr = maglev_table(&maglev::Maglev::with_capacity_and_hasher(
-                        removed.clone(), MAGLEV_M, Sip::default()));
-                    (max_over_mean(&maglev_shares(&t, &names)), true, maglev_moved(&t, &ta),
-                        maglev_moved(&t, &tr), true, "exact: lookup table (M = 65537)")
+                        removed.clone(),
+                        MAGLEV_M,
+                        Sip::default(),
+                    ));
+                    (
+                        max_over_mean(&maglev_shares(&t, &names)),
+                        true,
+                        maglev_moved(&t, &ta),
+                        maglev_moved(&t, &tr),
+                        true,
+                        "exact: lookup table (M = 65537)",
+                    )
                 }
                 "jumphash" => {
                     let b = Algo::Jump(jumphash::JumpHasher::new_with_keys(0, 0), added.clone());
@@ -367,9 +413,14 @@ fn main() {
                     swapped[mid] = names[n - 1].clone();
                     swapped.pop();
                     let c = Algo::Jump(jumphash::JumpHasher::new_with_keys(0, 0), swapped);
-                    (max_over_mean(&sampled_shares(&a, &names, &sample)), false,
-                        sampled_moved(&a, &b, &sample), sampled_moved(&a, &c, &sample), false,
-                        "sampled; middle removal emulated by swap-with-last")
+                    (
+                        max_over_mean(&sampled_shares(&a, &names, &sample)),
+                        false,
+                        sampled_moved(&a, &b, &sample),
+                        sampled_moved(&a, &c, &sample),
+                        false,
+                        "sampled; middle removal emulated by swap-with-last",
+                    )
                 }
                 "anchorhash" => {
                     let Algo::Anchor(x) = &a else { unreachable!() };
@@ -378,18 +429,26 @@ fn main() {
                     let mut c = x.clone();
                     c.remove_resource(&names[mid]).expect("present");
                     let (b, c) = (Algo::Anchor(b), Algo::Anchor(c));
-                    (max_over_mean(&sampled_shares(&a, &names, &sample)), false,
-                        sampled_moved(&a, &b, &sample), sampled_moved(&a, &c, &sample), false,
-                        "sampled; capacity a = 2n")
+                    (
+                        max_over_mean(&sampled_shares(&a, &names, &sample)),
+                        false,
+                        sampled_moved(&a, &b, &sample),
+                        sampled_moved(&a, &c, &sample),
+                        false,
+                        "sampled; capacity a = 2n",
+                    )
                 }
                 _ => unreachable!(),
             };
-            per.insert(algo.to_string(), json!({
-                "max_over_mean": balance, "balance_exact": exact_balance,
-                "add_moved": add_moved, "add_ideal": 1.0 / (n as f64 + 1.0),
-                "remove_moved": rem_moved, "remove_ideal": 1.0 / n as f64,
-                "move_exact": exact_move, "memory_bytes": mem, "note": note,
-            }));
+            per.insert(
+                algo.to_string(),
+                json!({
+                    "max_over_mean": balance, "balance_exact": exact_balance,
+                    "add_moved": add_moved, "add_ideal": 1.0 / (n as f64 + 1.0),
+                    "remove_moved": rem_moved, "remove_ideal": 1.0 / n as f64,
+                    "move_exact": exact_move, "memory_bytes": mem, "note": note,
+                }),
+            );
         }
 
         // timings: interleaved rounds, median
@@ -414,7 +473,11 @@ fn main() {
             }
         }
         for (i, algo) in ALGOS.iter().enumerate() {
-            let e = per.get_mut(*algo).expect("row").as_object_mut().expect("obj");
+            let e = per
+                .get_mut(*algo)
+                .expect("row")
+                .as_object_mut()
+                .expect("obj");
             e.insert("lookup_ns".into(), json!(median(&mut lookup_ns[i])));
             e.insert("build_ns".into(), json!(median(&mut build_ns[i])));
         }
