@@ -4,7 +4,7 @@
 export interface EdgeSessionError extends Error {
   /** e.g. `invalid_token`, `session_not_found`, `session_expired`, `version_conflict`,
    * `invalid_input`, `data_too_large`, `store_unavailable`, `ring_unknown_shard`, `keyring_*`,
-   * `cookie_*`, `policy_invalid`, `config_invalid`, `store_timeout`, `object_freed`. */
+   * `cookie_*`, `policy_invalid`, `config_invalid`, `store_timeout`, `object_freed`, `seal_*`. */
   code: string;
   /** HTTP status for session errors (401, 400, 412, 413, 409, 503, 500). */
   status?: number;
@@ -67,6 +67,24 @@ export class Keyring {
    * than the MAC. A bad `nowSeconds` still throws `invalid_input`.
    */
   tryVerify(token: string, nowSeconds?: number): VerifiedClaims | null;
+  /**
+   * Seals claims with the primary key: the payload (at most 2040 bytes) is encrypted
+   * (XChaCha20-Poly1305, a fresh random nonce), every field authenticated. Throws
+   * `seal_payload_too_large` (status 413).
+   */
+  seal(claims: Claims): string;
+  /**
+   * Opens a sealed token at `nowSeconds` (default: now), the payload decrypted. Throws (status
+   * 401) `seal_tampered`, `seal_unknown_key`, `seal_expired`, `seal_malformed` or `seal_too_large`.
+   */
+  unseal(token: string, nowSeconds?: number): VerifiedClaims;
+  /**
+   * Stateless sessions (iron-session style): seals any JSON value (at most 2040 bytes as JSON)
+   * into a token valid for `ttl` seconds (default 14 days) from `now` (default: the clock).
+   */
+  sealData(data: unknown, options?: { ttl?: number; now?: number }): string;
+  /** Opens a `sealData` token and returns its data; throws the `seal_*` codes of `unseal`. */
+  unsealData<T = unknown>(token: string, options?: { now?: number }): T;
   kids(): { kid: string; state: KeyState }[];
   free(): void;
 }
