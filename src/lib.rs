@@ -14,6 +14,7 @@ pub mod manager;
 pub mod memory;
 pub mod policy;
 pub mod protect;
+pub mod ratelimit;
 pub mod record;
 pub mod ring;
 pub mod seal;

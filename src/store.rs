@@ -10,6 +10,7 @@ pub mod decide;
 
 use crate::error::StoreError;
 use crate::id::IdHash;
+use crate::ratelimit::BucketState;
 use crate::session::SessionRecord;
 
 /// What a store write answers.
@@ -51,6 +52,21 @@ pub trait SessionStore {
 
     /// Purges records expired at `now`; returns how many were removed.
     async fn expire(&self, now: u64) -> Result<u64, StoreError>;
+
+    /// The sign-in rate-limit bucket under `key` ([`crate::ratelimit`]) if it is not expired
+    /// at `now`. A store that keeps no buckets answers `None` (the default): its sign-ins are
+    /// then not rate limited. Keys are at most [`crate::ratelimit::MAX_BUCKET_KEY_LEN`] bytes.
+    async fn get_bucket(&self, key: &str, now: u64) -> Result<Option<BucketState>, StoreError> {
+        let _ = (key, now);
+        Ok(None)
+    }
+
+    /// Stores the bucket `state` under `key`, to be forgotten at `expires_at` (when it is full
+    /// again). The default keeps nothing.
+    async fn put_bucket(&self, key: &str, state: &BucketState, expires_at: u64) -> StoreResult {
+        let _ = (key, state, expires_at);
+        Ok(())
+    }
 }
 
 /// Picks the shard for a name: a store the manager's operations run over in this process
