@@ -104,7 +104,13 @@ impl SessionStore for MemoryStore {
         Ok(map.get(key).filter(|(_, at)| *at > now).map(|(s, _)| *s))
     }
 
-    async fn put_bucket(&self, key: &str, state: &BucketState, expires_at: u64) -> StoreResult {
+    async fn put_bucket(
+        &self,
+        key: &str,
+        state: &BucketState,
+        _now: u64,
+        expires_at: u64,
+    ) -> StoreResult {
         self.buckets
             .borrow_mut()
             .insert(key.to_owned(), (*state, expires_at));

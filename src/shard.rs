@@ -312,7 +312,7 @@ async fn take_sign_in_tokens<S: SessionStore>(
     }
     for (key, limit, next) in taken {
         store
-            .put_bucket(&key, &next, next.expires_at(&limit))
+            .put_bucket(&key, &next, now, next.expires_at(&limit))
             .await?;
     }
     Ok(())

@@ -61,10 +61,16 @@ pub trait SessionStore {
         Ok(None)
     }
 
-    /// Stores the bucket `state` under `key`, to be forgotten at `expires_at` (when it is full
-    /// again). The default keeps nothing.
-    async fn put_bucket(&self, key: &str, state: &BucketState, expires_at: u64) -> StoreResult {
-        let _ = (key, state, expires_at);
+    /// Stores the bucket `state` under `key` at time `now`, to be forgotten at `expires_at`
+    /// (when it is full again). The default keeps nothing.
+    async fn put_bucket(
+        &self,
+        key: &str,
+        state: &BucketState,
+        now: u64,
+        expires_at: u64,
+    ) -> StoreResult {
+        let _ = (key, state, now, expires_at);
         Ok(())
     }
 }

@@ -3,7 +3,9 @@
 //! session API is one call to one object.
 //!
 //! Table `sessions(id_hash TEXT PRIMARY KEY, user, record JSON, version, created_at, last_seen,
-//! expires_at)`, indexed on `user` and `expires_at`. The record JSON (the core's one serialised
+//! expires_at)`, indexed on `user` and `expires_at`; table `buckets(key TEXT PRIMARY KEY, state,
+//! expires_at)` holds the sign-in rate-limit buckets ([`crate::ratelimit`]) of this shard's
+//! users and of the IPs that signed them in, purged with the expired sessions. The record JSON (the core's one serialised
 //! form) is the source of truth; the other columns are copied from it on every write, for
 //! queries. Whether a write applies is decided by [`crate::store::decide`].
 //!
@@ -29,6 +31,7 @@ use worker::{
 use super::rpc::{Answer, Call, MAX_RPC_BODY};
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
+use crate::ratelimit::BucketState;
 use crate::session::SessionRecord;
 use crate::shard::{execute, ShardOp};
 use crate::store::{decide, Listed, SessionStore, StoreResult};
@@ -46,7 +49,12 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sessions (
     expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);
-CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires_at);";
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires_at);
+CREATE TABLE IF NOT EXISTS buckets (
+    key TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);";
 
 /// [`SessionStore`] over a Durable Object's SQLite (used inside the object only).
 pub struct SqlStore {
@@ -56,6 +64,12 @@ pub struct SqlStore {
 #[derive(Deserialize)]
 struct RecordRow {
     record: String,
+}
+
+#[derive(Deserialize)]
+struct BucketRow {
+    state: String,
+    expires_at: f64,
 }
 
 #[derive(Deserialize)]
@@ -246,7 +260,43 @@ impl SessionStore for SqlStore {
             "DELETE FROM sessions WHERE expires_at <= ?",
             vec![int(now)?],
         )?;
+        self.exec("DELETE FROM buckets WHERE expires_at <= ?", vec![int(now)?])?;
         Ok(n)
+    }
+
+    async fn get_bucket(
+        &self,
+        key: &str,
+        now: u64,
+    ) -> std::result::Result<Option<BucketState>, StoreError> {
+        let rows: Vec<BucketRow> = self.rows(
+            "SELECT state, expires_at FROM buckets WHERE key = ?",
+            vec![text(key)],
+        )?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        if row.expires_at <= now as f64 {
+            return Ok(None);
+        }
+        BucketState::from_text(&row.state)
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt("bucket".into()))
+    }
+
+    async fn put_bucket(
+        &self,
+        key: &str,
+        state: &BucketState,
+        _now: u64,
+        expires_at: u64,
+    ) -> StoreResult {
+        int(state.tokens)?;
+        int(state.updated)?;
+        self.exec(
+            "INSERT OR REPLACE INTO buckets (key, state, expires_at) VALUES (?, ?, ?)",
+            vec![text(key), text(&state.to_text()), int(expires_at)?],
+        )
     }
 }
 
