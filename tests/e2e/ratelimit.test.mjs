@@ -19,7 +19,11 @@ before(async () => {
 });
 after(async () => { await w?.stop(); });
 
-const signIn = (user, ip) => api('POST', '/api/sessions', { body: { user }, headers: ip ? { 'cf-connecting-ip': ip } : {} });
+// Local workerd sets CF-Connecting-IP to 127.0.0.1 when a request has none: unless a test is
+// about one IP's bucket, each sign-in comes from an IP of its own.
+let next = 0;
+const fresh = () => `203.0.113.${next++ % 250}`;
+const signIn = (user, ip = fresh()) => api('POST', '/api/sessions', { body: { user }, headers: { 'cf-connecting-ip': ip } });
 
 test('a burst past the user limit gets 429 with Retry-After; the bucket refills; others are unaffected', async () => {
   const statuses = [];
