@@ -67,12 +67,6 @@ struct RecordRow {
 }
 
 #[derive(Deserialize)]
-struct BucketRow {
-    state: String,
-    expires_at: f64,
-}
-
-#[derive(Deserialize)]
 struct CountRow {
     n: f64,
 }
@@ -269,19 +263,18 @@ impl SessionStore for SqlStore {
         key: &str,
         now: u64,
     ) -> std::result::Result<Option<BucketState>, StoreError> {
-        let rows: Vec<BucketRow> = self.rows(
-            "SELECT state, expires_at FROM buckets WHERE key = ?",
-            vec![text(key)],
+        // Read through the record row type: one deserializer less in the wasm.
+        let rows: Vec<RecordRow> = self.rows(
+            "SELECT state AS record FROM buckets WHERE key = ? AND expires_at > ?",
+            vec![text(key), int(now)?],
         )?;
-        let Some(row) = rows.into_iter().next() else {
-            return Ok(None);
-        };
-        if row.expires_at <= now as f64 {
-            return Ok(None);
-        }
-        BucketState::from_text(&row.state)
-            .map(Some)
-            .ok_or_else(|| StoreError::Corrupt("bucket".into()))
+        rows.into_iter()
+            .next()
+            .map(|row| {
+                BucketState::from_text(&row.record)
+                    .ok_or_else(|| StoreError::Corrupt("bucket".into()))
+            })
+            .transpose()
     }
 
     async fn put_bucket(

@@ -54,6 +54,18 @@ test('the IP bucket counts every user of one IP, not other IPs', async () => {
   assert.equal((await signIn('ip-user-5', 'not-an-ip')).status, 201);
 });
 
+test('a refused sign-in, like an allowed one, is one shard call', async () => {
+  const total = async () => Object.values((await api('GET', '/__test/calls')).json.calls).reduce((a, b) => a + b, 0);
+  const ip = '192.0.2.77';
+  const counts = [];
+  for (let i = 0; i < 5; i++) {
+    const before = await total();
+    const r = await signIn(`calls-user-${i}`, ip);
+    counts.push([r.status, (await total()) - before]);
+  }
+  assert.deepEqual(counts, [[201, 1], [201, 1], [201, 1], [201, 1], [429, 1]]);
+});
+
 test('a sealed token is not a session token: 401 invalid_token', async () => {
   const { Keyring } = await import(join(ROOT, 'pkg/index.mjs'));
   const keys = Keyring.fromJSON(TEST_KEYS);
