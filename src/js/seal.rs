@@ -139,16 +139,24 @@ impl JsKeyring {
             ),
             None => invalid_input("data must be JSON-serialisable"),
         })?;
-        let id = SessionId::random().map_err(|e| seal_error("rng_unavailable", e))?;
+        // One draw for the id and the nonce: each WebCrypto call costs about a seal's worth.
+        let mut random = [0u8; 16 + SEAL_NONCE_LEN];
+        getrandom::fill(&mut random).map_err(|_| seal_error("rng_unavailable", "no randomness"))?;
+        let (id, nonce) = random.split_at(16);
+        let id: [u8; 16] = id
+            .try_into()
+            .map_err(|_| seal_error("rng_unavailable", "rng"))?;
+        let nonce: [u8; SEAL_NONCE_LEN] = nonce
+            .try_into()
+            .map_err(|_| seal_error("rng_unavailable", "rng"))?;
         let claims = Claims {
-            session_id: id,
+            session_id: SessionId::from_bytes(id),
             shard: STATELESS_SHARD.to_owned(),
             epoch: 0,
             issued_at: now,
             expires_at: now.saturating_add(ttl),
             payload: text.into_bytes(),
         };
-        let nonce = fresh_nonce()?;
         self.inner
             .seal(&claims, &nonce)
             .map_err(|e| token_error(&e))
