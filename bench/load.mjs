@@ -55,7 +55,10 @@ const VARS = {
   SESSION_KEYS: TEST_KEYS,
   STORE: 'do',
   // Reads never write back during the run (touch_interval far above its length), in both workers.
-  POLICY: JSON.stringify({ idle_timeout: 7200, absolute_lifetime: 43200, touch_interval: 3600 }),
+  // Sign-in rate limits off (burst 0): the reference worker has none, and wrk signs in from one
+  // address far past the per-IP default; with them on, each sign-in also reads and writes two
+  // token buckets in the same shard call.
+  POLICY: JSON.stringify({ idle_timeout: 7200, absolute_lifetime: 43200, touch_interval: 3600, signin_user_burst: 0, signin_ip_burst: 0 }),
 };
 const WORKERS = {
   ours: { label: 'edge-session (Rust/wasm)', config: undefined, vars: {} },

@@ -32,7 +32,7 @@ if (!['healthz', 'read', 'signin'].includes(mix)) throw new Error('--mix: health
 const VARS = {
   SESSION_KEYS: TEST_KEYS,
   STORE: 'do',
-  POLICY: JSON.stringify({ idle_timeout: 7200, absolute_lifetime: 43200, touch_interval: 3600 }),
+  POLICY: JSON.stringify({ idle_timeout: 7200, absolute_lifetime: 43200, touch_interval: 3600, signin_user_burst: 0, signin_ip_burst: 0 }), // as bench/load.mjs
 };
 
 /** A CDP client over the inspector's WebSocket (wrangler's proxy wants a local Origin). */

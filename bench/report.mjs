@@ -8,6 +8,7 @@ const load = (f) => (existsSync(join(dir, f)) ? JSON.parse(readFileSync(join(dir
 const machine = load('machine.json');
 const tokNode = load('token-node.json');
 const tokNative = load('token-native.json');
+const sealNode = load('seal-node.json');
 const tokWd = load('token-workerd.json');
 const ringNative = load('ring-native.json');
 const ringNode = load('ring-node.json');
@@ -85,6 +86,23 @@ if (tokNode) {
     p();
     goals.push({ text: 'Node: verify >= 2.5x cookie-signature', missing: 'package not built (pkg/ absent)' });
   }
+}
+if (sealNode) {
+  p(`### Sealed (encrypted) sessions in Node, against iron-session, ${sealNode.rounds} rounds x >= ${sealNode.cpu_ms} ms`);
+  p();
+  p(`The same ${sealNode.payload_bytes}-byte JSON value sealed and opened; "unseal invalid" has one character of the tag`);
+  p('changed. edge-session: `Keyring.sealData`/`unsealData` (XChaCha20-Poly1305 in wasm, a WebCrypto nonce per seal);');
+  p('the "claims" rows are `seal`/`unseal`. iron-session: `sealData`/`unsealData` (AES-256-CBC + HMAC-SHA256 through WebCrypto).');
+  p('Ratio = iron-session\'s time over the row\'s (higher is faster).');
+  p();
+  p('| library | path | seal chars | ns/op | ops/s | vs iron-session |');
+  p('|---|---|---|---|---|---|');
+  const iron = Object.fromEntries(sealNode.rows.filter((r) => r.lib === 'iron-session').map((r) => [r.path, r]));
+  for (const r of sealNode.rows) {
+    const base = iron[r.path];
+    p(`| ${r.lib} | ${r.path} | ${r.length} | ${ns(r.ns)} | ${ops(r.ns)} | ${base ? x(base.ns / r.ns) : 'n/a'} |`);
+  }
+  p();
 }
 if (tokNative) {
   p('### Native (criterion, `cargo bench --bench token`)');

@@ -204,4 +204,24 @@ export class KVStore {
   async expire() {
     return 0;
   }
+
+  /**
+   * Sign-in rate-limit buckets under `<prefix>b:<base64url(key)>`, with an `expiration` when
+   * they are full again (at least 90 s ahead, KV's floor). Read-modify-write like the rest of
+   * this store: concurrent sign-ins may each take the same token, and each location counts on
+   * its own until writes propagate (about 60 s).
+   */
+  async getBucket(key, _now) {
+    const v = await this.kv.get(this.#bucketKey(key), 'text');
+    return typeof v === 'string' ? v : null;
+  }
+
+  async putBucket(key, state, expiresAt) {
+    const now = Math.floor(Date.now() / 1000);
+    await this.kv.put(this.#bucketKey(key), String(state), { expiration: Math.max(expiresAt, now + KV_MIN_TTL) });
+  }
+
+  #bucketKey(key) {
+    return `${this.prefix}b:${b64url(key)}`;
+  }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: side-by-side benchmarks A-E, then rewrites BENCHMARKS.md from this run's numbers.
-#   A tokens (Node peers, native criterion, inside local workerd)   B ring (native crates, npm)
+#   A tokens (Node peers, sealed tokens against iron-session, native criterion, inside local workerd)   B ring (native crates, npm)
 #   C sizes and start-up                                            D worker under load (wrk, 127.0.0.1)
 #   E RedisStore with one replica hung (SIGSTOP; 127.0.0.1)
 # BENCH_ROUNDS (default 7) rounds per measurement; BENCH_QUICK=1 for a short smoke run whose
@@ -82,6 +82,8 @@ fi
 # ---- A. tokens in Node; B. ring from JS ----
 say "A: tokens in Node"
 "$NODE" bench/token-node.mjs --rounds "$ROUNDS" --cpu-ms "$CPU_MS" > "$OUT/token-node.json"
+say "A: sealed tokens in Node (against iron-session)"
+"$NODE" bench/seal-node.mjs --rounds "$ROUNDS" --cpu-ms "$CPU_MS" > "$OUT/seal-node.json"
 say "B: ring from JS"
 "$NODE" --expose-gc bench/ring-node.mjs --rounds "$ROUNDS" --cpu-ms "$CPU_MS" --keys "$JS_KEYS" > "$OUT/ring-node.json"
 say "B: the ring at scale from JS (the configurations B native wrote)"

@@ -93,6 +93,12 @@ pub enum SessionError {
     /// `From<StoreError>` conversion, the only way stores' errors become session errors, maps
     /// those to [`SessionError::NotFound`] and [`SessionError::Conflict`].
     Store(StoreError),
+    /// Too many sign-ins for this user or client IP ([`crate::ratelimit`]): retry after
+    /// `retry_after` seconds (the shells send it as `Retry-After`).
+    RateLimited {
+        /// Seconds until the bucket has a token again (at least 1).
+        retry_after: u64,
+    },
     /// A server-side misconfiguration (keys, ring, policy); the text names the setting.
     Config(String),
 }
@@ -109,6 +115,7 @@ impl SessionError {
             SessionError::InvalidInput(_) => "invalid_input",
             SessionError::DataTooLarge { .. } => "data_too_large",
             SessionError::Store(e) => e.code(),
+            SessionError::RateLimited { .. } => "rate_limited",
             SessionError::Config(_) => "config_invalid",
         }
     }
@@ -125,6 +132,7 @@ impl SessionError {
             SessionError::DataTooLarge { .. } => 413,
             SessionError::Store(StoreError::AlreadyExists) => 409,
             SessionError::Store(_) => 503,
+            SessionError::RateLimited { .. } => 429,
             SessionError::Config(_) => 500,
         }
     }
@@ -136,6 +144,14 @@ impl SessionError {
             self,
             SessionError::InvalidToken | SessionError::NotFound | SessionError::Expired
         )
+    }
+
+    /// The seconds to wait carried by a rate limit, if this is one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            SessionError::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        }
     }
 
     /// The current version carried by a conflict, if this is one.
@@ -171,6 +187,9 @@ impl fmt::Display for SessionError {
                 f.write_str("session store returned a bad record")
             }
             SessionError::Store(e) => e.fmt(f),
+            SessionError::RateLimited { retry_after } => {
+                write!(f, "too many sign-ins: retry after {retry_after} s")
+            }
             SessionError::Config(setting) => write!(f, "server misconfigured: {setting}"),
         }
     }

@@ -50,6 +50,10 @@ const MAX_SECRET_B64_LEN: usize = MAX_SECRET_LEN.div_ceil(3) * 4;
 /// Domain-separation prefix MACed in front of every token body.
 pub const TOKEN_MAC_PREFIX: &[u8] = b"edge-session/v1/token\0";
 
+/// The message whose HMAC under a key's secret is that key's sealing (AEAD) key. It is not a
+/// prefix of [`TOKEN_MAC_PREFIX`] nor the reverse, so no token MAC equals a sealing key.
+pub const SEAL_KEY_LABEL: &[u8] = b"edge-session/v2/seal-key\0";
+
 const _: () = assert!(MAX_KID_LEN <= u8::MAX as usize);
 
 /// What a key may do.
@@ -178,6 +182,9 @@ pub(crate) struct Key {
     /// HMAC-SHA256 keyed with the secret, the keyring's prefix ([`TOKEN_MAC_PREFIX`] for
     /// session tokens) already absorbed.
     pub(crate) mac: Hmac<Sha256>,
+    /// The XChaCha20-Poly1305 key of sealed tokens: `HMAC-SHA256(secret, SEAL_KEY_LABEL)`, so
+    /// it never equals the MAC key (see [`crate::seal`]).
+    pub(crate) seal_key: [u8; 32],
 }
 
 /// A set of named keys. `Debug` shows kids and states only.
@@ -290,10 +297,21 @@ impl Keyring {
                 primary = Some(index);
             }
             // HMAC accepts keys of any length; the error arm is unreachable but typed.
-            let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&secret)
-                .map_err(|_| KeyringError::KeyTooShort { kid: kid.clone() })?
-                .chain_update(prefix);
-            out.push(Key { kid, state, mac });
+            let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(&secret)
+                .map_err(|_| KeyringError::KeyTooShort { kid: kid.clone() })?;
+            let seal_key = keyed
+                .clone()
+                .chain_update(SEAL_KEY_LABEL)
+                .finalize()
+                .into_bytes()
+                .into();
+            let mac = keyed.chain_update(prefix);
+            out.push(Key {
+                kid,
+                state,
+                mac,
+                seal_key,
+            });
         }
         let primary = primary.ok_or(KeyringError::NoPrimary)?;
         Ok(Keyring { keys: out, primary })

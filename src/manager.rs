@@ -185,12 +185,31 @@ impl<R: ShardRouter> SessionManager<R> {
         new: &NewSession,
         now: u64,
     ) -> Result<Issued, SessionError> {
+        self.create_from(id, new, None, now).await
+    }
+
+    /// [`SessionManager::create`] for a client at `ip`: the sign-in also takes a token from the
+    /// IP's rate-limit bucket on the user's shard (see [`crate::ratelimit`]). An `ip` that is
+    /// not an IP address's text is `invalid_input`.
+    pub async fn create_from(
+        &self,
+        id: SessionId,
+        new: &NewSession,
+        ip: Option<&str>,
+        now: u64,
+    ) -> Result<Issued, SessionError> {
+        if ip.is_some_and(|ip| crate::ratelimit::ip_key(ip).is_none()) {
+            return Err(SessionError::invalid(
+                "ip must be an IP address (at most 45 characters of hex digits, '.' and ':')",
+            ));
+        }
         session::validate_user(&new.user)?;
         let placement = self.placement_for(&new.user);
         let record = session::create(&self.policy, &id, new, &placement, now)?;
         let op = ShardOp::SignIn {
             record: record.clone(),
             now,
+            ip: ip.map(str::to_owned),
         };
         match self.run(&placement.shard, op).await? {
             Reply::Done => self.issue(record, &id, now),

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use crate::error::StoreError;
 use crate::id::IdHash;
+use crate::ratelimit::BucketState;
 use crate::session::SessionRecord;
 use crate::store::{decide, Listed, SessionStore, ShardRouter, StoreResult};
 
@@ -14,6 +15,8 @@ use crate::store::{decide, Listed, SessionStore, ShardRouter, StoreResult};
 #[derive(Clone, Default, Debug)]
 pub struct MemoryStore {
     records: Rc<RefCell<BTreeMap<IdHash, SessionRecord>>>,
+    /// Sign-in rate-limit buckets: key -> (state, forget at).
+    buckets: Rc<RefCell<BTreeMap<String, (BucketState, u64)>>>,
 }
 
 impl MemoryStore {
@@ -89,10 +92,29 @@ impl SessionStore for MemoryStore {
     }
 
     async fn expire(&self, now: u64) -> Result<u64, StoreError> {
+        self.buckets.borrow_mut().retain(|_, (_, at)| *at > now);
         let mut map = self.records.borrow_mut();
         let before = map.len();
         map.retain(|_, r| !decide::purge(r, now));
         Ok((before - map.len()) as u64)
+    }
+
+    async fn get_bucket(&self, key: &str, now: u64) -> Result<Option<BucketState>, StoreError> {
+        let map = self.buckets.borrow();
+        Ok(map.get(key).filter(|(_, at)| *at > now).map(|(s, _)| *s))
+    }
+
+    async fn put_bucket(
+        &self,
+        key: &str,
+        state: &BucketState,
+        _now: u64,
+        expires_at: u64,
+    ) -> StoreResult {
+        self.buckets
+            .borrow_mut()
+            .insert(key.to_owned(), (*state, expires_at));
+        Ok(())
     }
 }
 

@@ -5,13 +5,15 @@ use serde::{Deserialize, Serialize};
 use crate::limits::{
     MAX_DATA_BYTES_LIMIT, MAX_DURATION, MAX_POLICY_JSON, MAX_ROTATION_GRACE, MAX_SESSIONS_PER_USER,
 };
+use crate::ratelimit::{Limit, MAX_BURST, MAX_REFILL};
 
 /// How long sessions live and how often storage is refreshed. All durations are seconds.
 ///
 /// Defaults: idle timeout 30 min (sliding), absolute lifetime 12 h (a hard cap sliding never
 /// passes), touch interval 60 s (at most one storage write per session per minute for reads,
 /// which also respects Workers KV's one write per second per key), data up to 4 KiB, at most
-/// 32 sessions per user, rotation grace 30 s.
+/// 32 sessions per user, rotation grace 30 s, sign-in rate limits of 20 per user (one more every
+/// 15 s) and 100 per client IP (one more every second) on each shard.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
@@ -30,6 +32,14 @@ pub struct Policy {
     /// successor (0 ..= 300 s; 0: the old token dies at once). Requests in flight with the old
     /// cookie then succeed, and the answer carries the successor's cookie.
     pub rotation_grace: u64,
+    /// Sign-ins one user may make in a burst (0: no per-user limit); see [`crate::ratelimit`].
+    pub signin_user_burst: u64,
+    /// Seconds until a user's bucket gains one more sign-in (1 ..= 86400).
+    pub signin_user_refill: u64,
+    /// Sign-ins one client IP may make in a burst on one shard (0: no per-IP limit).
+    pub signin_ip_burst: u64,
+    /// Seconds until an IP's bucket gains one more sign-in (1 ..= 86400).
+    pub signin_ip_refill: u64,
 }
 
 impl Default for Policy {
@@ -41,6 +51,10 @@ impl Default for Policy {
             max_data_bytes: 4096,
             max_sessions_per_user: 32,
             rotation_grace: 30,
+            signin_user_burst: 20,
+            signin_user_refill: 15,
+            signin_ip_burst: 100,
+            signin_ip_refill: 1,
         }
     }
 }
@@ -87,7 +101,34 @@ impl Policy {
         if self.rotation_grace > MAX_ROTATION_GRACE {
             return Err(PolicyError("rotation_grace must be 0 .. 300"));
         }
+        if self.signin_user_burst > MAX_BURST || self.signin_ip_burst > MAX_BURST {
+            return Err(PolicyError(
+                "signin_user_burst and signin_ip_burst must be 0 .. 10000",
+            ));
+        }
+        let refill = 1..=MAX_REFILL;
+        if !refill.contains(&self.signin_user_refill) || !refill.contains(&self.signin_ip_refill) {
+            return Err(PolicyError(
+                "signin_user_refill and signin_ip_refill must be 1 .. 86400",
+            ));
+        }
         Ok(())
+    }
+
+    /// The per-user sign-in bucket.
+    pub fn user_limit(&self) -> Limit {
+        Limit {
+            burst: self.signin_user_burst,
+            refill: self.signin_user_refill,
+        }
+    }
+
+    /// The per-IP sign-in bucket.
+    pub fn ip_limit(&self) -> Limit {
+        Limit {
+            burst: self.signin_ip_burst,
+            refill: self.signin_ip_refill,
+        }
     }
 
     /// Parses and validates a policy from JSON (missing fields take their defaults).
@@ -123,6 +164,9 @@ mod tests {
             r#"{"max_sessions_per_user": 0}"#,
             r#"{"max_sessions_per_user": 257}"#,
             r#"{"rotation_grace": 301}"#,
+            r#"{"signin_user_burst": 10001}"#,
+            r#"{"signin_ip_refill": 0}"#,
+            r#"{"signin_user_refill": 86401}"#,
             r#"{"absolute_lifetime": 18446744073709551615}"#,
             r#"{"nope": 1}"#,
             "[",

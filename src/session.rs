@@ -296,6 +296,7 @@ mod tests {
             max_data_bytes: 64,
             max_sessions_per_user: 3,
             rotation_grace: 0,
+            ..Policy::default()
         }
     }
 

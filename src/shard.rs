@@ -18,6 +18,7 @@ use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
 use crate::limits::{MAX_SESSIONS_PER_USER, MAX_SUCCESSOR_HOPS};
 use crate::policy::Policy;
+use crate::ratelimit;
 use crate::session::{self, SessionRecord};
 use crate::store::{decide, Others, SessionStore};
 
@@ -25,13 +26,17 @@ use crate::store::{decide, Others, SessionStore};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ShardOp {
-    /// Sign-in: ends the user's least recently used sessions beyond the policy's limit, then
-    /// stores `record` (built by [`session::create`]).
+    /// Sign-in: takes a token from the user's and the client IP's rate-limit buckets (or
+    /// refuses with `rate_limited`, charging neither), ends the user's least recently used
+    /// sessions beyond the policy's limit, then stores `record` (built by [`session::create`]).
     SignIn {
         /// The new session.
         record: SessionRecord,
         /// Current time.
         now: u64,
+        /// The client IP, for its sign-in bucket (none: only the user's bucket applies).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ip: Option<String>,
     },
     /// Reads the live session under `key`, refreshing it when the touch interval has passed,
     /// checks it is fresh enough if `max_auth_age` is given, then does `then` for its user on
@@ -213,7 +218,8 @@ pub async fn execute<S: SessionStore>(
     op: ShardOp,
 ) -> Result<Reply, SessionError> {
     match op {
-        ShardOp::SignIn { record, now } => {
+        ShardOp::SignIn { record, now, ip } => {
+            take_sign_in_tokens(store, policy, &record.user, ip.as_deref(), now).await?;
             // Created first, then the oldest others evicted: the same end state as evicting
             // first, and under the cap (the common case) a counting store lists nothing.
             let others = match store.create_counting(&record, now).await? {
@@ -283,6 +289,42 @@ pub async fn execute<S: SessionStore>(
             n: store.expire(now).await?,
         }),
     }
+}
+
+/// The rate limits of a sign-in: one token from the user's bucket and one from the IP's, both or
+/// neither. Refused: `rate_limited` with the longer of the two waits.
+async fn take_sign_in_tokens<S: SessionStore>(
+    store: &S,
+    policy: &Policy,
+    user: &str,
+    ip: Option<&str>,
+    now: u64,
+) -> Result<(), SessionError> {
+    let mut buckets = vec![(ratelimit::user_key(user), policy.user_limit())];
+    if let Some(key) = ip.and_then(ratelimit::ip_key) {
+        buckets.push((key, policy.ip_limit()));
+    }
+    let mut taken = Vec::with_capacity(buckets.len());
+    let mut wait = 0u64;
+    for (key, limit) in buckets {
+        if limit.burst == 0 {
+            continue;
+        }
+        let state = store.get_bucket(&key, now).await?;
+        match ratelimit::take(&limit, state, now) {
+            ratelimit::Taken::Allowed(next) => taken.push((key, limit, next)),
+            ratelimit::Taken::Limited { retry_after } => wait = wait.max(retry_after),
+        }
+    }
+    if wait > 0 {
+        return Err(SessionError::RateLimited { retry_after: wait });
+    }
+    for (key, limit, next) in taken {
+        store
+            .put_bucket(&key, &next, now, next.expires_at(&limit))
+            .await?;
+    }
+    Ok(())
 }
 
 fn written(record: SessionRecord, hops: u8) -> Reply {

@@ -11,6 +11,7 @@ pub mod decide;
 use crate::error::StoreError;
 use crate::id::IdHash;
 use crate::limits::MAX_SESSIONS_PER_USER;
+use crate::ratelimit::BucketState;
 use crate::session::SessionRecord;
 
 /// What a store write answers.
@@ -75,6 +76,27 @@ pub trait SessionStore {
 
     /// Purges records expired at `now`; returns how many were removed.
     async fn expire(&self, now: u64) -> Result<u64, StoreError>;
+
+    /// The sign-in rate-limit bucket under `key` ([`crate::ratelimit`]) if it is not expired
+    /// at `now`. A store that keeps no buckets answers `None` (the default): its sign-ins are
+    /// then not rate limited. Keys are at most [`crate::ratelimit::MAX_BUCKET_KEY_LEN`] bytes.
+    async fn get_bucket(&self, key: &str, now: u64) -> Result<Option<BucketState>, StoreError> {
+        let _ = (key, now);
+        Ok(None)
+    }
+
+    /// Stores the bucket `state` under `key` at time `now`, to be forgotten at `expires_at`
+    /// (when it is full again). The default keeps nothing.
+    async fn put_bucket(
+        &self,
+        key: &str,
+        state: &BucketState,
+        now: u64,
+        expires_at: u64,
+    ) -> StoreResult {
+        let _ = (key, state, now, expires_at);
+        Ok(())
+    }
 }
 
 /// Picks the shard for a name: a store the manager's operations run over in this process

@@ -95,7 +95,7 @@ pub const TAG_LEN: usize = 32;
 
 /// Body bytes that do not depend on kid, shard or payload:
 /// version, kid_len, session id, shard_len, epoch, issued_at, expires_at, payload_len.
-const FIXED_BODY_LEN: usize = 1 + 1 + SESSION_ID_LEN + 1 + 4 + 8 + 8 + 2;
+pub(crate) const FIXED_BODY_LEN: usize = 1 + 1 + SESSION_ID_LEN + 1 + 4 + 8 + 8 + 2;
 
 /// Smallest decoded token: 1-byte kid, 1-byte shard, no payload, tag.
 pub const MIN_TOKEN_BYTES: usize = FIXED_BODY_LEN + 1 + 1 + TAG_LEN;
@@ -105,7 +105,7 @@ pub const MAX_STATEFUL_TOKEN_BYTES: usize = FIXED_BODY_LEN + MAX_KID_LEN + MAX_S
 pub const MAX_TOKEN_BYTES: usize = MAX_STATEFUL_TOKEN_BYTES + MAX_PAYLOAD_LEN;
 
 /// Characters of unpadded base64 for `n` bytes.
-const fn b64_len(n: usize) -> usize {
+pub(crate) const fn b64_len(n: usize) -> usize {
     (n * 8).div_ceil(6)
 }
 
@@ -180,6 +180,11 @@ pub enum TokenError {
         /// The payload length given.
         len: usize,
     },
+    /// A payload to seal is longer than [`crate::seal::MAX_SEALED_PAYLOAD_LEN`].
+    SealedPayloadTooLarge {
+        /// The payload length given.
+        len: usize,
+    },
     /// `issued_at` is after `expires_at`.
     BadTimes,
     /// The keyring has no usable signing key (cannot happen for a keyring built by this crate).
@@ -192,6 +197,7 @@ impl TokenError {
         match self {
             TokenError::BadShard => "token_bad_shard",
             TokenError::PayloadTooLarge { .. } => "token_payload_too_large",
+            TokenError::SealedPayloadTooLarge { .. } => "seal_payload_too_large",
             TokenError::BadTimes => "token_bad_times",
             TokenError::NoSigningKey => "token_no_signing_key",
         }
@@ -209,6 +215,11 @@ impl fmt::Display for TokenError {
                 f,
                 "payload is {len} bytes, at most {MAX_PAYLOAD_LEN} allowed"
             ),
+            TokenError::SealedPayloadTooLarge { len } => write!(
+                f,
+                "sealed payload is {len} bytes, at most {} allowed",
+                crate::seal::MAX_SEALED_PAYLOAD_LEN
+            ),
             TokenError::BadTimes => f.write_str("issued_at is after expires_at"),
             TokenError::NoSigningKey => f.write_str("the keyring has no signing key"),
         }
@@ -217,7 +228,7 @@ impl fmt::Display for TokenError {
 
 impl std::error::Error for TokenError {}
 
-fn shard_is_valid(shard: &[u8]) -> bool {
+pub(crate) fn shard_is_valid(shard: &[u8]) -> bool {
     (1..=MAX_SHARD_LEN).contains(&shard.len())
         && shard
             .iter()
@@ -226,10 +237,10 @@ fn shard_is_valid(shard: &[u8]) -> bool {
 
 /// A bounds-checked reader over the authenticated body. Every method returns
 /// `None` instead of reading past the end.
-struct Reader<'a>(&'a [u8]);
+pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if n > self.0.len() {
             return None;
         }
@@ -237,10 +248,10 @@ impl<'a> Reader<'a> {
         self.0 = tail;
         Some(head)
     }
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+    pub(crate) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.take(N)?.try_into().ok()
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub(crate) fn u8(&mut self) -> Option<u8> {
         self.array::<1>().map(|[b]| b)
     }
 }

@@ -40,6 +40,7 @@ fn policy() -> Policy {
         max_data_bytes: 1024,
         max_sessions_per_user: 8,
         rotation_grace: 0,
+        ..Policy::default()
     }
 }
 

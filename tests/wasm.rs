@@ -15,6 +15,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 const TOKENS: &str = include_str!("vectors/tokens.json");
 const RING: &str = include_str!("vectors/ring.json");
+const SEALED: &str = include_str!("vectors/sealed.json");
 
 fn claims(v: &Value) -> Claims {
     let b64 = |k: &str| URL_SAFE_NO_PAD.decode(v[k].as_str().unwrap()).unwrap();
@@ -62,6 +63,40 @@ fn token_vectors_verify_and_sign_byte_for_byte() {
         );
         let signed = keyring_with_primary(&doc, kid).sign(&want).unwrap();
         assert_eq!(signed, token, "{}", case["name"]);
+    }
+}
+
+#[wasm_bindgen_test]
+fn sealed_vectors_open_and_seal_byte_for_byte() {
+    let doc: Value = serde_json::from_str(SEALED).unwrap();
+    let keys = Keyring::from_json(&doc["keyring"].to_string()).unwrap();
+    let now = doc["now"].as_u64().unwrap();
+    let valid = doc["valid"].as_array().unwrap();
+    assert!(!valid.is_empty());
+    for case in valid {
+        let token = case["token"].as_str().unwrap();
+        let kid = case["kid"].as_str().unwrap();
+        let want = claims(&case["claims"]);
+        let got = keys.unseal(token, now).expect("valid sealed vector");
+        assert_eq!(
+            (got.kid.as_str(), &got.claims),
+            (kid, &want),
+            "{}",
+            case["name"]
+        );
+        let nonce: [u8; 24] = URL_SAFE_NO_PAD
+            .decode(case["nonce"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let sealed = keyring_with_primary(&doc, kid).seal(&want, &nonce).unwrap();
+        assert_eq!(sealed, token, "{}", case["name"]);
+    }
+    for case in doc["invalid"].as_array().unwrap() {
+        let err = keys
+            .unseal(case["token"].as_str().unwrap(), now)
+            .unwrap_err();
+        assert_eq!(err.code(), case["expect"], "{}", case["name"]);
     }
 }
 

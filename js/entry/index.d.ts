@@ -4,12 +4,15 @@
 export interface EdgeSessionError extends Error {
   /** e.g. `invalid_token`, `session_not_found`, `session_expired`, `version_conflict`,
    * `invalid_input`, `data_too_large`, `store_unavailable`, `ring_unknown_shard`, `keyring_*`,
-   * `cookie_*`, `policy_invalid`, `config_invalid`, `store_timeout`, `object_freed`. */
+   * `cookie_*`, `policy_invalid`, `config_invalid`, `store_timeout`, `object_freed`, `seal_*`,
+   * `rate_limited`. */
   code: string;
   /** HTTP status for session errors (401, 400, 412, 413, 409, 503, 500). */
   status?: number;
   /** On `version_conflict`: the version currently stored. */
   currentVersion?: number;
+  /** On `rate_limited` (429): seconds until a sign-in is allowed again (send it as `Retry-After`). */
+  retryAfter?: number;
   /** On `store_unavailable`: `timeout`, `connection`, `quorum_failed`, ... */
   reason?: string;
 }
@@ -67,6 +70,24 @@ export class Keyring {
    * than the MAC. A bad `nowSeconds` still throws `invalid_input`.
    */
   tryVerify(token: string, nowSeconds?: number): VerifiedClaims | null;
+  /**
+   * Seals claims with the primary key: the payload (at most 2040 bytes) is encrypted
+   * (XChaCha20-Poly1305, a fresh random nonce), every field authenticated. Throws
+   * `seal_payload_too_large` (status 413).
+   */
+  seal(claims: Claims): string;
+  /**
+   * Opens a sealed token at `nowSeconds` (default: now), the payload decrypted. Throws (status
+   * 401) `seal_tampered`, `seal_unknown_key`, `seal_expired`, `seal_malformed` or `seal_too_large`.
+   */
+  unseal(token: string, nowSeconds?: number): VerifiedClaims;
+  /**
+   * Stateless sessions (iron-session style): seals any JSON value (at most 2040 bytes as JSON)
+   * into a token valid for `ttl` seconds (default 14 days) from `now` (default: the clock).
+   */
+  sealData(data: unknown, options?: { ttl?: number; now?: number }): string;
+  /** Opens a `sealData` token and returns its data; throws the `seal_*` codes of `unseal`. */
+  unsealData<T = unknown>(token: string, options?: { now?: number }): T;
   kids(): { kid: string; state: KeyState }[];
   free(): void;
 }
@@ -212,6 +233,13 @@ export interface SessionStore {
   deleteByUser(user: string): MaybePromise<number>;
   /** Purges records expired at `now`; returns how many. */
   expire(now: number): MaybePromise<number>;
+  /**
+   * Optional, with `putBucket`: the sign-in rate-limit bucket under `key` (the text `putBucket`
+   * stored), or null. A store without both keeps no buckets and its sign-ins are not rate limited.
+   */
+  getBucket?(key: string, now: number): MaybePromise<string | null | undefined>;
+  /** Optional: keep the bucket text `state` under `key` until `expiresAt` (unix seconds; `now` is the manager's clock). */
+  putBucket?(key: string, state: string, expiresAt: number, now: number): MaybePromise<unknown>;
 }
 
 /** Picks the store of a shard. */
@@ -230,6 +258,14 @@ export interface Policy {
   maxSessionsPerUser?: number;
   /** Seconds the old token of a rotation still authenticates, as its successor (default 30, at most 300; 0: none). */
   rotationGrace?: number;
+  /** Sign-ins one user may make in a burst (default 20, at most 10000; 0: no per-user limit). */
+  signinUserBurst?: number;
+  /** Seconds until a user's bucket gains one more sign-in (default 15, 1 to 86400). */
+  signinUserRefill?: number;
+  /** Sign-ins one client IP (`create({ip})`) may make in a burst per shard (default 100, at most 10000; 0: none). */
+  signinIpBurst?: number;
+  /** Seconds until an IP's bucket gains one more sign-in (default 1, 1 to 86400). */
+  signinIpRefill?: number;
 }
 
 export interface SessionManagerOptions {
@@ -260,8 +296,13 @@ export class SessionManager {
   readonly policy: Required<Policy>;
   /** The shard a new session of `user` goes to. */
   shardFor(user: string): string;
-  /** Signs in. `persistent: false` ("remember me" off) gives a browser-session cookie. */
-  create<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean }): Promise<Issued<D>>;
+  /**
+   * Signs in. `persistent: false` ("remember me" off) gives a browser-session cookie. `ip` (the
+   * client's address, e.g. Express's `req.ip`) also charges that IP's sign-in bucket. Past the
+   * policy's limits it rejects with `rate_limited` (status 429, `retryAfter` seconds); stores
+   * without `getBucket`/`putBucket` are not rate limited.
+   */
+  create<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean; ip?: string }): Promise<Issued<D>>;
   /** With `{maxAuthAge}` (seconds): rejects with `reauth_required` (401) unless the user authenticated at most that long ago. */
   authenticate<D extends object = SessionData>(token: string, opts?: { maxAuthAge?: number }): Promise<{
     session: Session<D>;
@@ -331,6 +372,8 @@ export interface PromisedStore {
 /** The core's in-memory store, with the store interface (one process, one Map). */
 export class MemoryStore implements SessionStore {
   readonly size: number;
+  getBucket(key: string, now: number): Promise<string | null>;
+  putBucket(key: string, state: string, expiresAt: number): Promise<void>;
   expire(now: number): Promise<number>;
   /** Releases the wasm memory behind the store. */
   free(): void;

@@ -243,4 +243,37 @@ export class ShardStore {
     // Redis expires records and tombstones by TTL; the user indexes are pruned by listByUser.
     return 0;
   }
+
+  /**
+   * Sign-in rate-limit buckets (`<prefix>b:<key>`, a plain string with a TTL): kept on the
+   * first server of the shard that answers, in replica order. Not replicated: a bucket lost
+   * with its server is a full bucket again, which only loosens the limit until it refills.
+   */
+  async getBucket(key, _now) {
+    let last;
+    for (const node of this.nodes) {
+      try {
+        const v = await node.send(['GET', `${this.#p}b:${key}`]);
+        return typeof v === 'string' ? v : null;
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  async putBucket(key, state, expiresAt, now) {
+    // A TTL relative to the manager's clock: the Redis server's clock may differ.
+    const ttl = Math.max(1, Math.min(86400 * 10000, expiresAt - (now ?? Math.floor(Date.now() / 1000))));
+    let last;
+    for (const node of this.nodes) {
+      try {
+        await node.send(['SET', `${this.#p}b:${key}`, String(state), 'EX', String(ttl)]);
+        return;
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw last;
+  }
 }

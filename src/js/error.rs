@@ -1,7 +1,8 @@
 //! Errors thrown to JavaScript: `Error`s with a stable `code` property.
 //!
 //! The codes are the core's ([`SessionError::code`], `RingError::code`, ...). A version
-//! conflict also carries `currentVersion`; an unavailable store carries `reason` (a short
+//! conflict also carries `currentVersion`; a `rate_limited` sign-in carries `retryAfter`
+//! (seconds); an unavailable store carries `reason` (a short
 //! code from the store, e.g. `timeout`, `quorum_failed`). Messages never carry tokens,
 //! secrets or store internals.
 
@@ -49,6 +50,9 @@ pub fn session_error(e: &SessionError) -> JsValue {
     );
     if let Some(v) = e.current_version() {
         set(&out, "currentVersion", &JsValue::from_f64(v as f64));
+    }
+    if let Some(s) = e.retry_after() {
+        set(&out, "retryAfter", &JsValue::from_f64(s as f64));
     }
     if let SessionError::Store(StoreError::Unavailable(reason)) = e {
         set(&out, "reason", &JsValue::from_str(reason));

@@ -21,6 +21,7 @@ use super::error::reason_code;
 use super::record::{record_from_js, record_to_js};
 use crate::error::StoreError;
 use crate::id::IdHash;
+use crate::ratelimit::BucketState;
 use crate::session::SessionRecord;
 use crate::store::{decide, Listed, SessionStore, ShardRouter, StoreResult};
 
@@ -36,6 +37,9 @@ pub const METHODS: [&str; 9] = [
     "deleteByUser",
     "expire",
 ];
+
+/// The optional methods of a store that keeps sign-in rate-limit buckets.
+pub const BUCKET_METHODS: [&str; 2] = ["getBucket", "putBucket"];
 
 /// The reason code of a store call that missed its deadline (the JS error's code is
 /// `store_timeout`, see [`super::error::session_error`]).
@@ -235,6 +239,55 @@ impl SessionStore for JsStore {
 
     async fn expire(&self, now: u64) -> Result<u64, StoreError> {
         count(&self.call("expire", &[num(now)]).await?)
+    }
+
+    /// `getBucket(key, now)`: the bucket's text (`"<tokens>:<updated>"`) or null. A store
+    /// without `getBucket` and `putBucket` keeps no buckets: its sign-ins are not rate limited.
+    async fn get_bucket(&self, key: &str, now: u64) -> Result<Option<BucketState>, StoreError> {
+        if !self.has_buckets() {
+            return Ok(None);
+        }
+        let v = self
+            .call("getBucket", &[JsValue::from_str(key), num(now)])
+            .await?;
+        if is_nullish(&v) {
+            return Ok(None);
+        }
+        bounded_string(&v, 64)
+            .and_then(|t| BucketState::from_text(&t))
+            .map(Some)
+            .ok_or_else(|| corrupt("expected a bucket"))
+    }
+
+    /// `putBucket(key, text, expiresAt, now)`: keep `text` under `key` until `expiresAt` (unix
+    /// s; `now` is the manager's clock, for stores that set a relative TTL).
+    async fn put_bucket(
+        &self,
+        key: &str,
+        state: &BucketState,
+        now: u64,
+        expires_at: u64,
+    ) -> StoreResult {
+        if !self.has_buckets() {
+            return Ok(());
+        }
+        let args = [
+            JsValue::from_str(key),
+            JsValue::from_str(&state.to_text()),
+            num(expires_at),
+            num(now),
+        ];
+        self.call("putBucket", &args).await?;
+        Ok(())
+    }
+}
+
+impl JsStore {
+    /// Whether the store keeps rate-limit buckets (has both bucket methods).
+    fn has_buckets(&self) -> bool {
+        BUCKET_METHODS
+            .iter()
+            .all(|m| try_prop(&self.obj, m).is_ok_and(|f| f.is_function()))
     }
 }
 

@@ -34,7 +34,7 @@ pub(crate) struct JsClaims {
 
 /// The tab-separated claims line of a verified token, for [`claims_of`]. No field can hold a tab: kids
 /// and shards are `[A-Za-z0-9._-]`, the rest are digits or base64url.
-fn claims_line(kid: &str, c: &Claims) -> String {
+pub(crate) fn claims_line(kid: &str, c: &Claims) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(96 + c.payload.len() * 4 / 3);
     let _ = write!(
@@ -64,13 +64,44 @@ export interface VerifiedClaims {
 }
 "#;
 
+/// Claims `{sessionId, shard, epoch, issuedAt, expiresAt, payload?}` from JavaScript, the
+/// payload at most `max_payload` bytes (`token_payload_too_large` or, for seals,
+/// `seal_payload_too_large`).
+pub(crate) fn claims_arg(claims: &JsValue, max_payload: usize) -> Result<Claims, JsValue> {
+    let text = json_arg(claims, "claims", "invalid_input", 2 * MAX_TOKEN_LEN)
+        .map_err(|_| invalid_input(CLAIMS_SHAPE))?;
+    let c: JsClaims = serde_json::from_str(&text).map_err(|_| invalid_input(CLAIMS_SHAPE))?;
+    let session_id = SessionId::from_base64url(&c.session_id).map_err(|e| coded(e.code(), e))?;
+    let payload = URL_SAFE_NO_PAD
+        .decode(c.payload.as_bytes())
+        .map_err(|_| invalid_input("payload must be unpadded base64url"))?;
+    if payload.len() > max_payload {
+        let message = format_args!("payload is over {max_payload} bytes");
+        return Err(if max_payload == MAX_PAYLOAD_LEN {
+            coded("token_payload_too_large", message)
+        } else {
+            let e = coded("seal_payload_too_large", message);
+            super::error::set(&e, "status", &JsValue::from_f64(413.0));
+            e
+        });
+    }
+    Ok(Claims {
+        session_id,
+        shard: c.shard,
+        epoch: c.epoch,
+        issued_at: c.issued_at,
+        expires_at: c.expires_at,
+        payload,
+    })
+}
+
 const CLAIMS_SHAPE: &str =
     "claims must be {sessionId, shard, epoch, issuedAt, expiresAt, payload?} (payload in base64url; times whole numbers from 0 to 2^53 - 1)";
 
 /// A set of named HMAC keys: one signs, the others only verify, retired ones are refused.
 #[wasm_bindgen(js_name = Keyring)]
 pub struct JsKeyring {
-    inner: Keyring,
+    pub(crate) inner: Keyring,
 }
 
 impl JsKeyring {
@@ -114,28 +145,7 @@ impl JsKeyring {
     /// Signs claims `{sessionId, shard, epoch, issuedAt, expiresAt, payload?}` with the
     /// primary key; returns the token.
     pub fn sign(&self, claims: JsValue) -> Result<String, JsValue> {
-        let text = json_arg(&claims, "claims", "invalid_input", 2 * MAX_TOKEN_LEN)
-            .map_err(|_| invalid_input(CLAIMS_SHAPE))?;
-        let c: JsClaims = serde_json::from_str(&text).map_err(|_| invalid_input(CLAIMS_SHAPE))?;
-        let session_id =
-            SessionId::from_base64url(&c.session_id).map_err(|e| coded(e.code(), e))?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(c.payload.as_bytes())
-            .map_err(|_| invalid_input("payload must be unpadded base64url"))?;
-        if payload.len() > MAX_PAYLOAD_LEN {
-            return Err(coded(
-                "token_payload_too_large",
-                format_args!("payload is over {MAX_PAYLOAD_LEN} bytes"),
-            ));
-        }
-        let claims = Claims {
-            session_id,
-            shard: c.shard,
-            epoch: c.epoch,
-            issued_at: c.issued_at,
-            expires_at: c.expires_at,
-            payload,
-        };
+        let claims = claims_arg(&claims, MAX_PAYLOAD_LEN)?;
         self.inner.sign(&claims).map_err(|e| coded(e.code(), &e))
     }
 

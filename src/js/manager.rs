@@ -54,6 +54,14 @@ struct PolicyOpts {
     max_sessions_per_user: Option<u64>,
     #[serde(default, deserialize_with = "de_opt_safe_u64")]
     rotation_grace: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
+    signin_user_burst: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
+    signin_user_refill: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
+    signin_ip_burst: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
+    signin_ip_refill: Option<u64>,
 }
 
 fn size(n: Option<u64>, default: usize) -> usize {
@@ -65,7 +73,7 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     if is_nullish(v) {
         return Ok(p);
     }
-    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace} (whole numbers from 0 to 2^53 - 1)";
+    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace, signinUserBurst, signinUserRefill, signinIpBurst, signinIpRefill} (whole numbers from 0 to 2^53 - 1)";
     let text = json_arg(v, "policy", "policy_invalid", 4096)?;
     let o: PolicyOpts = serde_json::from_str(&text).map_err(|_| coded("policy_invalid", SHAPE))?;
     p.idle_timeout = o.idle_timeout.unwrap_or(p.idle_timeout);
@@ -74,6 +82,10 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     p.max_data_bytes = size(o.max_data_bytes, p.max_data_bytes);
     p.max_sessions_per_user = size(o.max_sessions_per_user, p.max_sessions_per_user);
     p.rotation_grace = o.rotation_grace.unwrap_or(p.rotation_grace);
+    p.signin_user_burst = o.signin_user_burst.unwrap_or(p.signin_user_burst);
+    p.signin_user_refill = o.signin_user_refill.unwrap_or(p.signin_user_refill);
+    p.signin_ip_burst = o.signin_ip_burst.unwrap_or(p.signin_ip_burst);
+    p.signin_ip_refill = o.signin_ip_refill.unwrap_or(p.signin_ip_refill);
     p.validate().map_err(|e| coded(e.code(), &e))?;
     Ok(p)
 }
@@ -145,6 +157,22 @@ fn data_arg(v: &JsValue, limit: usize) -> Result<String, JsValue> {
         Err(Some(_)) => Err(session_error(&SessionError::DataTooLarge { limit })),
         Err(None) => Err(invalid_input("data must be a JSON-serialisable object")),
     }
+}
+
+/// The client IP of a sign-in (`create({ip})`), for its rate-limit bucket: absent, or an IP
+/// address's text (at most 45 characters of hex digits, `.` and `:`).
+fn ip_arg(v: &JsValue) -> Result<Option<String>, JsValue> {
+    if is_nullish(v) {
+        return Ok(None);
+    }
+    let ip = bounded_string(v, crate::ratelimit::MAX_IP_LEN)
+        .filter(|ip| crate::ratelimit::ip_key(ip).is_some())
+        .ok_or_else(|| {
+            invalid_input(
+                "ip must be an IP address (at most 45 characters of hex digits, '.' and ':')",
+            )
+        })?;
+    Ok(Some(ip))
 }
 
 /// `authenticate`'s options: `undefined`, or `{maxAuthAge}` in seconds (0 ..= 10 years).
@@ -272,22 +300,26 @@ impl JsSessionManager {
         let new = (|| {
             if !input.is_object() {
                 return Err(invalid_input(
-                    "create() takes {user, device?, data?, persistent?}",
+                    "create() takes {user, device?, data?, persistent?, ip?}",
                 ));
             }
             let device = prop_arg(&input, "device")?;
-            Ok(NewSession {
-                user: user_arg(&prop_arg(&input, "user")?)?,
-                device: if is_nullish(&device) {
-                    String::new()
-                } else {
-                    string_arg(&device, "device", MAX_DEVICE_LEN)?
+            let ip = ip_arg(&prop_arg(&input, "ip")?)?;
+            Ok((
+                ip,
+                NewSession {
+                    user: user_arg(&prop_arg(&input, "user")?)?,
+                    device: if is_nullish(&device) {
+                        String::new()
+                    } else {
+                        string_arg(&device, "device", MAX_DEVICE_LEN)?
+                    },
+                    data: data_arg(&prop_arg(&input, "data")?, limit)?,
+                    persistent: persistent_arg(&prop_arg(&input, "persistent")?)?,
                 },
-                data: data_arg(&prop_arg(&input, "data")?, limit)?,
-                persistent: persistent_arg(&prop_arg(&input, "persistent")?)?,
-            })
+            ))
         })();
-        let new = match new {
+        let (ip, new) = match new {
             Ok(n) => n,
             Err(e) => return reject(e),
         };
@@ -295,7 +327,7 @@ impl JsSessionManager {
             let id = SessionId::random().map_err(|e| coded(e.code(), e))?;
             let i = inner
                 .manager
-                .create(id, &new, now)
+                .create_from(id, &new, ip.as_deref(), now)
                 .await
                 .map_err(|e| session_error(&e))?;
             issued(&i)
@@ -486,6 +518,10 @@ impl JsSessionManager {
             "maxDataBytes": p.max_data_bytes,
             "maxSessionsPerUser": p.max_sessions_per_user,
             "rotationGrace": p.rotation_grace,
+            "signinUserBurst": p.signin_user_burst,
+            "signinUserRefill": p.signin_user_refill,
+            "signinIpBurst": p.signin_ip_burst,
+            "signinIpRefill": p.signin_ip_refill,
         });
         parse(&v.to_string())
     }

@@ -19,6 +19,7 @@ use crate::error::StoreError;
 use crate::id::{IdHash, ID_HASH_B64_LEN};
 use crate::limits::{MAX_SESSIONS_PER_USER, MAX_USER_LEN};
 use crate::memory::MemoryStore;
+use crate::ratelimit::{BucketState, MAX_BUCKET_KEY_LEN};
 use crate::session::SessionRecord;
 use crate::store::SessionStore;
 
@@ -198,11 +199,42 @@ impl JsMemoryStore {
         )
     }
 
-    /// Purges records expired at `now`; resolves to how many.
+    /// Purges records (and rate-limit buckets) expired at `now`; resolves to how many records.
     pub fn expire(&self, now: JsValue) -> Promise {
         let s = self.inner.clone();
         run(u64_arg(&now, "now"), move |now| async move {
             s.expire(now).await.map(|n| JsValue::from_f64(n as f64))
+        })
+    }
+
+    /// The sign-in rate-limit bucket under `key` (its text, `"<tokens>:<updated>"`), or `null`.
+    #[wasm_bindgen(js_name = getBucket)]
+    pub fn get_bucket(&self, key: JsValue, now: JsValue) -> Promise {
+        let s = self.inner.clone();
+        let args = string_arg(&key, "key", MAX_BUCKET_KEY_LEN)
+            .and_then(|k| Ok((k, u64_arg(&now, "now")?)));
+        run(args, move |(k, now)| async move {
+            Ok(match s.get_bucket(&k, now).await? {
+                Some(b) => JsValue::from_str(&b.to_text()),
+                None => JsValue::NULL,
+            })
+        })
+    }
+
+    /// Keeps the bucket text `state` under `key` until `expiresAt` (unix seconds).
+    #[wasm_bindgen(js_name = putBucket)]
+    pub fn put_bucket(&self, key: JsValue, state: JsValue, expires_at: JsValue) -> Promise {
+        let s = self.inner.clone();
+        let args = string_arg(&key, "key", MAX_BUCKET_KEY_LEN).and_then(|k| {
+            let text = string_arg(&state, "state", 64)?;
+            let b = BucketState::from_text(&text)
+                .ok_or_else(|| invalid_input("state must be \"<tokens>:<updated>\""))?;
+            Ok((k, b, u64_arg(&expires_at, "expiresAt")?))
+        });
+        run(args, move |(k, b, at)| async move {
+            s.put_bucket(&k, &b, 0, at)
+                .await
+                .map(|()| JsValue::UNDEFINED)
         })
     }
 }

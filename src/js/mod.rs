@@ -24,6 +24,7 @@ pub mod manager;
 pub mod memory_store;
 pub mod record;
 pub mod ring;
+pub mod seal;
 
 use wasm_bindgen::prelude::*;
 

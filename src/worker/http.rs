@@ -28,6 +28,8 @@ pub struct ApiError {
     pub allow: Option<&'static str>,
     /// Whether the answer clears the session cookie (the token it came with is useless).
     pub clear_cookie: bool,
+    /// For `rate_limited` (429): seconds to wait, sent as `Retry-After` and `retry_after`.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -40,6 +42,7 @@ impl ApiError {
             current_version: None,
             allow: None,
             clear_cookie: false,
+            retry_after: None,
         }
     }
 
@@ -67,17 +70,22 @@ impl From<SessionError> for ApiError {
         }
         let mut out = ApiError::new(e.http_status(), e.code(), e.to_string());
         out.current_version = e.current_version();
+        out.retry_after = e.retry_after();
         // reauth_required is a 401 whose session stays valid: its cookie is kept.
         out.clear_cookie = e.ends_session();
         out
     }
 }
 
-/// The JSON body of an error: `{"error": {"code", "message"[, "current_version"]}}`.
+/// The JSON body of an error: `{"error": {"code", "message"[, "current_version"][,
+/// "retry_after"]}}`.
 pub fn error_body(e: &ApiError) -> serde_json::Value {
     let mut inner = serde_json::json!({ "code": e.code, "message": e.message });
     if let (Some(v), Some(obj)) = (e.current_version, inner.as_object_mut()) {
         obj.insert("current_version".into(), v.into());
+    }
+    if let (Some(s), Some(obj)) = (e.retry_after, inner.as_object_mut()) {
+        obj.insert("retry_after".into(), s.into());
     }
     serde_json::json!({ "error": inner })
 }
@@ -94,6 +102,9 @@ pub fn error_response(e: &ApiError, clear_cookie: Option<&str>) -> Result<Respon
     let resp = json(e.status, &error_body(e))?;
     if let Some(allow) = e.allow {
         resp.headers().set("Allow", allow)?;
+    }
+    if let Some(secs) = e.retry_after {
+        resp.headers().set("Retry-After", &secs.to_string())?;
     }
     if let (true, Some(c)) = (e.clear_cookie, clear_cookie) {
         resp.headers().append("Set-Cookie", c)?;

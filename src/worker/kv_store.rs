@@ -5,7 +5,9 @@
 //! Layout: the record JSON under `s:<id_hash>`; a user index entry `u:<base64url(user)>:<id_hash>`
 //! (empty value) for listing by prefix. Both carry a KV `expiration` at the record's expiry, or
 //! 90 s from now if that is later (KV refuses less than 60 s; the margin absorbs delay under load); reads filter expired records anyway, so
-//! `expire` has nothing to do (KV purges natively).
+//! `expire` has nothing to do (KV purges natively). Sign-in rate-limit buckets live under
+//! `b:<base64url(bucket key)>`: read-modify-write too, so concurrent sign-ins may each take the
+//! same token, and each KV location counts on its own until writes propagate.
 //!
 //! **Not atomic.** KV has no transactions: compare-and-set, touch and replace are
 //! read-compare-write, so two writers at once can both succeed (a lost update), and KV is
@@ -21,6 +23,7 @@ use worker::Date;
 
 use crate::error::StoreError;
 use crate::id::IdHash;
+use crate::ratelimit::BucketState;
 use crate::session::SessionRecord;
 use crate::store::{decide, Listed, SessionStore, ShardRouter, StoreResult};
 
@@ -71,6 +74,11 @@ impl KvSessionStore {
     }
 
     /// The stored record under `key`, expired or not.
+    /// The KV key of a sign-in rate-limit bucket.
+    fn bucket_key(&self, key: &str) -> String {
+        format!("{}b:{}", self.prefix, URL_SAFE_NO_PAD.encode(key))
+    }
+
     async fn load(&self, key: &IdHash) -> Result<Option<SessionRecord>, StoreError> {
         let text = self
             .kv
@@ -213,6 +221,37 @@ impl SessionStore for KvSessionStore {
     async fn expire(&self, _now: u64) -> Result<u64, StoreError> {
         // KV purges by `expiration`; reads already hide expired records.
         Ok(0)
+    }
+
+    async fn get_bucket(&self, key: &str, _now: u64) -> Result<Option<BucketState>, StoreError> {
+        // A bucket kept past its expiry is still right: refilling makes it full.
+        let text = self
+            .kv
+            .get(&self.bucket_key(key))
+            .text()
+            .await
+            .map_err(|e| kv_err("get bucket", e))?;
+        text.map(|t| {
+            BucketState::from_text(&t).ok_or_else(|| StoreError::Corrupt("kv bucket".into()))
+        })
+        .transpose()
+    }
+
+    async fn put_bucket(
+        &self,
+        key: &str,
+        state: &BucketState,
+        _now: u64,
+        expires_at: u64,
+    ) -> StoreResult {
+        let now = Date::now().as_millis() / 1000;
+        self.kv
+            .put(&self.bucket_key(key), state.to_text())
+            .map_err(|e| kv_err("put bucket", e))?
+            .expiration(expires_at.max(now + KV_MIN_TTL))
+            .execute()
+            .await
+            .map_err(|e| kv_err("put bucket", e))
     }
 }
 

@@ -196,7 +196,20 @@ pub async fn sign_in(req: &Request, app: &App, body: &[u8]) -> Answer {
         data: body.data.map_or_else(|| "{}".to_owned(), |d| d.to_string()),
         persistent: body.persistent.unwrap_or(true),
     };
-    let issued = app.manager.create(fresh_id()?, &new, now()).await?;
+    // The client IP for its sign-in bucket: Cloudflare sets CF-Connecting-IP; a missing or
+    // malformed one leaves only the user's bucket.
+    let ip = http::header(
+        req.headers(),
+        "CF-Connecting-IP",
+        crate::ratelimit::MAX_IP_LEN,
+    )
+    .ok()
+    .flatten()
+    .filter(|ip| crate::ratelimit::ip_key(ip).is_some());
+    let issued = app
+        .manager
+        .create_from(fresh_id()?, &new, ip.as_deref(), now())
+        .await?;
     let cookie = issued_cookie(app, &issued)?;
     let resp = with_view(201, &issued.record)?;
     set_cookie(&resp, &cookie)?;

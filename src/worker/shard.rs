@@ -3,7 +3,9 @@
 //! session API is one call to one object.
 //!
 //! Table `sessions(id_hash TEXT PRIMARY KEY, user, record JSON, version, created_at, last_seen,
-//! expires_at)`, indexed on `user` and `expires_at`. The record JSON (the core's one serialised
+//! expires_at)`, indexed on `user` and `expires_at`; table `buckets(key TEXT PRIMARY KEY, state,
+//! expires_at)` holds the sign-in rate-limit buckets ([`crate::ratelimit`]) of this shard's
+//! users and of the IPs that signed them in, purged with the expired sessions. The record JSON (the core's one serialised
 //! form) is the source of truth; the other columns are copied from it on every write, for
 //! queries. Whether a write applies is decided by [`crate::store::decide`].
 //!
@@ -29,6 +31,7 @@ use worker::{
 use super::rpc::{Answer, Call, MAX_RPC_BODY};
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
+use crate::ratelimit::BucketState;
 use crate::session::SessionRecord;
 use crate::shard::{execute, ShardOp};
 use crate::store::{decide, Listed, Others, SessionStore, StoreResult};
@@ -46,7 +49,12 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sessions (
     expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);
-CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires_at);";
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires_at);
+CREATE TABLE IF NOT EXISTS buckets (
+    key TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);";
 
 /// [`SessionStore`] over a Durable Object's SQLite (used inside the object only).
 pub struct SqlStore {
@@ -281,7 +289,42 @@ impl SessionStore for SqlStore {
             "DELETE FROM sessions WHERE expires_at <= ?",
             vec![int(now)?],
         )?;
+        self.exec("DELETE FROM buckets WHERE expires_at <= ?", vec![int(now)?])?;
         Ok(n)
+    }
+
+    async fn get_bucket(
+        &self,
+        key: &str,
+        now: u64,
+    ) -> std::result::Result<Option<BucketState>, StoreError> {
+        // Read through the record row type: one deserializer less in the wasm.
+        let rows: Vec<RecordRow> = self.rows(
+            "SELECT state AS record FROM buckets WHERE key = ? AND expires_at > ?",
+            vec![text(key), int(now)?],
+        )?;
+        rows.into_iter()
+            .next()
+            .map(|row| {
+                BucketState::from_text(&row.record)
+                    .ok_or_else(|| StoreError::Corrupt("bucket".into()))
+            })
+            .transpose()
+    }
+
+    async fn put_bucket(
+        &self,
+        key: &str,
+        state: &BucketState,
+        _now: u64,
+        expires_at: u64,
+    ) -> StoreResult {
+        int(state.tokens)?;
+        int(state.updated)?;
+        self.exec(
+            "INSERT OR REPLACE INTO buckets (key, state, expires_at) VALUES (?, ?, ?)",
+            vec![text(key), text(&state.to_text()), int(expires_at)?],
+        )
     }
 }
 

@@ -1,5 +1,5 @@
 // The web build in headless Chromium (playwright-core + Debian's chromium): ESM with an explicit
-// `init()` and the self-initialising `edge-session/auto` entry; golden vectors (tokens, ring, gateway headers) and a session
+// `init()` and the self-initialising `edge-session/auto` entry; golden vectors (tokens, sealed tokens, ring, gateway headers) and a session
 // lifecycle over MemoryStore in the page. Loopback only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +47,11 @@ test('web build in Chromium: explicit init and auto init, vectors and a session 
     const kr = web.Keyring.fromJSON(tokens.keyring);
     const verified = tokens.valid.every((c) => kr.verify(c.token, tokens.now).sessionId === c.claims.session_id);
     const refused = tokens.invalid.every((c) => { try { kr.verify(c.token, tokens.now); return false; } catch (e) { return e.code === 'invalid_token'; } });
+    const sealedDoc = await (await fetch('/vectors/sealed.json')).json();
+    const sk = web.Keyring.fromJSON(sealedDoc.keyring);
+    const sealedOpen = sealedDoc.valid.every((c) => { const o = sk.unseal(c.token, sealedDoc.now); return o.kid === c.kid && o.sessionId === c.claims.session_id && o.payload === c.claims.payload; });
+    const sealedRefused = sealedDoc.invalid.every((c) => { try { sk.unseal(c.token, sealedDoc.now); return false; } catch (e) { return e.code === c.expect; } });
+    const stateless = sk.unsealData(sk.sealData({ cart: [1, 2] })).cart.length;
     const gw = await (await fetch('/vectors/gateway.json')).json();
     const opts = (c) => ({ keys: gw.keys, maxSkew: gw.max_skew, now: c.now, method: c.method, path: c.target });
     const gatewayValid = gw.valid.every((c) => JSON.stringify(web.verifyGatewayHeaders(new Headers(c.headers), opts(c))) === JSON.stringify(c.expect));
@@ -60,11 +65,11 @@ test('web build in Chromium: explicit init and auto init, vectors and a session 
     let conflict;
     try { await m.update(token, 1, { n: 3 }); } catch (e) { conflict = [e.code, e.currentVersion]; }
     const auto = await import('/web/auto.js');
-    return { before, verified, refused, gatewayValid, gatewayRefused, placed, version: up.version, conflict, auto: auto.version(), autoRing: new auto.Ring([{ name: 'z' }]).locate('k') };
+    return { before, verified, refused, sealedOpen, sealedRefused, stateless, gatewayValid, gatewayRefused, placed, version: up.version, conflict, auto: auto.version(), autoRing: new auto.Ring([{ name: 'z' }]).locate('k') };
   }, KEYS);
   assert.deepEqual(errors, []);
   assert.deepEqual(result, {
-    before: 'threw before init', verified: true, refused: true, gatewayValid: true, gatewayRefused: true, placed: true, version: 2,
+    before: 'threw before init', verified: true, refused: true, sealedOpen: true, sealedRefused: true, stateless: 2, gatewayValid: true, gatewayRefused: true, placed: true, version: 2,
     conflict: ['version_conflict', 2], auto: result.auto, autoRing: 'z',
   });
   assert.match(result.auto, /^\d+\.\d+\.\d+$/);

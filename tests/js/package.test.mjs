@@ -99,7 +99,7 @@ function readmeExamples() {
 
 test('README examples run and print what their comments say', async () => {
   const ex = readmeExamples();
-  assert.deepEqual(Object.keys(ex).sort(), ['app.mjs', 'conformance.mjs', 'cookies.mjs', 'gateway.mjs', 'hono.mjs', 'quickstart.mjs', 'ring.mjs']);
+  assert.deepEqual(Object.keys(ex).sort(), ['app.mjs', 'conformance.mjs', 'cookies.mjs', 'gateway.mjs', 'hono.mjs', 'quickstart.mjs', 'ratelimit.mjs', 'ring.mjs', 'sealed.mjs']);
   for (const [name, code] of Object.entries(ex)) {
     if (name === 'app.mjs') continue;
     writeFileSync(join(app, name), code);
