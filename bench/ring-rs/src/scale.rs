@@ -19,16 +19,26 @@ use crate::{heap_of, median, SPACE};
 pub fn grown_history(version: u32, n: usize) -> String {
     let mut steps = vec![format!(r#"{{"init":[{{"name":"{}"}}]}}"#, crate::name(0))];
     steps.extend((1..n).map(|i| format!(r#"{{"add":{{"name":"{}"}}}}"#, crate::name(i))));
-    let v = if version == 1 { String::new() } else { format!(r#""version":{version},"#) };
+    let v = if version == 1 {
+        String::new()
+    } else {
+        format!(r#""version":{version},"#)
+    };
     format!(r#"{{{v}"epoch":{n},"steps":[{}]}}"#, steps.join(","))
 }
 
 /// The history form of `init` of `first` shards, then adds one at a time up to `n`.
 fn init_then_grown(version: u32, first: usize, n: usize) -> String {
-    let init: Vec<String> = (0..first).map(|i| format!(r#"{{"name":"{}"}}"#, crate::name(i))).collect();
+    let init: Vec<String> = (0..first)
+        .map(|i| format!(r#"{{"name":"{}"}}"#, crate::name(i)))
+        .collect();
     let mut steps = vec![format!(r#"{{"init":[{}]}}"#, init.join(","))];
     steps.extend((first..n).map(|i| format!(r#"{{"add":{{"name":"{}"}}}}"#, crate::name(i))));
-    format!(r#"{{"version":{version},"epoch":{},"steps":[{}]}}"#, n - first + 1, steps.join(","))
+    format!(
+        r#"{{"version":{version},"epoch":{},"steps":[{}]}}"#,
+        n - first + 1,
+        steps.join(",")
+    )
 }
 
 fn ms(t: Instant) -> f64 {
@@ -63,23 +73,50 @@ fn lookup_ns(ring: &Ring, keys: &[&'static str], rounds: usize) -> f64 {
 }
 
 /// One ring's row: both forms, their load times, memory, lookups.
-fn row(label: &str, history: String, rounds: usize, replay_rounds: usize, keys: &[&'static str], out: Option<&str>) -> (Value, Ring) {
+fn row(
+    label: &str,
+    history: String,
+    rounds: usize,
+    replay_rounds: usize,
+    keys: &[&'static str],
+    out: Option<&str>,
+) -> (Value, Ring) {
     let t = Instant::now();
     let ring = Ring::from_json(&history).expect("history replays");
     let first_replay = ms(t);
     let snapshot = ring.snapshot_json().expect("snapshot");
-    let history_ms = if replay_rounds > 1 { load_ms(&history, replay_rounds, &ring) } else { first_replay };
+    let history_ms = if replay_rounds > 1 {
+        load_ms(&history, replay_rounds, &ring)
+    } else {
+        first_replay
+    };
     // A snapshot over the configuration limit (version 1's 432,000 arcs) does not load: the row
     // says so, and the rest is measured on the history-loaded ring.
-    let snapshot_err = Ring::from_json(&snapshot).err().map(|e| e.code().to_string());
-    let snapshot_ms = snapshot_err.is_none().then(|| load_ms(&snapshot, rounds, &ring));
-    let (loaded, heap) = heap_of(|| Ring::from_json(if snapshot_err.is_none() { &snapshot } else { &history }).expect("loads"));
+    let snapshot_err = Ring::from_json(&snapshot)
+        .err()
+        .map(|e| e.code().to_string());
+    let snapshot_ms = snapshot_err
+        .is_none()
+        .then(|| load_ms(&snapshot, rounds, &ring));
+    let (loaded, heap) = heap_of(|| {
+        Ring::from_json(if snapshot_err.is_none() {
+            &snapshot
+        } else {
+            &history
+        })
+        .expect("loads")
+    });
     // The recent epochs a manager asks for after a snapshot load (one replay from its base).
     // (Skipped for a history-loaded ring: that is one more full replay.)
     let (recent_ms, recent_same) = if snapshot_err.is_none() {
         let t = Instant::now();
-        let recent = loaded.recent_epochs(edge_session::ring::RECENT_EPOCHS).expect("recent epochs");
-        (Some(ms(t)), Some(recent.first().map(Ring::arcs) == Some(ring.arcs())))
+        let recent = loaded
+            .recent_epochs(edge_session::ring::RECENT_EPOCHS)
+            .expect("recent epochs");
+        (
+            Some(ms(t)),
+            Some(recent.first().map(Ring::arcs) == Some(ring.arcs())),
+        )
     } else {
         (None, None)
     };
@@ -107,7 +144,8 @@ fn movement(ring: &Ring) -> Value {
     let mut prev = ring.at_epoch(1).expect("epoch 1");
     for e in 2..=ring.epoch() {
         let mut next = prev.clone();
-        next.add(ShardSpec::new(crate::name(e as usize - 1), 1)).expect("add");
+        next.add(ShardSpec::new(crate::name(e as usize - 1), 1))
+            .expect("add");
         let share = 1.0 / next.shards().len() as f64;
         ratios.push(Ring::moved_fraction(&prev, &next) as f64 / SPACE / share);
         prev = next;
@@ -134,10 +172,22 @@ pub fn run(rounds: usize, keys: &[&'static str], out: Option<&str>) -> Value {
     // shards writes a snapshot over the 1 MiB limit on configurations).
     let t = Instant::now();
     let mut big = Ring::with_version(
-        &(0..10_000).map(|i| ShardSpec::new(crate::name(i), 1)).collect::<Vec<_>>(), 2).expect("init");
+        &(0..10_000)
+            .map(|i| ShardSpec::new(crate::name(i), 1))
+            .collect::<Vec<_>>(),
+        2,
+    )
+    .expect("init");
     black_box(&mut big);
     let build_ms = ms(t);
-    let (mut v10k, _) = row("10000-v2", init_then_grown(2, 10_000, 10_000), rounds, 1, keys, out);
+    let (mut v10k, _) = row(
+        "10000-v2",
+        init_then_grown(2, 10_000, 10_000),
+        rounds,
+        1,
+        keys,
+        out,
+    );
     v10k["build_ms"] = json!(build_ms);
     rows.push(v10k);
     json!({ "rows": rows })
