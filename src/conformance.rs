@@ -92,6 +92,7 @@ fn record(tag: &str, n: u8, user: &str, now: u64) -> SessionRecord {
         persistent: n.is_multiple_of(2),
         authenticated_at: now.saturating_sub(u64::from(n)),
         successor: None,
+        client: Default::default(),
     }
 }
 

@@ -14,6 +14,13 @@ pub const MAX_USER_LEN: usize = 128;
 /// Longest accepted device label, in bytes.
 pub const MAX_DEVICE_LEN: usize = 64;
 
+/// How much of a `User-Agent` header the summary reads, in bytes.
+pub const MAX_AGENT_SCAN: usize = 1024;
+
+/// Longest raw client detail (IP, `User-Agent`, country, colo) a shell may hand the core, in
+/// bytes; longer is `invalid_input` (the worker drops it instead).
+pub const MAX_CLIENT_FIELD_INPUT: usize = 8 * 1024;
+
 /// Upper bound on [`Policy::max_data_bytes`](crate::policy::Policy::max_data_bytes): a session's
 /// data must fit a Durable Object row, a KV value and a Redis string comfortably.
 pub const MAX_DATA_BYTES_LIMIT: usize = 64 * 1024;

@@ -7,9 +7,11 @@
 //! as one [`ShardOp`]. A bad or expired token never reaches a shard. Time and fresh ids come in
 //! as arguments; the worker and the JS binding supply them.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
-use crate::error::{SessionError, StoreError};
+use crate::client::Client;
+use crate::error::{Bound, SessionError, StoreError};
 use crate::id::{IdHash, SessionId};
 use crate::keyring::Keyring;
 use crate::limits::MAX_HISTORY_EPOCHS;
@@ -58,7 +60,26 @@ pub struct SessionManager<R: ShardRouter> {
     /// ring loaded from a snapshot the replay that builds them costs far more than the load
     /// (so a cold instance that only signs in and reads never pays it).
     history: OnceLock<Result<Vec<Ring>, String>>,
+    /// Requests refused by `bind_ip` and by `bind_ua`, since this manager was built.
+    refused: [AtomicU64; 2],
 }
+
+/// How many requests the device binding refused ([`SessionManager::refusals`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Refusals {
+    /// Refused by `bind_ip` (another network).
+    pub ip: u64,
+    /// Refused by `bind_ua` (another browser or OS).
+    pub agent: u64,
+}
+
+/// A request's client, unknown: what the calls without [`SessionManager::with_client`] pass.
+const UNKNOWN: Client = Client {
+    ip: String::new(),
+    agent: String::new(),
+    country: String::new(),
+    colo: String::new(),
+};
 
 impl<R: ShardRouter> SessionManager<R> {
     /// A manager; fails with [`SessionError::Config`] on an invalid policy. The ring's recent
@@ -80,7 +101,27 @@ impl<R: ShardRouter> SessionManager<R> {
             router,
             ring,
             history: OnceLock::new(),
+            refused: [AtomicU64::new(0), AtomicU64::new(0)],
         })
+    }
+
+    /// How many requests `bind_ip` and `bind_ua` refused since this manager was built (in the
+    /// worker: by this isolate).
+    pub fn refusals(&self) -> Refusals {
+        Refusals {
+            ip: self.refused[0].load(Ordering::Relaxed),
+            agent: self.refused[1].load(Ordering::Relaxed),
+        }
+    }
+
+    /// The calls that take a session token, made for a request from `client`: what the
+    /// policy's `bind_ip` / `bind_ua` compare with the sign-in's details. The calls on the
+    /// manager itself pass no client, so with a binding policy they refuse every bound session.
+    pub fn with_client<'a>(&'a self, client: &'a Client) -> WithClient<'a, R> {
+        WithClient {
+            manager: self,
+            client,
+        }
     }
 
     /// The rings of the recent epochs, newest first: one replay, on first use.
@@ -143,11 +184,17 @@ impl<R: ShardRouter> SessionManager<R> {
     }
 
     async fn run(&self, shard: &str, op: ShardOp) -> Result<Reply, SessionError> {
-        self.router
+        let out = self
+            .router
             .shard(shard)
             .map_err(SessionError::from)?
             .run(&self.policy, op)
-            .await
+            .await;
+        if let Err(SessionError::DeviceMismatch { bound }) = &out {
+            let i = usize::from(*bound == Bound::Agent);
+            self.refused[i].fetch_add(1, Ordering::Relaxed);
+        }
+        out
     }
 
     fn verify(&self, token: &str, now: u64) -> Result<Claims, SessionError> {
@@ -201,16 +248,19 @@ impl<R: ShardRouter> SessionManager<R> {
     async fn authenticated(
         &self,
         token: &str,
+        client: &Client,
         now: u64,
         then: Then,
     ) -> Result<(Authenticated, Option<Reply>), SessionError> {
-        self.authenticated_within(token, None, now, then).await
+        self.authenticated_within(token, None, client, now, then)
+            .await
     }
 
     async fn authenticated_within(
         &self,
         token: &str,
         max_auth_age: Option<u64>,
+        client: &Client,
         now: u64,
         then: Then,
     ) -> Result<(Authenticated, Option<Reply>), SessionError> {
@@ -224,6 +274,7 @@ impl<R: ShardRouter> SessionManager<R> {
             now,
             max_auth_age,
             then,
+            client: client.clone(),
         };
         match self.run(&claims.shard, op).await? {
             Reply::Session {
@@ -280,8 +331,16 @@ impl<R: ShardRouter> SessionManager<R> {
 
     /// Verifies `token`, loads its session from the shard the token names, checks expiry and
     /// refreshes `last_seen` when the touch interval has passed: one shard call.
-    pub async fn authenticate(&self, token: &str, now: u64) -> Result<Authenticated, SessionError> {
-        Ok(self.authenticated(token, now, Then::Nothing).await?.0)
+    async fn authenticate_as(
+        &self,
+        client: &Client,
+        token: &str,
+        now: u64,
+    ) -> Result<Authenticated, SessionError> {
+        Ok(self
+            .authenticated(token, client, now, Then::Nothing)
+            .await?
+            .0)
     }
 
     /// [`SessionManager::authenticate`] for a sensitive action: the user must have
@@ -289,14 +348,15 @@ impl<R: ShardRouter> SessionManager<R> {
     /// [`SessionError::ReauthRequired`] (401 `reauth_required`; the session stays valid). One
     /// shard call; a `max_auth_age` over [`MAX_AUTH_AGE`](crate::limits::MAX_AUTH_AGE) is
     /// `invalid_input` before any.
-    pub async fn authenticate_fresh(
+    async fn authenticate_fresh_as(
         &self,
+        client: &Client,
         token: &str,
         max_auth_age: u64,
         now: u64,
     ) -> Result<Authenticated, SessionError> {
         Ok(self
-            .authenticated_within(token, Some(max_auth_age), now, Then::Nothing)
+            .authenticated_within(token, Some(max_auth_age), client, now, Then::Nothing)
             .await?
             .0)
     }
@@ -304,8 +364,9 @@ impl<R: ShardRouter> SessionManager<R> {
     /// Marks the token's session freshly authenticated at `now` (after the caller checked the
     /// user's credentials again): same id and token, `authenticated_at = now`, version bumped.
     /// One shard call.
-    pub async fn reauthenticate(
+    async fn reauthenticate_as(
         &self,
+        client: &Client,
         token: &str,
         now: u64,
     ) -> Result<SessionRecord, SessionError> {
@@ -313,6 +374,7 @@ impl<R: ShardRouter> SessionManager<R> {
         let op = ShardOp::Reauthenticate {
             key: claims.session_id.storage_key(),
             now,
+            client: client.clone(),
         };
         Self::session_reply(self.run(&claims.shard, op).await?)
     }
@@ -325,8 +387,9 @@ impl<R: ShardRouter> SessionManager<R> {
     }
 
     /// Replaces the session's data if `expected_version` is current; returns the new record.
-    pub async fn update(
+    async fn update_as(
         &self,
+        client: &Client,
         token: &str,
         expected_version: u64,
         data: &str,
@@ -338,6 +401,7 @@ impl<R: ShardRouter> SessionManager<R> {
             version: expected_version,
             data: data.to_owned(),
             now,
+            client: client.clone(),
         };
         Self::session_reply(self.run(&claims.shard, op).await?)
     }
@@ -349,8 +413,9 @@ impl<R: ShardRouter> SessionManager<R> {
     /// ([`Keyring::successor_ids`], so `new_id` is not used): the old token keeps
     /// authenticating for `rotation_grace` seconds as its successor, and every rotation of one
     /// id, concurrent or repeated with the old token, answers with the same successor.
-    pub async fn rotate(
+    async fn rotate_as(
         &self,
+        client: &Client,
         token: &str,
         new_id: SessionId,
         now: u64,
@@ -369,6 +434,7 @@ impl<R: ShardRouter> SessionManager<R> {
             key: claims.session_id.storage_key(),
             new_key: new_id.storage_key(),
             now,
+            client: client.clone(),
         };
         match self.run(&claims.shard, op).await? {
             Reply::Session {
@@ -448,12 +514,13 @@ impl<R: ShardRouter> SessionManager<R> {
 
     /// The token's session and all sessions of its user: one call to the token's shard, plus
     /// one per other shard the user had in the recent epochs.
-    pub async fn list_own(
+    async fn list_own_as(
         &self,
+        client: &Client,
         token: &str,
         now: u64,
     ) -> Result<(Authenticated, Vec<SessionRecord>), SessionError> {
-        let (auth, then) = self.authenticated(token, now, Then::List).await?;
+        let (auth, then) = self.authenticated(token, client, now, Then::List).await?;
         let first = Self::records(then.ok_or_else(missing_then)?)?;
         let user = auth.record.user.clone();
         let others = self.other_shards(&user, &auth.claims.shard)?;
@@ -480,12 +547,15 @@ impl<R: ShardRouter> SessionManager<R> {
 
     /// Signs the token's user out everywhere: one call to the token's shard, plus one per other
     /// shard of the recent epochs. Returns the session that asked and the count.
-    pub async fn revoke_own_user(
+    async fn revoke_own_user_as(
         &self,
+        client: &Client,
         token: &str,
         now: u64,
     ) -> Result<(Authenticated, u64), SessionError> {
-        let (auth, then) = self.authenticated(token, now, Then::RevokeUser).await?;
+        let (auth, then) = self
+            .authenticated(token, client, now, Then::RevokeUser)
+            .await?;
         let first = Self::count(then.ok_or_else(missing_then)?)?;
         let user = auth.record.user.clone();
         let others = self.other_shards(&user, &auth.claims.shard)?;
@@ -532,8 +602,9 @@ impl<R: ShardRouter> SessionManager<R> {
     /// Ends one session of the token's user by its id hash: one call to the token's shard
     /// (where the user's sessions usually are), then the other shards of the recent epochs
     /// until one holds it. Returns the session that asked and whether one was ended.
-    pub async fn revoke_own(
+    async fn revoke_own_as(
         &self,
+        client: &Client,
         token: &str,
         id_hash: &IdHash,
         now: u64,
@@ -541,7 +612,7 @@ impl<R: ShardRouter> SessionManager<R> {
         let then = Then::Revoke {
             key: id_hash.clone(),
         };
-        let (auth, reply) = self.authenticated(token, now, then).await?;
+        let (auth, reply) = self.authenticated(token, client, now, then).await?;
         let found = match reply.ok_or_else(missing_then)? {
             Reply::Revoked {
                 outcome: Revoked::Absent,
@@ -554,6 +625,195 @@ impl<R: ShardRouter> SessionManager<R> {
             other => return Err(unexpected(&other)),
         };
         Ok((auth, found))
+    }
+}
+
+impl<R: ShardRouter> SessionManager<R> {
+    /// Verifies `token`, loads its session from the shard the token names, checks expiry and
+    /// refreshes `last_seen` when the touch interval has passed: one shard call.
+    pub async fn authenticate(&self, token: &str, now: u64) -> Result<Authenticated, SessionError> {
+        self.authenticate_as(&UNKNOWN, token, now).await
+    }
+
+    /// [`SessionManager::authenticate`] for a sensitive action: the user must have
+    /// authenticated (signed in or re-authenticated) at most `max_auth_age` seconds ago, else
+    /// [`SessionError::ReauthRequired`] (401 `reauth_required`; the session stays valid). One
+    /// shard call; a `max_auth_age` over [`MAX_AUTH_AGE`](crate::limits::MAX_AUTH_AGE) is
+    /// `invalid_input` before any.
+    pub async fn authenticate_fresh(
+        &self,
+        token: &str,
+        max_auth_age: u64,
+        now: u64,
+    ) -> Result<Authenticated, SessionError> {
+        self.authenticate_fresh_as(&UNKNOWN, token, max_auth_age, now)
+            .await
+    }
+
+    /// Marks the token's session freshly authenticated at `now` (after the caller checked the
+    /// user's credentials again): same id and token, `authenticated_at = now`, version bumped.
+    /// One shard call.
+    pub async fn reauthenticate(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<SessionRecord, SessionError> {
+        self.reauthenticate_as(&UNKNOWN, token, now).await
+    }
+
+    /// Replaces the session's data if `expected_version` is current; returns the new record.
+    pub async fn update(
+        &self,
+        token: &str,
+        expected_version: u64,
+        data: &str,
+        now: u64,
+    ) -> Result<SessionRecord, SessionError> {
+        self.update_as(&UNKNOWN, token, expected_version, data, now)
+            .await
+    }
+
+    /// Moves the session to a new id (data kept) and issues its token.
+    ///
+    /// Without a grace window (`rotation_grace: 0`) the new id is `new_id` and the old token
+    /// is dead at once. With one, the new id is derived from the old
+    /// ([`Keyring::successor_ids`], so `new_id` is not used): the old token keeps
+    /// authenticating for `rotation_grace` seconds as its successor, and every rotation of one
+    /// id, concurrent or repeated with the old token, answers with the same successor.
+    pub async fn rotate(
+        &self,
+        token: &str,
+        new_id: SessionId,
+        now: u64,
+    ) -> Result<Issued, SessionError> {
+        self.rotate_as(&UNKNOWN, token, new_id, now).await
+    }
+
+    /// The token's session and all sessions of its user: one call to the token's shard, plus
+    /// one per other shard the user had in the recent epochs.
+    pub async fn list_own(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<(Authenticated, Vec<SessionRecord>), SessionError> {
+        self.list_own_as(&UNKNOWN, token, now).await
+    }
+
+    /// Signs the token's user out everywhere: one call to the token's shard, plus one per other
+    /// shard of the recent epochs. Returns the session that asked and the count.
+    pub async fn revoke_own_user(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<(Authenticated, u64), SessionError> {
+        self.revoke_own_user_as(&UNKNOWN, token, now).await
+    }
+
+    /// Ends one session of the token's user by its id hash: one call to the token's shard
+    /// (where the user's sessions usually are), then the other shards of the recent epochs
+    /// until one holds it. Returns the session that asked and whether one was ended.
+    pub async fn revoke_own(
+        &self,
+        token: &str,
+        id_hash: &IdHash,
+        now: u64,
+    ) -> Result<(Authenticated, bool), SessionError> {
+        self.revoke_own_as(&UNKNOWN, token, id_hash, now).await
+    }
+}
+
+/// The token calls of a [`SessionManager`] for a request from one client
+/// ([`SessionManager::with_client`]): the same calls, with the client compared by the policy's
+/// `bind_ip` / `bind_ua` inside the same shard call.
+pub struct WithClient<'a, R: ShardRouter> {
+    manager: &'a SessionManager<R>,
+    client: &'a Client,
+}
+
+impl<R: ShardRouter> WithClient<'_, R> {
+    /// [`SessionManager::authenticate`].
+    pub async fn authenticate(&self, token: &str, now: u64) -> Result<Authenticated, SessionError> {
+        self.manager.authenticate_as(self.client, token, now).await
+    }
+
+    /// [`SessionManager::authenticate_fresh`].
+    pub async fn authenticate_fresh(
+        &self,
+        token: &str,
+        max_auth_age: u64,
+        now: u64,
+    ) -> Result<Authenticated, SessionError> {
+        self.manager
+            .authenticate_fresh_as(self.client, token, max_auth_age, now)
+            .await
+    }
+
+    /// [`SessionManager::reauthenticate`].
+    pub async fn reauthenticate(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<SessionRecord, SessionError> {
+        self.manager
+            .reauthenticate_as(self.client, token, now)
+            .await
+    }
+
+    /// [`SessionManager::update`].
+    pub async fn update(
+        &self,
+        token: &str,
+        expected_version: u64,
+        data: &str,
+        now: u64,
+    ) -> Result<SessionRecord, SessionError> {
+        self.manager
+            .update_as(self.client, token, expected_version, data, now)
+            .await
+    }
+
+    /// [`SessionManager::rotate`].
+    pub async fn rotate(
+        &self,
+        token: &str,
+        new_id: SessionId,
+        now: u64,
+    ) -> Result<Issued, SessionError> {
+        self.manager
+            .rotate_as(self.client, token, new_id, now)
+            .await
+    }
+
+    /// [`SessionManager::list_own`].
+    pub async fn list_own(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<(Authenticated, Vec<SessionRecord>), SessionError> {
+        self.manager.list_own_as(self.client, token, now).await
+    }
+
+    /// [`SessionManager::revoke_own_user`].
+    pub async fn revoke_own_user(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<(Authenticated, u64), SessionError> {
+        self.manager
+            .revoke_own_user_as(self.client, token, now)
+            .await
+    }
+
+    /// [`SessionManager::revoke_own`].
+    pub async fn revoke_own(
+        &self,
+        token: &str,
+        id_hash: &IdHash,
+        now: u64,
+    ) -> Result<(Authenticated, bool), SessionError> {
+        self.manager
+            .revoke_own_as(self.client, token, id_hash, now)
+            .await
     }
 }
 

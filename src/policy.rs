@@ -30,6 +30,13 @@ pub struct Policy {
     /// successor (0 ..= 300 s; 0: the old token dies at once). Requests in flight with the old
     /// cookie then succeed, and the answer carries the successor's cookie.
     pub rotation_grace: u64,
+    /// Refuse (401 `device_mismatch`) a token used from another network than its sign-in:
+    /// another IPv4 address, or another IPv6 /64. Sessions signed in without a known IP are
+    /// not bound. Default off.
+    pub bind_ip: bool,
+    /// Refuse (401 `device_mismatch`) a token used from another browser or OS than its
+    /// sign-in (the user-agent summary, which ignores versions). Default off.
+    pub bind_ua: bool,
 }
 
 impl Default for Policy {
@@ -41,6 +48,8 @@ impl Default for Policy {
             max_data_bytes: 4096,
             max_sessions_per_user: 32,
             rotation_grace: 30,
+            bind_ip: false,
+            bind_ua: false,
         }
     }
 }
@@ -123,6 +132,7 @@ mod tests {
             r#"{"max_sessions_per_user": 0}"#,
             r#"{"max_sessions_per_user": 257}"#,
             r#"{"rotation_grace": 301}"#,
+            r#"{"bind_ip": 1}"#,
             r#"{"absolute_lifetime": 18446744073709551615}"#,
             r#"{"nope": 1}"#,
             "[",

@@ -14,6 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::client::Client;
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
 use crate::limits::{MAX_SESSIONS_PER_USER, MAX_SUCCESSOR_HOPS};
@@ -47,6 +48,9 @@ pub enum ShardOp {
         /// What to do next, for the session's user.
         #[serde(default)]
         then: Then,
+        /// The requesting client, compared by the policy's `bind_ip` / `bind_ua`.
+        #[serde(default, skip_serializing_if = "Client::is_empty")]
+        client: Client,
     },
     /// Replaces the data of the live session under `key` if `version` is current.
     Update {
@@ -58,6 +62,9 @@ pub enum ShardOp {
         data: String,
         /// Current time.
         now: u64,
+        /// The requesting client, compared by the policy's `bind_ip` / `bind_ua`.
+        #[serde(default, skip_serializing_if = "Client::is_empty")]
+        client: Client,
     },
     /// Moves the live session under `key` to `new_key` (data kept). Without a grace window
     /// the old key is gone; with one it points at `new_key` until the window closes. An old
@@ -69,6 +76,9 @@ pub enum ShardOp {
         new_key: IdHash,
         /// Current time.
         now: u64,
+        /// The requesting client, compared by the policy's `bind_ip` / `bind_ua`.
+        #[serde(default, skip_serializing_if = "Client::is_empty")]
+        client: Client,
     },
     /// Marks the live session under `key` freshly authenticated (same id, version bumped).
     Reauthenticate {
@@ -76,6 +86,9 @@ pub enum ShardOp {
         key: IdHash,
         /// Current time.
         now: u64,
+        /// The requesting client, compared by the policy's `bind_ip` / `bind_ua`.
+        #[serde(default, skip_serializing_if = "Client::is_empty")]
+        client: Client,
     },
     /// Deletes the session under `key` (sign-out), and its successors if `key` is the old
     /// key of a rotation in its grace window.
@@ -228,8 +241,9 @@ pub async fn execute<S: SessionStore>(
             now,
             max_auth_age,
             then,
+            client,
         } => {
-            let (record, touched, hops) = authenticate(store, policy, &key, now).await?;
+            let (record, touched, hops) = authenticate(store, policy, &key, &client, now).await?;
             if let Some(age) = max_auth_age {
                 session::check_fresh(&record, age, now)?;
             }
@@ -251,17 +265,25 @@ pub async fn execute<S: SessionStore>(
             version,
             data,
             now,
+            client,
         } => {
             // An old token writes through to its successor, compare-and-set on the version
             // the writer read: it can never write a stale version.
             let (record, hops) = resolve(store, &key, now).await?;
+            session::check_bound(policy, &record, &client)?;
             let next = session::update(policy, &record, version, &data, now)?;
             store.compare_and_set(&next, version).await?;
             Ok(written(next, hops))
         }
-        ShardOp::Rotate { key, new_key, now } => rotate(store, policy, &key, &new_key, now).await,
-        ShardOp::Reauthenticate { key, now } => {
+        ShardOp::Rotate {
+            key,
+            new_key,
+            now,
+            client,
+        } => rotate(store, policy, &key, &new_key, &client, now).await,
+        ShardOp::Reauthenticate { key, now, client } => {
             let (record, hops) = resolve(store, &key, now).await?;
+            session::check_bound(policy, &record, &client)?;
             let next = session::reauthenticate(policy, &record, now);
             store.compare_and_set(&next, record.version).await?;
             Ok(written(next, hops))
@@ -310,9 +332,11 @@ async fn rotate<S: SessionStore>(
     policy: &Policy,
     key: &IdHash,
     new_key: &IdHash,
+    client: &Client,
     now: u64,
 ) -> Result<Reply, SessionError> {
     let (record, hops) = resolve(store, key, now).await?;
+    session::check_bound(policy, &record, client)?;
     if hops > 0 {
         // Already rotated (a concurrent rotation, or a tab that had not caught up): answer
         // with the successor, never a second one.
@@ -383,9 +407,12 @@ async fn authenticate<S: SessionStore>(
     store: &S,
     policy: &Policy,
     key: &IdHash,
+    client: &Client,
     now: u64,
 ) -> Result<(SessionRecord, bool, u8), SessionError> {
     let (record, hops) = resolve(store, key, now).await?;
+    // Before the touch: a refused request writes nothing.
+    session::check_bound(policy, &record, client)?;
     match session::touch(policy, &record, now) {
         Some(next) => {
             store

@@ -40,6 +40,8 @@ fn policy() -> Policy {
         max_data_bytes: 1024,
         max_sessions_per_user: 8,
         rotation_grace: 0,
+        bind_ip: false,
+        bind_ua: false,
     }
 }
 
@@ -56,6 +58,7 @@ fn new(user: &str, data: &str) -> NewSession {
         device: "test".into(),
         data: data.into(),
         persistent: true,
+        client: Default::default(),
     }
 }
 
@@ -728,4 +731,68 @@ fn every_route_is_one_shard_call_and_a_bad_token_none() {
             0
         );
     }
+}
+
+#[test]
+fn device_details_are_recorded_and_bound_sessions_refuse_other_devices_counted() {
+    use edge_session::Client;
+    let laptop = Client::parse(
+        Some("203.0.113.7"),
+        Some("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"),
+        Some("de"),
+        Some("FRA"),
+    )
+    .unwrap();
+    let phone = Client::parse(Some("198.51.100.9"), Some("curl/8.11"), None, None).unwrap();
+    let shards = MemoryShards::new();
+    let p = Policy {
+        bind_ip: true,
+        bind_ua: true,
+        ..policy()
+    };
+    let m = SessionManager::new(
+        keyring(&[("k1", 1, KeyState::Primary)]),
+        ring(&["a", "b"]),
+        p,
+        shards.clone(),
+    )
+    .unwrap();
+    let mut n = new("dora", "{}");
+    n.client = laptop.clone();
+    let issued = block_on(m.create(sid(1), &n, T0)).unwrap();
+    assert_eq!(issued.record.client.agent, "Firefox on Linux");
+    assert_eq!(issued.record.client.country, "DE");
+    let (_, listed) = block_on(m.with_client(&laptop).list_own(&issued.token, T0 + 1)).unwrap();
+    assert_eq!(listed[0].client, laptop, "the list shows the details");
+
+    // From the phone: refused on every token call, nothing written, each refusal counted.
+    let from_phone = m.with_client(&phone);
+    let e = block_on(from_phone.authenticate(&issued.token, T0 + 100)).unwrap_err();
+    assert_eq!((e.code(), e.http_status()), ("device_mismatch", 401));
+    assert!(block_on(from_phone.update(&issued.token, 1, r#"{"x":1}"#, T0 + 101)).is_err());
+    assert!(block_on(from_phone.rotate(&issued.token, sid(2), T0 + 102)).is_err());
+    assert!(block_on(from_phone.revoke_own_user(&issued.token, T0 + 103)).is_err());
+    assert_eq!(m.refusals().ip, 4);
+    // Same network, another browser: refused by bind_ua.
+    let same_net = Client {
+        agent: "Chrome on Windows".into(),
+        ..laptop.clone()
+    };
+    assert!(block_on(
+        m.with_client(&same_net)
+            .authenticate(&issued.token, T0 + 104)
+    )
+    .is_err());
+    assert_eq!((m.refusals().ip, m.refusals().agent), (4, 1));
+    // No client given: fail closed.
+    assert!(block_on(m.authenticate(&issued.token, T0 + 105)).is_err());
+    // The laptop still works, and the session is untouched by the refusals.
+    let a = block_on(m.with_client(&laptop).authenticate(&issued.token, T0 + 106)).unwrap();
+    assert_eq!((a.record.version, a.record.last_seen), (1, T0 + 106));
+    let r = block_on(
+        m.with_client(&laptop)
+            .rotate(&issued.token, sid(3), T0 + 107),
+    )
+    .unwrap();
+    assert_eq!(r.record.client, laptop, "rotation keeps the details");
 }

@@ -138,6 +138,7 @@ async fn session_lifecycle_over_memory_shards() {
         device: "wasm".into(),
         data: r#"{"n":1}"#.into(),
         persistent: true,
+        client: Default::default(),
     };
     // A real id from WebCrypto (getrandom's wasm_js backend) in Node and in Chromium.
     let issued = m

@@ -159,6 +159,31 @@ export interface Session<D extends object = SessionData> {
   persistent: boolean;
   /** When the user last signed in or re-authenticated (unix seconds); rotation keeps it. */
   authenticatedAt: number;
+  /** Where the sign-in came from (empty strings: unknown). */
+  client: ClientDetails;
+}
+
+/** The device details a session keeps: what "where you're signed in" shows. */
+export interface ClientDetails {
+  /** The client's IP, canonical (`203.0.113.7`, `2001:db8::1`). */
+  ip: string;
+  /** Browser and OS, e.g. `Firefox on Linux` (no versions). */
+  agent: string;
+  /** Country code (on Workers: `request.cf.country`). */
+  country: string;
+  /** Cloudflare data centre (on Workers: `request.cf.colo`). */
+  colo: string;
+}
+
+/**
+ * A request's client as the manager takes it: the raw values (`userAgent` is the header;
+ * only its browser and OS are kept). A malformed one rejects with `invalid_input`.
+ */
+export interface RequestClient {
+  ip?: string;
+  userAgent?: string;
+  country?: string;
+  colo?: string;
 }
 
 /** A record as a store keeps it (`data` is JSON text; times in unix seconds). */
@@ -185,6 +210,8 @@ export interface StoreRecord {
    * otherwise). Stores keep it as given; the core never lists such a record.
    */
   successor?: string | null;
+  /** Written by the core; records stored before device details lack it (read as unknown). */
+  client?: ClientDetails;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -230,6 +257,10 @@ export interface Policy {
   maxSessionsPerUser?: number;
   /** Seconds the old token of a rotation still authenticates, as its successor (default 30, at most 300; 0: none). */
   rotationGrace?: number;
+  /** Refuse (401 `device_mismatch`) a token used from another network than its sign-in's (IPv4 address, IPv6 /64). */
+  bindIp?: boolean;
+  /** Refuse (401 `device_mismatch`) a token used from another browser or OS than its sign-in's. */
+  bindUa?: boolean;
 }
 
 export interface SessionManagerOptions {
@@ -261,19 +292,24 @@ export class SessionManager {
   /** The shard a new session of `user` goes to. */
   shardFor(user: string): string;
   /** Signs in. `persistent: false` ("remember me" off) gives a browser-session cookie. */
-  create<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean }): Promise<Issued<D>>;
-  /** With `{maxAuthAge}` (seconds): rejects with `reauth_required` (401) unless the user authenticated at most that long ago. */
-  authenticate<D extends object = SessionData>(token: string, opts?: { maxAuthAge?: number }): Promise<{
+  create<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean; client?: RequestClient }): Promise<Issued<D>>;
+  /**
+   * With `{maxAuthAge}` (seconds): rejects with `reauth_required` (401) unless the user authenticated at most that long ago.
+   * `client`: the request's, compared by `bindIp` / `bindUa` (401 `device_mismatch`); the token calls below take it too.
+   */
+  authenticate<D extends object = SessionData>(token: string, opts?: { maxAuthAge?: number; client?: RequestClient }): Promise<{
     session: Session<D>;
     touched: boolean;
     /** Set for the old token of a rotation inside the grace window: set this cookie in its place. */
     successor?: { token: string; maxAge: number | null };
   }>;
   /** After checking the user's credentials again: `authenticatedAt` now, same id and token, version bumped. */
-  reauthenticate<D extends object = SessionData>(token: string): Promise<Session<D>>;
+  reauthenticate<D extends object = SessionData>(token: string, opts?: { client?: RequestClient }): Promise<Session<D>>;
   /** Rejects with `version_conflict` (+ `currentVersion`) when `version` is stale. */
-  update<D extends object = SessionData>(token: string, version: number, data: D): Promise<Session<D>>;
-  rotate<D extends object = SessionData>(token: string): Promise<Issued<D>>;
+  update<D extends object = SessionData>(token: string, version: number, data: D, opts?: { client?: RequestClient }): Promise<Session<D>>;
+  rotate<D extends object = SessionData>(token: string, opts?: { client?: RequestClient }): Promise<Issued<D>>;
+  /** Requests `bindIp` (`ip`) and `bindUa` (`agent`) refused since this manager was built. */
+  readonly refusals: { ip: number; agent: number };
   destroy(token: string): Promise<void>;
   listUser(user: string): Promise<Session[]>;
   revokeUser(user: string): Promise<number>;
@@ -456,6 +492,11 @@ declare global {
 export function edgeSession(options: {
   manager: SessionManager;
   cookie?: CookieOptions;
+  /**
+   * Whose address is the client's: 0 (default) the socket's peer, never X-Forwarded-For; n: n
+   * proxies of yours append to X-Forwarded-For (the n-th entry from the right); or your function.
+   */
+  trustProxy?: number | false | ((req: any) => string | undefined);
 }): (req: any, res: any, next: (err?: unknown) => void) => Promise<void>;
 
 /**
@@ -474,6 +515,8 @@ export interface EdgeSessionVariables extends SessionVerbs {
 export function honoSession(options: {
   manager: SessionManager | ((c: any) => SessionManager);
   cookie?: CookieOptions;
+  /** As for `edgeSession`; on Workers the default is `CF-Connecting-IP` (with `request.cf`'s country and colo). */
+  trustProxy?: number | false | ((c: any) => string | undefined);
 }): (c: any, next: () => Promise<void>) => Promise<void>;
 
 /**

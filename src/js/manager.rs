@@ -4,11 +4,17 @@
 //! - `keys`: keyring JSON (text or `[{kid, secret, state}]`);
 //! - `ring`: a `Ring`, its JSON, `{epoch, steps}`, `{shards}` or `[{name, weight}]`;
 //! - `policy`: `{idleTimeout, absoluteLifetime, touchInterval, maxDataBytes,
-//!   maxSessionsPerUser, rotationGrace}` (seconds / bytes; missing fields take the defaults);
+//!   maxSessionsPerUser, rotationGrace, bindIp, bindUa}` (seconds / bytes / booleans; missing
+//!   fields take the defaults);
 //! - `store`: a store object (every shard) or a function `shard => store`;
 //! - `now`: a function returning unix seconds, or a fixed number (tests);
 //! - `storeTimeout`: the deadline of one store call in milliseconds (default 10000, at most
 //!   600000); a call that misses it fails with `store_timeout`.
+//!
+//! Calls that take a token take a request's `client: {ip?, userAgent?, country?, colo?}` in
+//! their options (`authenticate(token, {client})`, `update(token, version, data, {client})`,
+//! ...): sign-in records it, `bindIp` / `bindUa` compare it, and `refusals` counts what they
+//! refused.
 //!
 //! Every method returns a promise; failures (bad arguments included) reject with a coded
 //! `Error`. Numbers must be whole and safe (`0..=2^53-1`): NaN, ±Infinity, fractions and
@@ -31,9 +37,10 @@ use super::js_store::{JsRouter, JsStore, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS};
 use super::keyring::JsKeyring;
 use super::record::{session_json, session_to_js};
 use super::ring::ring_from_value;
+use crate::client::Client;
 use crate::error::SessionError;
 use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
-use crate::limits::{MAX_AUTH_AGE, MAX_DEVICE_LEN, MAX_USER_LEN};
+use crate::limits::{MAX_AUTH_AGE, MAX_CLIENT_FIELD_INPUT, MAX_DEVICE_LEN, MAX_USER_LEN};
 use crate::manager::{Issued, SessionManager};
 use crate::policy::Policy;
 use crate::session::NewSession;
@@ -54,6 +61,10 @@ struct PolicyOpts {
     max_sessions_per_user: Option<u64>,
     #[serde(default, deserialize_with = "de_opt_safe_u64")]
     rotation_grace: Option<u64>,
+    #[serde(default)]
+    bind_ip: Option<bool>,
+    #[serde(default)]
+    bind_ua: Option<bool>,
 }
 
 fn size(n: Option<u64>, default: usize) -> usize {
@@ -65,7 +76,7 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     if is_nullish(v) {
         return Ok(p);
     }
-    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace} (whole numbers from 0 to 2^53 - 1)";
+    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace} (whole numbers from 0 to 2^53 - 1), bindIp, bindUa (booleans)";
     let text = json_arg(v, "policy", "policy_invalid", 4096)?;
     let o: PolicyOpts = serde_json::from_str(&text).map_err(|_| coded("policy_invalid", SHAPE))?;
     p.idle_timeout = o.idle_timeout.unwrap_or(p.idle_timeout);
@@ -74,6 +85,8 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     p.max_data_bytes = size(o.max_data_bytes, p.max_data_bytes);
     p.max_sessions_per_user = size(o.max_sessions_per_user, p.max_sessions_per_user);
     p.rotation_grace = o.rotation_grace.unwrap_or(p.rotation_grace);
+    p.bind_ip = o.bind_ip.unwrap_or(p.bind_ip);
+    p.bind_ua = o.bind_ua.unwrap_or(p.bind_ua);
     p.validate().map_err(|e| coded(e.code(), &e))?;
     Ok(p)
 }
@@ -153,7 +166,9 @@ fn max_auth_age_arg(opts: &JsValue) -> Result<Option<u64>, JsValue> {
         return Ok(None);
     }
     if !opts.is_object() {
-        return Err(invalid_input("authenticate() options are {maxAuthAge}"));
+        return Err(invalid_input(
+            "authenticate() options are {maxAuthAge?, client?}",
+        ));
     }
     let v = prop_arg(opts, "maxAuthAge")?;
     if is_nullish(&v) {
@@ -164,6 +179,46 @@ fn max_auth_age_arg(opts: &JsValue) -> Result<Option<u64>, JsValue> {
         return Err(invalid_input("maxAuthAge must be 0 ..= 315360000 seconds"));
     }
     Ok(Some(age))
+}
+
+/// A request's client details: `undefined`, or `{ip?, userAgent?, country?, colo?}` (strings;
+/// `userAgent` is the raw header, of which only the browser and OS are kept).
+fn client_arg(v: &JsValue) -> Result<Client, JsValue> {
+    if is_nullish(v) {
+        return Ok(Client::default());
+    }
+    if !v.is_object() {
+        return Err(invalid_input(
+            "client is {ip?, userAgent?, country?, colo?} (strings)",
+        ));
+    }
+    let field = |key: &str| -> Result<Option<String>, JsValue> {
+        let f = prop_arg(v, key)?;
+        if is_nullish(&f) {
+            return Ok(None);
+        }
+        string_arg(&f, &format!("client.{key}"), MAX_CLIENT_FIELD_INPUT).map(Some)
+    };
+    let (ip, ua) = (field("ip")?, field("userAgent")?);
+    let (country, colo) = (field("country")?, field("colo")?);
+    Client::parse(
+        ip.as_deref(),
+        ua.as_deref(),
+        country.as_deref(),
+        colo.as_deref(),
+    )
+    .map_err(|e| session_error(&e))
+}
+
+/// The `client` of a call's options object (`undefined` options: no client).
+fn opts_client(opts: &JsValue) -> Result<Client, JsValue> {
+    if is_nullish(opts) {
+        return Ok(Client::default());
+    }
+    if !opts.is_object() {
+        return Err(invalid_input("options are an object ({client?})"));
+    }
+    client_arg(&prop_arg(opts, "client")?)
 }
 
 /// "Remember me": absent means `true`; anything but a boolean is refused.
@@ -272,7 +327,7 @@ impl JsSessionManager {
         let new = (|| {
             if !input.is_object() {
                 return Err(invalid_input(
-                    "create() takes {user, device?, data?, persistent?}",
+                    "create() takes {user, device?, data?, persistent?, client?}",
                 ));
             }
             let device = prop_arg(&input, "device")?;
@@ -285,6 +340,7 @@ impl JsSessionManager {
                 },
                 data: data_arg(&prop_arg(&input, "data")?, limit)?,
                 persistent: persistent_arg(&prop_arg(&input, "persistent")?)?,
+                client: client_arg(&prop_arg(&input, "client")?)?,
             })
         })();
         let new = match new {
@@ -308,15 +364,17 @@ impl JsSessionManager {
     /// `{maxAuthAge}` (seconds) it rejects with `reauth_required` (401) unless the user signed
     /// in or re-authenticated at most that long ago.
     pub fn authenticate(&self, token: JsValue, opts: JsValue) -> Promise {
-        let args = token_arg(&token).and_then(|t| Ok((t, max_auth_age_arg(&opts)?)));
-        let (token, max_auth_age) = match args {
+        let args =
+            token_arg(&token).and_then(|t| Ok((t, max_auth_age_arg(&opts)?, opts_client(&opts)?)));
+        let (token, max_auth_age, client) = match args {
             Ok(a) => a,
             Err(e) => return reject(e),
         };
         self.run(move |inner, now| async move {
+            let m = inner.manager.with_client(&client);
             let a = match max_auth_age {
-                Some(age) => inner.manager.authenticate_fresh(&token, age, now).await,
-                None => inner.manager.authenticate(&token, now).await,
+                Some(age) => m.authenticate_fresh(&token, age, now).await,
+                None => m.authenticate(&token, now).await,
             }
             .map_err(|e| session_error(&e))?;
             // An old token inside the rotation grace window also gets its successor's token.
@@ -343,22 +401,29 @@ impl JsSessionManager {
 
     /// Replaces the data if `version` is current; resolves to the new session. A stale
     /// version rejects with `version_conflict` and `currentVersion`.
-    pub fn update(&self, token: JsValue, version: JsValue, data: JsValue) -> Promise {
+    pub fn update(
+        &self,
+        token: JsValue,
+        version: JsValue,
+        data: JsValue,
+        opts: JsValue,
+    ) -> Promise {
         let limit = self.inner.manager.policy().max_data_bytes;
         let args = token_arg(&token).and_then(|t| {
             let v = u64_arg(&version, "version")?;
             if is_nullish(&data) {
                 return Err(invalid_input("update() needs data"));
             }
-            Ok((t, v, data_arg(&data, limit)?))
+            Ok((t, v, data_arg(&data, limit)?, opts_client(&opts)?))
         });
-        let (token, version, data) = match args {
+        let (token, version, data, client) = match args {
             Ok(a) => a,
             Err(e) => return reject(e),
         };
         self.run(move |inner, now| async move {
             let r = inner
                 .manager
+                .with_client(&client)
                 .update(&token, version, &data, now)
                 .await
                 .map_err(|e| session_error(&e))?;
@@ -368,14 +433,15 @@ impl JsSessionManager {
 
     /// Marks the session freshly authenticated (call it after checking the user's credentials
     /// again): same id and token, `authenticatedAt` now, version bumped; resolves to the session.
-    pub fn reauthenticate(&self, token: JsValue) -> Promise {
-        let token = match token_arg(&token) {
+    pub fn reauthenticate(&self, token: JsValue, opts: JsValue) -> Promise {
+        let (token, client) = match token_arg(&token).and_then(|t| Ok((t, opts_client(&opts)?))) {
             Ok(t) => t,
             Err(e) => return reject(e),
         };
         self.run(move |inner, now| async move {
             let r = inner
                 .manager
+                .with_client(&client)
                 .reauthenticate(&token, now)
                 .await
                 .map_err(|e| session_error(&e))?;
@@ -384,8 +450,8 @@ impl JsSessionManager {
     }
 
     /// Moves the session to a fresh id (the old token dies): `{token, session, maxAge}`.
-    pub fn rotate(&self, token: JsValue) -> Promise {
-        let token = match token_arg(&token) {
+    pub fn rotate(&self, token: JsValue, opts: JsValue) -> Promise {
+        let (token, client) = match token_arg(&token).and_then(|t| Ok((t, opts_client(&opts)?))) {
             Ok(t) => t,
             Err(e) => return reject(e),
         };
@@ -393,6 +459,7 @@ impl JsSessionManager {
             let id = SessionId::random().map_err(|e| coded(e.code(), e))?;
             let i = inner
                 .manager
+                .with_client(&client)
                 .rotate(&token, id, now)
                 .await
                 .map_err(|e| session_error(&e))?;
@@ -486,7 +553,17 @@ impl JsSessionManager {
             "maxDataBytes": p.max_data_bytes,
             "maxSessionsPerUser": p.max_sessions_per_user,
             "rotationGrace": p.rotation_grace,
+            "bindIp": p.bind_ip,
+            "bindUa": p.bind_ua,
         });
         parse(&v.to_string())
+    }
+
+    /// Requests the device binding refused since this manager was built: `{ip, agent}`
+    /// (`bindIp`: another network; `bindUa`: another browser or OS).
+    #[wasm_bindgen(getter)]
+    pub fn refusals(&self) -> Result<JsValue, JsValue> {
+        let r = self.inner.manager.refusals();
+        parse(&format!(r#"{{"ip":{},"agent":{}}}"#, r.ip, r.agent))
     }
 }

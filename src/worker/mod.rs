@@ -116,6 +116,7 @@ async fn handle(req: &Request, env: &Env, app: &App) -> std::result::Result<Resp
         Route::Rotate => routes::rotate(req, app).await,
         Route::Reauth => routes::reauth(req, app).await,
         Route::AdminUserSessions(user) => routes::admin(req, app, verb, &user).await,
+        Route::AdminStats => routes::admin_stats(req, app),
         #[cfg(feature = "conformance")]
         Route::TestConformance => test_routes::conformance(req, env).await,
         #[cfg(feature = "conformance")]
