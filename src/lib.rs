@@ -8,6 +8,7 @@ pub mod conformance;
 pub mod cookie;
 pub mod error;
 pub mod gateway;
+pub mod history;
 pub mod id;
 pub mod keyring;
 pub mod limits;

@@ -39,6 +39,16 @@ pub const MAX_ROTATION_GRACE: u64 = 300;
 /// resolved inside the grace window.
 pub const MAX_SUCCESSOR_HOPS: u8 = 4;
 
+/// Most days a policy may keep the audit trail (`history_days`).
+pub const MAX_HISTORY_DAYS: u64 = 366;
+
+/// Most tombstones a policy may keep per user (`history_max`), per shard.
+pub const MAX_HISTORY_PER_USER: usize = 100;
+
+/// Records one housekeeping pass (`expire`) tombstones as `expired`; the rest are purged
+/// without one.
+pub const MAX_EXPIRED_TOMBSTONES: usize = 512;
+
 /// Longest policy JSON accepted, in bytes.
 pub const MAX_POLICY_JSON: usize = 4096;
 

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use crate::client::Client;
 use crate::error::{Bound, SessionError, StoreError};
+use crate::history::{Ended, Event, Reason};
 use crate::id::{IdHash, SessionId};
 use crate::keyring::Keyring;
 use crate::limits::MAX_HISTORY_EPOCHS;
@@ -62,7 +63,12 @@ pub struct SessionManager<R: ShardRouter> {
     history: OnceLock<Result<Vec<Ring>, String>>,
     /// Requests refused by `bind_ip` and by `bind_ua`, since this manager was built.
     refused: [AtomicU64; 2],
+    /// The shell's event hook ([`SessionManager::on_event`]).
+    on_event: Option<EventHook>,
 }
+
+/// The shell's event hook.
+type EventHook = Box<dyn Fn(&Event)>;
 
 /// How many requests the device binding refused ([`SessionManager::refusals`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -102,7 +108,16 @@ impl<R: ShardRouter> SessionManager<R> {
             ring,
             history: OnceLock::new(),
             refused: [AtomicU64::new(0), AtomicU64::new(0)],
+            on_event: None,
         })
+    }
+
+    /// Calls `hook` with every [`Event`] a call causes (a sign-in from a new device, every
+    /// revocation), after the shard call that caused it and before the call returns. The
+    /// hook must not fail the call: it cannot, it returns nothing.
+    pub fn on_event(mut self, hook: impl Fn(&Event) + 'static) -> Self {
+        self.on_event = Some(Box::new(hook));
+        self
     }
 
     /// How many requests `bind_ip` and `bind_ua` refused since this manager was built (in the
@@ -125,7 +140,7 @@ impl<R: ShardRouter> SessionManager<R> {
     }
 
     /// The rings of the recent epochs, newest first: one replay, on first use.
-    fn history(&self) -> Result<&[Ring], SessionError> {
+    fn epochs(&self) -> Result<&[Ring], SessionError> {
         self.history
             .get_or_init(|| {
                 self.ring
@@ -139,7 +154,7 @@ impl<R: ShardRouter> SessionManager<R> {
     /// Replays the ring's recent epochs now instead of on the first fan-out, and reports a
     /// history that does not replay.
     pub fn check_history(&self) -> Result<(), SessionError> {
-        self.history().map(|_| ())
+        self.epochs().map(|_| ())
     }
 
     /// The current ring.
@@ -174,7 +189,7 @@ impl<R: ShardRouter> SessionManager<R> {
     /// earlier epochs (deduplicated).
     pub fn user_shards(&self, user: &str) -> Result<Vec<String>, SessionError> {
         let mut out: Vec<String> = Vec::new();
-        for ring in self.history()? {
+        for ring in self.epochs()? {
             let s = ring.locate(user.as_bytes());
             if !out.iter().any(|o| o == s) {
                 out.push(s.to_owned());
@@ -194,7 +209,13 @@ impl<R: ShardRouter> SessionManager<R> {
             let i = usize::from(*bound == Bound::Agent);
             self.refused[i].fetch_add(1, Ordering::Relaxed);
         }
-        out
+        let (reply, events) = out?.split();
+        if let Some(hook) = &self.on_event {
+            for e in &events {
+                hook(e);
+            }
+        }
+        Ok(reply)
     }
 
     fn verify(&self, token: &str, now: u64) -> Result<Claims, SessionError> {
@@ -528,21 +549,80 @@ impl<R: ShardRouter> SessionManager<R> {
         Ok((auth, all))
     }
 
-    async fn revoke_shards(&self, user: &str, shards: Vec<String>) -> Result<u64, SessionError> {
+    async fn revoke_shards(
+        &self,
+        user: &str,
+        shards: Vec<String>,
+        reason: Reason,
+        now: u64,
+    ) -> Result<u64, SessionError> {
         let mut n = 0;
         for shard in shards {
             let op = ShardOp::RevokeUser {
                 user: user.to_owned(),
+                now,
+                reason,
             };
             n += Self::count(self.run(&shard, op).await?)?;
         }
         Ok(n)
     }
 
-    /// Signs `user` out everywhere; returns how many sessions were deleted.
-    pub async fn revoke_user(&self, user: &str) -> Result<u64, SessionError> {
+    /// Signs `user` out everywhere (the server's decision: tombstones say `admin`); returns
+    /// how many sessions were deleted.
+    pub async fn revoke_user(&self, user: &str, now: u64) -> Result<u64, SessionError> {
         session::validate_user(user)?;
-        self.revoke_shards(user, self.user_shards(user)?).await
+        self.revoke_shards(user, self.user_shards(user)?, Reason::Admin, now)
+            .await
+    }
+
+    async fn history_shards(
+        &self,
+        user: &str,
+        shards: Vec<String>,
+        now: u64,
+        mut out: Vec<Ended>,
+    ) -> Result<Vec<Ended>, SessionError> {
+        for shard in shards {
+            let op = ShardOp::History {
+                user: user.to_owned(),
+                now,
+            };
+            match self.run(&shard, op).await? {
+                Reply::History { ended } => out.extend(ended),
+                other => return Err(unexpected(&other)),
+            }
+        }
+        out.sort_by(|a, b| b.ended_at.cmp(&a.ended_at).then_with(|| a.id.cmp(&b.id)));
+        out.truncate(self.policy.history_max);
+        Ok(out)
+    }
+
+    /// The kept tombstones of `user` (every end of a session, with its reason), newest first,
+    /// at most `history_max`: one call per shard of the recent epochs.
+    pub async fn history(&self, user: &str, now: u64) -> Result<Vec<Ended>, SessionError> {
+        session::validate_user(user)?;
+        self.history_shards(user, self.user_shards(user)?, now, Vec::new())
+            .await
+    }
+
+    async fn history_own_as(
+        &self,
+        client: &Client,
+        token: &str,
+        now: u64,
+    ) -> Result<(Authenticated, Vec<Ended>), SessionError> {
+        let (auth, then) = self
+            .authenticated(token, client, now, Then::History)
+            .await?;
+        let first = match then.ok_or_else(missing_then)? {
+            Reply::History { ended } => ended,
+            other => return Err(unexpected(&other)),
+        };
+        let user = auth.record.user.clone();
+        let others = self.other_shards(&user, &auth.claims.shard)?;
+        let all = self.history_shards(&user, others, now, first).await?;
+        Ok((auth, all))
     }
 
     /// Signs the token's user out everywhere: one call to the token's shard, plus one per other
@@ -559,7 +639,9 @@ impl<R: ShardRouter> SessionManager<R> {
         let first = Self::count(then.ok_or_else(missing_then)?)?;
         let user = auth.record.user.clone();
         let others = self.other_shards(&user, &auth.claims.shard)?;
-        let rest = self.revoke_shards(&user, others).await?;
+        let rest = self
+            .revoke_shards(&user, others, Reason::RevokedAll, now)
+            .await?;
         Ok((auth, first + rest))
     }
 
@@ -568,6 +650,7 @@ impl<R: ShardRouter> SessionManager<R> {
         user: &str,
         id_hash: &IdHash,
         shards: Vec<String>,
+        reason: Reason,
         now: u64,
     ) -> Result<bool, SessionError> {
         for shard in shards {
@@ -575,6 +658,7 @@ impl<R: ShardRouter> SessionManager<R> {
                 user: user.to_owned(),
                 key: id_hash.clone(),
                 now,
+                reason,
             };
             match self.run(&shard, op).await? {
                 Reply::Revoked {
@@ -587,7 +671,8 @@ impl<R: ShardRouter> SessionManager<R> {
         Ok(false)
     }
 
-    /// Deletes one session of `user` by its id hash (as listed); `false` if there is none.
+    /// Deletes one session of `user` by its id hash (as listed; the tombstone says `admin`);
+    /// `false` if there is none.
     pub async fn revoke(
         &self,
         user: &str,
@@ -595,7 +680,7 @@ impl<R: ShardRouter> SessionManager<R> {
         now: u64,
     ) -> Result<bool, SessionError> {
         session::validate_user(user)?;
-        self.revoke_on(user, id_hash, self.user_shards(user)?, now)
+        self.revoke_on(user, id_hash, self.user_shards(user)?, Reason::Admin, now)
             .await
     }
 
@@ -619,7 +704,8 @@ impl<R: ShardRouter> SessionManager<R> {
             } => {
                 let user = auth.record.user.clone();
                 let others = self.other_shards(&user, &auth.claims.shard)?;
-                self.revoke_on(&user, id_hash, others, now).await?
+                self.revoke_on(&user, id_hash, others, Reason::Revoked, now)
+                    .await?
             }
             Reply::Revoked { outcome } => outcome == Revoked::Deleted,
             other => return Err(unexpected(&other)),
@@ -707,6 +793,16 @@ impl<R: ShardRouter> SessionManager<R> {
         now: u64,
     ) -> Result<(Authenticated, u64), SessionError> {
         self.revoke_own_user_as(&UNKNOWN, token, now).await
+    }
+
+    /// The token's session and its user's tombstones, newest first: one call to the token's
+    /// shard, plus one per other shard of the recent epochs.
+    pub async fn history_own(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<(Authenticated, Vec<Ended>), SessionError> {
+        self.history_own_as(&UNKNOWN, token, now).await
     }
 
     /// Ends one session of the token's user by its id hash: one call to the token's shard
@@ -802,6 +898,15 @@ impl<R: ShardRouter> WithClient<'_, R> {
         self.manager
             .revoke_own_user_as(self.client, token, now)
             .await
+    }
+
+    /// [`SessionManager::history_own`].
+    pub async fn history_own(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<(Authenticated, Vec<Ended>), SessionError> {
+        self.manager.history_own_as(self.client, token, now).await
     }
 
     /// [`SessionManager::revoke_own`].

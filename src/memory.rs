@@ -94,6 +94,17 @@ impl SessionStore for MemoryStore {
         map.retain(|_, r| !decide::purge(r, now));
         Ok((before - map.len()) as u64)
     }
+
+    async fn expired(&self, now: u64, limit: usize) -> crate::store::Listed {
+        Ok(self
+            .records
+            .borrow()
+            .values()
+            .filter(|r| decide::purge(r, now))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
 }
 
 /// One [`MemoryStore`] per shard name, created on first use (to test sharded managers).

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{
-    MAX_DATA_BYTES_LIMIT, MAX_DURATION, MAX_POLICY_JSON, MAX_ROTATION_GRACE, MAX_SESSIONS_PER_USER,
+    MAX_DATA_BYTES_LIMIT, MAX_DURATION, MAX_HISTORY_DAYS, MAX_HISTORY_PER_USER, MAX_POLICY_JSON,
+    MAX_ROTATION_GRACE, MAX_SESSIONS_PER_USER,
 };
 
 /// How long sessions live and how often storage is refreshed. All durations are seconds.
@@ -37,6 +38,11 @@ pub struct Policy {
     /// Refuse (401 `device_mismatch`) a token used from another browser or OS than its
     /// sign-in (the user-agent summary, which ignores versions). Default off.
     pub bind_ua: bool,
+    /// Days every end of a session is kept in the user's audit trail (a tombstone with its
+    /// reason; `GET /api/sessions/history`). 0 ..= 366; 0 keeps none. Default 30.
+    pub history_days: u64,
+    /// Most tombstones kept per user (the newest), 1 ..= 100. Default 20.
+    pub history_max: usize,
 }
 
 impl Default for Policy {
@@ -50,6 +56,8 @@ impl Default for Policy {
             rotation_grace: 30,
             bind_ip: false,
             bind_ua: false,
+            history_days: 30,
+            history_max: 20,
         }
     }
 }
@@ -96,6 +104,12 @@ impl Policy {
         if self.rotation_grace > MAX_ROTATION_GRACE {
             return Err(PolicyError("rotation_grace must be 0 .. 300"));
         }
+        if self.history_days > MAX_HISTORY_DAYS {
+            return Err(PolicyError("history_days must be 0 .. 366"));
+        }
+        if self.history_max == 0 || self.history_max > MAX_HISTORY_PER_USER {
+            return Err(PolicyError("history_max must be 1 .. 100"));
+        }
         Ok(())
     }
 
@@ -133,6 +147,9 @@ mod tests {
             r#"{"max_sessions_per_user": 257}"#,
             r#"{"rotation_grace": 301}"#,
             r#"{"bind_ip": 1}"#,
+            r#"{"history_days": 367}"#,
+            r#"{"history_max": 0}"#,
+            r#"{"history_max": 101}"#,
             r#"{"absolute_lifetime": 18446744073709551615}"#,
             r#"{"nope": 1}"#,
             "[",

@@ -326,6 +326,8 @@ mod tests {
             rotation_grace: 0,
             bind_ip: false,
             bind_ua: false,
+            history_days: 30,
+            history_max: 20,
         }
     }
 

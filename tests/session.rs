@@ -42,6 +42,8 @@ fn policy() -> Policy {
         rotation_grace: 0,
         bind_ip: false,
         bind_ua: false,
+        history_days: 30,
+        history_max: 20,
     }
 }
 
@@ -310,7 +312,7 @@ fn the_old_token_never_outlives_sign_out_or_revocation() {
     let d = block_on(m.create(sid(8), &new("hal", "{}"), T0)).unwrap();
     let _d2 = block_on(m.rotate(&d.token, sid(9), T0 + 1)).unwrap();
     assert_eq!(
-        block_on(m.revoke_user("hal")).unwrap(),
+        block_on(m.revoke_user("hal", T0 + 2)).unwrap(),
         1,
         "d's session; the old records of a, c and d go too, uncounted"
     );
@@ -424,7 +426,7 @@ fn sessions_of_a_user_share_a_shard_and_survive_a_ring_change() {
         assert_eq!(fresh.record.shard, "e");
         // listing covers the old epoch's shard too: 3 old + 1 new
         assert_eq!(block_on(m2.list_user(u, T0 + 3)).unwrap().len(), 4);
-        assert_eq!(block_on(m2.revoke_user(u)).unwrap(), 4);
+        assert_eq!(block_on(m2.revoke_user(u, T0 + 3)).unwrap(), 4);
         for (owner, t) in &tokens {
             if owner == u {
                 assert_eq!(
@@ -795,4 +797,112 @@ fn device_details_are_recorded_and_bound_sessions_refuse_other_devices_counted()
     )
     .unwrap();
     assert_eq!(r.record.client, laptop, "rotation keeps the details");
+}
+
+#[test]
+fn every_end_leaves_a_tombstone_with_its_reason_and_revocations_and_new_devices_emit_events() {
+    use edge_session::history::{Event, Reason};
+    use edge_session::Client;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let seen: Rc<RefCell<Vec<Event>>> = Rc::default();
+    let sink = seen.clone();
+    let p = Policy {
+        max_sessions_per_user: 2,
+        rotation_grace: 30,
+        history_max: 6,
+        ..policy()
+    };
+    let m = SessionManager::new(
+        keyring(&[("k1", 1, KeyState::Primary)]),
+        ring(&["a", "b"]),
+        p,
+        MemoryShards::new(),
+    )
+    .unwrap()
+    .on_event(move |e| sink.borrow_mut().push(e.clone()));
+    let laptop = Client::lenient(Some("203.0.113.7"), Some("curl/8"), None, None);
+    let phone = Client::lenient(Some("198.51.100.9"), Some("Safari/1 (iPhone)"), None, None);
+    let signed = |n: u64, c: &Client, at: u64| {
+        let mut s = new("ivy", "{}");
+        s.client = c.clone();
+        block_on(m.create(sid(n), &s, at)).unwrap()
+    };
+    let kinds = |from: usize| -> Vec<String> {
+        seen.borrow()[from..]
+            .iter()
+            .map(|e| match e {
+                Event::NewDevice { .. } => "new_device".to_owned(),
+                Event::SessionEnded { ended, .. } => format!("{:?}", ended.reason),
+            })
+            .collect()
+    };
+    let a = signed(1, &laptop, T0);
+    assert_eq!(kinds(0), ["new_device"]);
+    let b = signed(2, &laptop, T0 + 1);
+    assert_eq!(kinds(1), Vec::<String>::new(), "a known device");
+    let _c = signed(3, &phone, T0 + 2); // evicts a (least recently used)
+    assert_eq!(kinds(1), ["new_device", "Evicted"]);
+    let b2 = block_on(m.rotate(&b.token, sid(4), T0 + 3)).unwrap();
+    block_on(m.destroy(&b2.token, T0 + 4)).unwrap();
+    let d = signed(5, &laptop, T0 + 5);
+    let list = block_on(m.list_user("ivy", T0 + 6)).unwrap();
+    let phone_session = list.iter().find(|r| r.client == phone).unwrap();
+    let (_, found) = block_on(m.revoke_own(&d.token, &phone_session.id_hash, T0 + 6)).unwrap();
+    assert!(found);
+    let e = signed(6, &laptop, T0 + 7);
+    let (_, n) = block_on(m.revoke_own_user(&e.token, T0 + 8)).unwrap();
+    assert_eq!(n, 2);
+    let f = signed(7, &laptop, T0 + 9);
+    assert_eq!(block_on(m.revoke_user("ivy", T0 + 10)).unwrap(), 1);
+    let _ = (a, f);
+
+    let (reasons, ids): (Vec<Reason>, Vec<_>) = block_on(m.history("ivy", T0 + 11))
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.reason, e.id))
+        .unzip();
+    assert_eq!(
+        reasons,
+        [
+            Reason::Admin,
+            Reason::RevokedAll,
+            Reason::RevokedAll,
+            Reason::Revoked,
+            Reason::SignedOut,
+            Reason::Rotated,
+        ],
+        "newest first, at most history_max (the evicted one is the seventh)"
+    );
+    assert_eq!(
+        ids[4], b2.record.id_hash,
+        "the signed-out id is the successor's"
+    );
+    assert_eq!(ids[5], b.record.id_hash, "the rotated id is the old one");
+    // Rotation and expiry emit no event; every other end does.
+    assert!(!kinds(0).iter().any(|k| k == "Rotated"));
+    assert_eq!(kinds(0).iter().filter(|k| *k == "RevokedAll").count(), 2);
+    // The history record is nobody's session: not listed, not counted, not revocable.
+    assert!(block_on(m.list_user("ivy", T0 + 11)).unwrap().is_empty());
+    let h = edge_session::history::key("ivy");
+    assert!(!block_on(m.revoke("ivy", &h, T0 + 11)).unwrap());
+    assert_eq!(block_on(m.history("ivy", T0 + 11)).unwrap().len(), 6);
+    // Kept for history_days only.
+    let later = T0 + 11 + 30 * 86_400;
+    assert!(block_on(m.history("ivy", later)).unwrap().is_empty());
+}
+
+#[test]
+fn expiry_leaves_expired_tombstones_where_the_store_lists_what_it_purges() {
+    use edge_session::history::Reason;
+    let shards = MemoryShards::new();
+    let m = manager(shards.clone());
+    let s = block_on(m.create(sid(1), &new("jo", "{}"), T0)).unwrap();
+    let shard = shards.shard(&s.record.shard).unwrap();
+    let at = T0 + 601; // past the idle timeout
+    let reply = block_on(Shard::run(&shard, m.policy(), ShardOp::Expire { now: at })).unwrap();
+    assert_eq!(reply, Reply::Count { n: 1 });
+    let h = block_on(m.history("jo", at)).unwrap();
+    assert_eq!(h.len(), 1);
+    assert_eq!((h[0].reason, h[0].ended_at), (Reason::Expired, T0 + 600));
 }

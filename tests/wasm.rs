@@ -174,6 +174,6 @@ async fn session_lifecycle_over_memory_shards() {
         matches!(idle, SessionError::NotFound | SessionError::Expired),
         "idle timeout: {idle:?}"
     );
-    assert_eq!(m.revoke_user("alice").await.unwrap(), 1);
+    assert_eq!(m.revoke_user("alice", t0).await.unwrap(), 1);
     assert!(shards.counts().is_empty());
 }

@@ -439,7 +439,7 @@ fn require_admin(req: &Request, app: &App) -> Result<(), ApiError> {
 pub async fn admin(req: &Request, app: &App, verb: Verb, user: &str) -> Answer {
     require_admin(req, app)?;
     if verb == Verb::Delete {
-        let n = app.manager.revoke_user(user).await?;
+        let n = app.manager.revoke_user(user, now()).await?;
         return http::json(200, &json!({ "revoked": n })).map_err(internal);
     }
     let all = app.manager.list_user(user, now()).await?;

@@ -236,6 +236,14 @@ impl SessionStore for SqlStore {
         Ok(n)
     }
 
+    async fn expired(&self, now: u64, limit: usize) -> Listed {
+        let rows: Vec<RecordRow> = self.rows(
+            "SELECT record FROM sessions WHERE expires_at <= ? LIMIT ?",
+            vec![int(now)?, int(limit.min(1 << 20) as u64)?],
+        )?;
+        rows.into_iter().map(parse_record).collect()
+    }
+
     async fn expire(&self, now: u64) -> std::result::Result<u64, StoreError> {
         // `expires_at <= now` is decide::purge, as one statement.
         let n = self.count(
