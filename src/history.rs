@@ -172,11 +172,11 @@ pub fn append(
     ended: &[Ended],
     now: u64,
 ) -> Result<SessionRecord, StoreError> {
-    let mut all = match stored {
-        Some(r) => entries(policy, r, now)?,
-        None => Vec::new(),
-    };
-    all.extend_from_slice(ended);
+    // The new ones first: of tombstones ended in the same second, the later written lists first.
+    let mut all = ended.to_vec();
+    if let Some(r) = stored {
+        all.extend(entries(policy, r, now)?);
+    }
     let p = Policy {
         history_days: policy.history_days,
         history_max: policy.history_max,

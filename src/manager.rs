@@ -593,7 +593,8 @@ impl<R: ShardRouter> SessionManager<R> {
                 other => return Err(unexpected(&other)),
             }
         }
-        out.sort_by(|a, b| b.ended_at.cmp(&a.ended_at).then_with(|| a.id.cmp(&b.id)));
+        // Stable: each shard's list is newest first already.
+        out.sort_by_key(|e| std::cmp::Reverse(e.ended_at));
         out.truncate(self.policy.history_max);
         Ok(out)
     }

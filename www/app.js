@@ -190,6 +190,27 @@ async function loadDevices() {
   });
   $('device-table').tBodies[0].replaceChildren(...rows);
   $('devices-h').textContent = `Your devices (${list.length})`;
+  await loadHistory();
+}
+
+const REASONS = {
+  signed_out: 'signed out', revoked: 'signed out from another device', revoked_all: 'signed out everywhere',
+  admin: 'ended by the server', rotated: 'id rotated', evicted: 'too many sessions (least recently used)', expired: 'expired',
+};
+
+async function loadHistory() {
+  const ended = await api.history();
+  const rows = ended.map((e) => {
+    const tr = document.createElement('tr');
+    tr.dataset.reason = e.reason;
+    for (const v of [e.device || '(no label)', from(e.client), short(e.ended_at), REASONS[e.reason] ?? e.reason]) {
+      tr.append(Object.assign(document.createElement('td'), { textContent: v }));
+    }
+    return tr;
+  });
+  $('history-table').tBodies[0].replaceChildren(...rows);
+  $('history-table').hidden = rows.length === 0;
+  $('history-empty').hidden = rows.length > 0;
 }
 
 // ---------- ring ----------

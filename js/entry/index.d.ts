@@ -261,7 +261,30 @@ export interface Policy {
   bindIp?: boolean;
   /** Refuse (401 `device_mismatch`) a token used from another browser or OS than its sign-in's. */
   bindUa?: boolean;
+  /** Days every end of a session stays in the user's history (default 30, at most 366; 0: none kept). */
+  historyDays?: number;
+  /** Most tombstones kept per user, the newest (default 20, at most 100). */
+  historyMax?: number;
 }
+
+/** Why a session ended. */
+export type EndReason = 'signed_out' | 'revoked' | 'revoked_all' | 'admin' | 'rotated' | 'evicted' | 'expired';
+
+/** A tombstone: one ended session, as `history(user)` lists it. */
+export interface EndedSession {
+  /** The session's id (as it was listed). */
+  id: string;
+  device: string;
+  client: ClientDetails;
+  createdAt: number;
+  endedAt: number;
+  reason: EndReason;
+}
+
+/** What `onEvent` receives: a sign-in from a device the user has not used, or a revocation. */
+export type SessionEvent =
+  | { type: 'new_device'; user: string; id: string; device: string; client: ClientDetails; at: number }
+  | { type: 'session_ended'; user: string; ended: EndedSession };
 
 export interface SessionManagerOptions {
   /** Keyring JSON (text or `[{kid, secret, state}]`). */
@@ -271,6 +294,8 @@ export interface SessionManagerOptions {
   policy?: Policy;
   /** One store for every shard, or `shard => store`. */
   store: SessionStore | StoreRouter;
+  /** Called with every event, after the store call that caused it; what it throws or rejects with is ignored. */
+  onEvent?: (event: SessionEvent) => unknown;
   /** Unix seconds (function or fixed number); default `Date.now() / 1000`. */
   now?: (() => number) | number;
   /** Deadline of one store call in ms (default 10000, 1 to 600000); a miss is `store_timeout`. */
@@ -313,6 +338,8 @@ export class SessionManager {
   destroy(token: string): Promise<void>;
   listUser(user: string): Promise<Session[]>;
   revokeUser(user: string): Promise<number>;
+  /** The user's ended sessions, newest first (kept `historyDays`, at most `historyMax`). */
+  history(user: string): Promise<EndedSession[]>;
   revoke(user: string, id: string): Promise<boolean>;
   free(): void;
 }

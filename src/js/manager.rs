@@ -8,6 +8,9 @@
 //!   fields take the defaults);
 //! - `store`: a store object (every shard) or a function `shard => store`;
 //! - `now`: a function returning unix seconds, or a fixed number (tests);
+//! - `onEvent`: a function called with every event (`{type: 'new_device', user, id, device,
+//!   client, at}` at a sign-in from a device the user has not used, `{type: 'session_ended',
+//!   user, ended}` at every revocation); what it throws or rejects with is ignored;
 //! - `storeTimeout`: the deadline of one store call in milliseconds (default 10000, at most
 //!   600000); a call that misses it fails with `store_timeout`.
 //!
@@ -39,6 +42,7 @@ use super::record::{session_json, session_to_js};
 use super::ring::ring_from_value;
 use crate::client::Client;
 use crate::error::SessionError;
+use crate::history::{Ended, Event};
 use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
 use crate::limits::{MAX_AUTH_AGE, MAX_CLIENT_FIELD_INPUT, MAX_DEVICE_LEN, MAX_USER_LEN};
 use crate::manager::{Issued, SessionManager};
@@ -65,6 +69,10 @@ struct PolicyOpts {
     bind_ip: Option<bool>,
     #[serde(default)]
     bind_ua: Option<bool>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
+    history_days: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
+    history_max: Option<u64>,
 }
 
 fn size(n: Option<u64>, default: usize) -> usize {
@@ -76,7 +84,7 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     if is_nullish(v) {
         return Ok(p);
     }
-    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace} (whole numbers from 0 to 2^53 - 1), bindIp, bindUa (booleans)";
+    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace, historyDays, historyMax} (whole numbers from 0 to 2^53 - 1), bindIp, bindUa (booleans)";
     let text = json_arg(v, "policy", "policy_invalid", 4096)?;
     let o: PolicyOpts = serde_json::from_str(&text).map_err(|_| coded("policy_invalid", SHAPE))?;
     p.idle_timeout = o.idle_timeout.unwrap_or(p.idle_timeout);
@@ -87,6 +95,8 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     p.rotation_grace = o.rotation_grace.unwrap_or(p.rotation_grace);
     p.bind_ip = o.bind_ip.unwrap_or(p.bind_ip);
     p.bind_ua = o.bind_ua.unwrap_or(p.bind_ua);
+    p.history_days = o.history_days.unwrap_or(p.history_days);
+    p.history_max = size(o.history_max, p.history_max);
     p.validate().map_err(|e| coded(e.code(), &e))?;
     Ok(p)
 }
@@ -275,6 +285,56 @@ fn timeout_from(v: &JsValue) -> Result<u32, JsValue> {
         })
 }
 
+/// A tombstone in camelCase.
+fn ended_json(e: &Ended) -> serde_json::Value {
+    serde_json::json!({
+        "id": e.id,
+        "device": e.device,
+        "client": e.client,
+        "createdAt": e.created_at,
+        "endedAt": e.ended_at,
+        "reason": e.reason,
+    })
+}
+
+/// An event in camelCase.
+fn event_json(e: &Event) -> serde_json::Value {
+    match e {
+        Event::NewDevice {
+            user,
+            id,
+            device,
+            client,
+            at,
+        } => serde_json::json!({
+            "type": "new_device", "user": user, "id": id, "device": device, "client": client, "at": at,
+        }),
+        Event::SessionEnded { user, ended } => serde_json::json!({
+            "type": "session_ended", "user": user, "ended": ended_json(ended),
+        }),
+    }
+}
+
+thread_local! {
+    /// Swallows what a hook's promise rejects with (an unhandled rejection would end Node).
+    static IGNORE: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)> =
+        wasm_bindgen::closure::Closure::new(|_: JsValue| {});
+}
+
+/// Calls the `onEvent` hook; a throw or a rejected promise is ignored: the call goes on.
+fn call_hook(f: &Function, e: &Event) {
+    let Ok(arg) = parse(&event_json(e).to_string()) else {
+        return;
+    };
+    if let Ok(ret) = f.call1(&JsValue::NULL, &arg) {
+        if let Some(p) = ret.dyn_ref::<Promise>() {
+            IGNORE.with(|c| {
+                let _ = p.catch(c);
+            });
+        }
+    }
+}
+
 fn reject(e: JsValue) -> Promise {
     Promise::reject(&e)
 }
@@ -307,8 +367,15 @@ impl JsSessionManager {
         } else {
             JsRouter::One(JsStore::new(store, timeout).map_err(|why| coded("config_invalid", why))?)
         };
-        let manager =
+        let hook = prop_arg(&opts, "onEvent")?;
+        let mut manager =
             SessionManager::new(keyring, ring, policy, router).map_err(|e| session_error(&e))?;
+        if !is_nullish(&hook) {
+            let f = hook
+                .dyn_into::<Function>()
+                .map_err(|_| coded("config_invalid", "onEvent must be a function"))?;
+            manager = manager.on_event(move |e| call_hook(&f, e));
+        }
         Ok(JsSessionManager {
             inner: Rc::new(Inner { manager, clock }),
         })
@@ -511,13 +578,32 @@ impl JsSessionManager {
             Ok(u) => u,
             Err(e) => return reject(e),
         };
-        self.run(move |inner, _now| async move {
+        self.run(move |inner, now| async move {
             let n = inner
                 .manager
-                .revoke_user(&user)
+                .revoke_user(&user, now)
                 .await
                 .map_err(|e| session_error(&e))?;
             Ok(JsValue::from_f64(n as f64))
+        })
+    }
+
+    /// The user's ended sessions, newest first: `[{id, device, client, createdAt, endedAt,
+    /// reason}]` (`reason`: `signed_out`, `revoked`, `revoked_all`, `admin`, `rotated`,
+    /// `evicted` or `expired`), kept for the policy's `historyDays`, at most `historyMax`.
+    pub fn history(&self, user: JsValue) -> Promise {
+        let user = match user_arg(&user) {
+            Ok(u) => u,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, now| async move {
+            let ended = inner
+                .manager
+                .history(&user, now)
+                .await
+                .map_err(|e| session_error(&e))?;
+            let list: Vec<serde_json::Value> = ended.iter().map(ended_json).collect();
+            parse(&serde_json::Value::Array(list).to_string())
         })
     }
 
@@ -555,6 +641,8 @@ impl JsSessionManager {
             "rotationGrace": p.rotation_grace,
             "bindIp": p.bind_ip,
             "bindUa": p.bind_ua,
+            "historyDays": p.history_days,
+            "historyMax": p.history_max,
         });
         parse(&v.to_string())
     }

@@ -91,7 +91,8 @@ fn build(raw: &RawConfig, env: &Env) -> Result<App, ConfigError> {
         config.policy.clone(),
         router,
     )
-    .map_err(|e| ConfigError(format!("RING/POLICY: {e}")))?;
+    .map_err(|e| ConfigError(format!("RING/POLICY: {e}")))?
+    .on_event(super::events::push);
     Ok(App { config, manager })
 }
 

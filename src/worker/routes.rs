@@ -31,6 +31,8 @@ pub enum Route {
     Sessions,
     /// `/api/sessions/{id}`
     SessionById(String),
+    /// `/api/sessions/history`
+    History,
     /// `/api/session`
     Session,
     /// `/api/session/rotate`
@@ -62,6 +64,7 @@ impl Route {
         Some(match segs.as_slice() {
             ["healthz"] => Route::Healthz,
             ["api", "sessions"] => Route::Sessions,
+            ["api", "sessions", "history"] => Route::History,
             ["api", "sessions", id] => {
                 Route::SessionById(http::decode_segment(id, ID_HASH_B64_LEN)?)
             }
@@ -85,7 +88,9 @@ impl Route {
     /// everywhere.
     pub fn allow(&self) -> &'static str {
         match self {
-            Route::Healthz | Route::Ring | Route::AdminStats => "GET, HEAD, OPTIONS",
+            Route::Healthz | Route::Ring | Route::AdminStats | Route::History => {
+                "GET, HEAD, OPTIONS"
+            }
             #[cfg(feature = "conformance")]
             Route::TestCalls => "GET, HEAD, OPTIONS",
             Route::Sessions => "GET, HEAD, POST, DELETE, OPTIONS",
@@ -375,6 +380,18 @@ pub async fn list(req: &Request, app: &App) -> Answer {
         .list_own(&token(req, app)?, now())
         .await?;
     let resp = http::json(200, &summaries(&all, Some(&auth.record.id_hash))).map_err(internal)?;
+    successor_cookie(app, &resp, &auth)?;
+    Ok(resp)
+}
+
+/// `GET /api/sessions/history`: the signed-in user's ended sessions (tombstones), newest first.
+pub async fn history(req: &Request, app: &App) -> Answer {
+    let (auth, ended) = app
+        .manager
+        .with_client(&http::client(req))
+        .history_own(&token(req, app)?, now())
+        .await?;
+    let resp = http::json(200, &ended).map_err(internal)?;
     successor_cookie(app, &resp, &auth)?;
     Ok(resp)
 }

@@ -17,7 +17,7 @@
 //! Integers cross into SQLite as JS numbers, so every stored timestamp and version must stay
 //! below 2^53; larger values are refused (they cannot occur with a valid policy).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -29,6 +29,7 @@ use worker::{
 use super::rpc::{Answer, Call, MAX_RPC_BODY};
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
+use crate::policy::Policy;
 use crate::session::SessionRecord;
 use crate::shard::{execute, ShardOp};
 use crate::store::{decide, Listed, SessionStore, StoreResult};
@@ -266,6 +267,9 @@ pub struct SessionShard {
     alarm_at: Cell<Option<u64>>,
     /// Whether the schema was created by this instance.
     ready: Cell<bool>,
+    /// The policy of the last call this instance served: what the purge alarm applies to its
+    /// `expired` tombstones (the default policy after a restart).
+    policy: RefCell<Option<Policy>>,
     /// Shard calls served by this instance (test builds read it through `/rpc/test/calls`).
     #[cfg(feature = "conformance")]
     calls: Cell<u64>,
@@ -322,6 +326,7 @@ impl SessionShard {
             .validate()
             .map_err(|e| SessionError::Config(e.to_string()))?;
         let store = self.store()?;
+        *self.policy.borrow_mut() = Some(call.policy.clone());
         // Only a sign-in can bring the earliest expiry forward: touch, update and rotation
         // only ever move a session's deadlines later.
         let new_expiry = match &call.op {
@@ -383,6 +388,7 @@ impl worker::DurableObject for SessionShard {
             state,
             alarm_at: Cell::new(None),
             ready: Cell::new(false),
+            policy: RefCell::new(None),
             #[cfg(feature = "conformance")]
             calls: Cell::new(0),
         }
@@ -408,7 +414,9 @@ impl worker::DurableObject for SessionShard {
     async fn alarm(&self) -> Result<Response> {
         self.alarm_at.set(None);
         if let Ok(store) = self.store() {
-            let _ = store.expire(now_secs()).await;
+            // Expired sessions leave `expired` tombstones, then go.
+            let policy = self.policy.borrow().clone().unwrap_or_default();
+            let _ = execute(&store, &policy, ShardOp::Expire { now: now_secs() }).await;
             if let Ok(Some(expiry)) = store.earliest_expiry() {
                 self.purge_by(expiry).await;
             }

@@ -217,6 +217,14 @@ test('where you are signed in: each device shows its browser, OS and address, in
   assert.ok(rows.some((r) => r.startsWith('pocket') && r.includes('Safari on iOS · 127.0.0.1')), rows.join('\n'));
   assert.ok(rows.some((r) => r.startsWith('desk') && r.includes('Firefox on Linux')), rows.join('\n'));
   await a.page.locator('#devices').screenshot({ path: join(SCREENSHOTS, 'where-signed-in.png') });
+
+  // Signing the phone out from the laptop leaves it in the ended sessions, with its reason.
+  await a.page.getByRole('button', { name: 'Sign out pocket' }).click();
+  await a.page.waitForFunction(() => document.querySelectorAll('#history-table tbody tr').length === 1);
+  const ended = await a.page.locator('#history-table tbody tr').first().textContent();
+  assert.match(ended, /^pocketSafari on iOS · 127\.0\.0\.1.*signed out from another device$/, ended);
+  assert.equal(await a.page.locator('#history-table tbody tr').first().getAttribute('data-reason'), 'revoked');
+  await a.page.locator('#devices').screenshot({ path: join(SCREENSHOTS, 'history.png') });
 });
 
 test('the ring is drawn to its exact shares, with the user marked on the shard', async () => {

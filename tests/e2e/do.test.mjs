@@ -26,7 +26,7 @@ test('full lifecycle (DO)', async () => { await lifecycle(w.url, 'do'); });
 test('conformance suite against the Durable Object store', async () => {
   const r = await api('POST', '/__test/conformance?store=do');
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.json.passed, 17);
+  assert.equal(r.json.passed, 19);
 });
 
 test('bad tokens are refused with 401 and a stable code', async () => {
