@@ -9,6 +9,7 @@
 //                                                          authenticated at most maxAuthAge s ago)
 //   await req.reauthenticate()                -> session   (after checking credentials again:
 //                                                          fresh, same id and cookie)
+//   await req.sessionHistory()                -> ended sessions of the user, newest first
 //   await req.signOut()                                    (clears the cookie)
 // Device details: every call passes the request's client (IP by `trustProxy`, see
 // js/client-ip.mjs; User-Agent), which sign-in records and `bindIp` / `bindUa` compare.
@@ -83,6 +84,10 @@ export function makeEdgeSession({ readCookie, setCookie, clearCookie }) {
         req.rotateSession = async () => {
           if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
           return issue(await manager.rotate(token, { client }));
+        };
+        req.sessionHistory = async () => {
+          if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
+          return manager.history(req.session.user);
         };
         req.signOut = async () => {
           if (token) await manager.destroy(token).catch(() => {});

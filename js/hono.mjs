@@ -9,6 +9,7 @@
 //   await c.get('requireFresh')(maxAuthAge)        -> session   (401 reauth_required unless the
 //                                                               user authenticated at most maxAuthAge s ago)
 //   await c.get('reauthenticate')()                -> session   (fresh again, same id and cookie)
+//   await c.get('sessionHistory')()                -> ended sessions of the user, newest first
 //   await c.get('signOut')()                                    (clears the cookie)
 // Device details: every call passes the request's client (IP: on Workers CF-Connecting-IP and
 // request.cf's country and colo; on Node the socket's address, or X-Forwarded-For by `trustProxy`,
@@ -98,6 +99,10 @@ export function makeHonoSession({ readCookie, setCookie, clearCookie }) {
       c.set('rotateSession', async () => {
         if (!c.get('session')) throw noSession();
         return issue(await mgr.rotate(token, { client }));
+      });
+      c.set('sessionHistory', async () => {
+        if (!c.get('session')) throw noSession();
+        return mgr.history(c.get('session').user);
       });
       c.set('signOut', async () => {
         if (token) await mgr.destroy(token).catch(() => {});

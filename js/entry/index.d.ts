@@ -500,6 +500,8 @@ export interface SessionVerbs {
   reauthenticate<D extends object = SessionData>(): Promise<Session<D>>;
   /** Ends the session and clears the cookie. */
   signOut(): Promise<void>;
+  /** The user's ended sessions, newest first (`manager.history(user)`); `invalid_token` (401) without a session. */
+  sessionHistory(): Promise<EndedSession[]>;
 }
 
 /** Request helpers set by `edgeSession()`. */

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KEYS, pkg } from './helpers.mjs';
 
-const { SessionManager, MemoryStore } = await pkg();
+import { Hono } from 'hono';
+
+const { SessionManager, MemoryStore, edgeSession, honoSession, honoOnError } = await pkg();
 
 /** A minimal JS store over a Map (the adapter's contract: records as plain objects). */
 function mapStore() {
@@ -95,4 +97,27 @@ test('historyMax bounds the trail; a throwing or rejecting onEvent never breaks 
   const off = new SessionManager({ keys: KEYS, ring: [{ name: 'a' }], store: new MemoryStore(), policy: { historyDays: 0 }, now: 1_800_000_000 });
   await off.destroy((await off.create({ user: 'x' })).token);
   assert.deepEqual(await off.history('x'), [], 'historyDays 0 keeps none');
+});
+
+test('Express and Hono: sessionHistory() lists the user\'s ended sessions; without a session it is a 401', async () => {
+  const m = new SessionManager({ keys: KEYS, ring: [{ name: 'a' }], store: new MemoryStore(), now: 1_800_000_000 });
+  const gone = await m.create({ user: 'mw', device: 'old' });
+  await m.destroy(gone.token);
+  const { token } = await m.create({ user: 'mw' });
+  const set = new Map();
+  const res = { getHeader: (k) => set.get(k), setHeader: (k, v) => set.set(k, v) };
+  const req = { headers: { cookie: `__Host-session=${token}` }, socket: {} };
+  await edgeSession({ manager: m })(req, res, (e) => { if (e) throw e; });
+  assert.deepEqual((await req.sessionHistory()).map((e) => [e.device, e.reason]), [['old', 'signed_out']]);
+  const anon = { headers: {}, socket: {} };
+  await edgeSession({ manager: m })(anon, res, () => {});
+  await assert.rejects(anon.sessionHistory(), { code: 'invalid_token', status: 401 });
+
+  const app = new Hono();
+  app.onError(honoOnError);
+  app.use('*', honoSession({ manager: m }));
+  app.get('/history', async (c) => c.json(await c.get('sessionHistory')()));
+  const ok = await app.request('/history', { headers: { cookie: `__Host-session=${token}` } });
+  assert.deepEqual((await ok.json()).map((e) => e.reason), ['signed_out']);
+  assert.equal((await app.request('/history')).status, 401);
 });
