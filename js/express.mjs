@@ -1,4 +1,4 @@
-// edgeSession({manager, cookie}): middleware for Express (or any (req, res, next) server).
+// edgeSession({manager, cookie, trustProxy?}): middleware for Express (or any (req, res, next) server).
 // Sets `req.session` (the live session or null) and helpers:
 //   await req.signIn({user, device?, data?, persistent?}) -> session (sets the cookie; persistent:
 //                                            false = a browser-session cookie, kept through rotation)
@@ -9,10 +9,15 @@
 //                                                          authenticated at most maxAuthAge s ago)
 //   await req.reauthenticate()                -> session   (after checking credentials again:
 //                                                          fresh, same id and cookie)
+//   await req.sessionHistory()                -> ended sessions of the user, newest first
 //   await req.signOut()                                    (clears the cookie)
+// Device details: every call passes the request's client (IP by `trustProxy`, see
+// js/client-ip.mjs; User-Agent), which sign-in records and `bindIp` / `bindUa` compare.
 // Errors reaching Express carry `code` and `status` (401, 412, 413, 503...).
 
-const ANONYMOUS = new Set(['invalid_token', 'session_not_found', 'session_expired']);
+import { checkTrustProxy, clientIp, clientOf } from './client-ip.mjs';
+
+const ANONYMOUS = new Set(['invalid_token', 'session_not_found', 'session_expired', 'device_mismatch']);
 
 function appendSetCookie(res, value) {
   const prev = res.getHeader('Set-Cookie');
@@ -21,16 +26,24 @@ function appendSetCookie(res, value) {
 
 /** Builds the middleware factory over the core's cookie helpers. */
 export function makeEdgeSession({ readCookie, setCookie, clearCookie }) {
-  return function edgeSession({ manager, cookie } = {}) {
+  return function edgeSession({ manager, cookie, trustProxy } = {}) {
     if (!manager) throw Object.assign(new Error('edgeSession needs {manager}'), { code: 'config_invalid' });
     clearCookie(cookie); // validates the cookie options now, not on the first request
+    checkTrustProxy(trustProxy);
     return async function edgeSessionMiddleware(req, res, next) {
       try {
+        const forwarded = req.headers['x-forwarded-for'];
+        const ip = clientIp(req, {
+          socketAddress: req.socket && req.socket.remoteAddress,
+          forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
+        }, trustProxy);
+        const client = clientOf(ip, req.headers['user-agent']);
+        req.sessionClient = client;
         let token = readCookie(req.headers.cookie, cookie);
         req.session = null;
         if (token) {
           try {
-            const auth = await manager.authenticate(token);
+            const auth = await manager.authenticate(token, { client });
             req.session = auth.session;
             // An old cookie inside the rotation grace window: hand out the successor's.
             if (auth.successor) {
@@ -51,26 +64,30 @@ export function makeEdgeSession({ readCookie, setCookie, clearCookie }) {
         };
         req.signIn = async (input) => {
           if (token) await manager.destroy(token).catch(() => {});
-          return issue(await manager.create(input));
+          return issue(await manager.create({ client, ...input }));
         };
         req.saveSession = async (data, expectedVersion) => {
           if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
-          req.session = await manager.update(token, expectedVersion ?? req.session.version, data);
+          req.session = await manager.update(token, expectedVersion ?? req.session.version, data, { client });
           return req.session;
         };
         req.requireFresh = async (maxAuthAge) => {
           if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
-          req.session = (await manager.authenticate(token, { maxAuthAge })).session;
+          req.session = (await manager.authenticate(token, { maxAuthAge, client })).session;
           return req.session;
         };
         req.reauthenticate = async () => {
           if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
-          req.session = await manager.reauthenticate(token);
+          req.session = await manager.reauthenticate(token, { client });
           return req.session;
         };
         req.rotateSession = async () => {
           if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
-          return issue(await manager.rotate(token));
+          return issue(await manager.rotate(token, { client }));
+        };
+        req.sessionHistory = async () => {
+          if (!req.session) throw Object.assign(new Error('no session'), { code: 'invalid_token', status: 401 });
+          return manager.history(req.session.user);
         };
         req.signOut = async () => {
           if (token) await manager.destroy(token).catch(() => {});

@@ -53,9 +53,11 @@ pub const CHECKS: &[&str] = &[
     "expired_not_returned",
     "delete_then_gone",
     "delete_by_user_counts",
+    "expired_lists_only_expired",
     "expire_keeps_live",
     "data_roundtrip",
     "create_counting_others",
+    "history_tombstone_through_the_store",
 ];
 
 fn fail(check: &'static str, detail: impl Into<String>) -> ConformanceFailure {
@@ -93,6 +95,7 @@ fn record(tag: &str, n: u8, user: &str, now: u64) -> SessionRecord {
         persistent: n.is_multiple_of(2),
         authenticated_at: now.saturating_sub(u64::from(n)),
         successor: None,
+        client: Default::default(),
     }
 }
 
@@ -339,6 +342,18 @@ pub async fn run<S: SessionStore>(
         .create(&short)
         .await
         .map_err(|e| fail("expire_keeps_live", e.to_string()))?;
+    // Optional for stores that expire natively (the default lists nothing), but what it lists
+    // must be expired and stored.
+    let listed = store
+        .expired(now + 3, 64)
+        .await
+        .map_err(|e| fail("expired_lists_only_expired", e.to_string()))?;
+    check!(
+        "expired_lists_only_expired",
+        listed.iter().all(|r| !r.is_alive(now + 3)) && listed.len() <= 64,
+        "listed {} records, some alive at now + 3",
+        listed.len()
+    );
     store
         .expire(now + 3)
         .await
@@ -356,6 +371,12 @@ pub async fn run<S: SessionStore>(
     let mut big = record(tag, 8, &bob, now);
     let text = "é€😀\"\\\n".repeat(200);
     big.data = serde_json::json!({ "text": text }).to_string();
+    big.client = crate::client::Client::lenient(
+        Some("2001:db8::7"),
+        Some("Firefox/1 (Linux)"),
+        Some("DE"),
+        Some("FRA"),
+    );
     store
         .create(&big)
         .await
@@ -403,5 +424,51 @@ pub async fn run<S: SessionStore>(
     for r in [&c1, &gone, &c3] {
         let _ = store.delete(&r.id_hash).await;
     }
+    // The audit trail needs nothing but the calls above: a sign-out through the shard ops
+    // leaves a tombstone the history lists, in a record no list of the user ever shows.
+    let carol = format!("{tag}-carol");
+    let c = record(tag, 9, &carol, now);
+    let policy = crate::policy::Policy::default();
+    let h = "history_tombstone_through_the_store";
+    let op = |op| crate::shard::execute(store, &policy, op);
+    op(crate::shard::ShardOp::SignIn {
+        record: c.clone(),
+        now,
+        ip: None,
+        events: false,
+    })
+    .await
+    .map_err(|e| fail(h, format!("sign-in: {e}")))?;
+    op(crate::shard::ShardOp::SignOut {
+        key: c.id_hash.clone(),
+        now: now + 1,
+    })
+    .await
+    .map_err(|e| fail(h, format!("sign-out: {e}")))?;
+    let listed = op(crate::shard::ShardOp::History {
+        user: carol.clone(),
+        now: now + 2,
+    })
+    .await
+    .map_err(|e| fail(h, format!("history: {e}")))?;
+    let ok = matches!(&listed, crate::shard::Reply::History { ended }
+        if ended.len() == 1 && ended[0].id == c.id_hash
+            && ended[0].reason == crate::history::Reason::SignedOut && ended[0].ended_at == now + 1);
+    check!(
+        "history_tombstone_through_the_store",
+        ok,
+        "history after one sign-out: {listed:?}"
+    );
+    let sessions = store
+        .list_by_user(&carol, now + 2, MAX_SESSIONS_PER_USER)
+        .await
+        .map_err(|e| fail(h, e.to_string()))?;
+    check!(
+        "history_tombstone_through_the_store",
+        sessions.is_empty(),
+        "the user's list shows {} records",
+        sessions.len()
+    );
+    let _ = store.delete(&crate::history::key(&carol)).await;
     Ok(CHECKS.len())
 }

@@ -60,6 +60,16 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// What a [`SessionError::DeviceMismatch`] found different.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// The network (`bind_ip`).
+    Ip,
+    /// The browser or OS (`bind_ua`).
+    Agent,
+}
+
 /// Everything a session operation can fail with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
@@ -76,6 +86,13 @@ pub enum SessionError {
     ReauthRequired {
         /// When the user last authenticated (unix seconds).
         authenticated_at: u64,
+    },
+    /// The policy binds sessions to their sign-in's network (`bind_ip`) or browser
+    /// (`bind_ua`), and this request came from another one. The refusal is counted
+    /// ([`SessionManager::refusals`](crate::manager::SessionManager::refusals)).
+    DeviceMismatch {
+        /// What differed.
+        bound: Bound,
     },
     /// A write carried a stale version.
     Conflict {
@@ -111,6 +128,7 @@ impl SessionError {
             SessionError::NotFound => "session_not_found",
             SessionError::Expired => "session_expired",
             SessionError::ReauthRequired { .. } => "reauth_required",
+            SessionError::DeviceMismatch { .. } => "device_mismatch",
             SessionError::Conflict { .. } => "version_conflict",
             SessionError::InvalidInput(_) => "invalid_input",
             SessionError::DataTooLarge { .. } => "data_too_large",
@@ -126,7 +144,8 @@ impl SessionError {
             SessionError::InvalidToken
             | SessionError::NotFound
             | SessionError::Expired
-            | SessionError::ReauthRequired { .. } => 401,
+            | SessionError::ReauthRequired { .. }
+            | SessionError::DeviceMismatch { .. } => 401,
             SessionError::Conflict { .. } => 412,
             SessionError::InvalidInput(_) => 400,
             SessionError::DataTooLarge { .. } => 413,
@@ -138,11 +157,15 @@ impl SessionError {
     }
 
     /// Whether the error means the token is of no further use (the shells clear its cookie):
-    /// invalid, gone or expired. A [`SessionError::ReauthRequired`] session stays valid.
+    /// invalid, gone, expired, or bound to another device. A [`SessionError::ReauthRequired`]
+    /// session stays valid.
     pub fn ends_session(&self) -> bool {
         matches!(
             self,
-            SessionError::InvalidToken | SessionError::NotFound | SessionError::Expired
+            SessionError::InvalidToken
+                | SessionError::NotFound
+                | SessionError::Expired
+                | SessionError::DeviceMismatch { .. }
         )
     }
 
@@ -172,6 +195,12 @@ impl fmt::Display for SessionError {
             SessionError::ReauthRequired { .. } => f.write_str(
                 "this needs a recent sign-in: re-authenticate, then retry (the session stays valid)",
             ),
+            SessionError::DeviceMismatch { bound: Bound::Ip } => {
+                f.write_str("this session is bound to the network it signed in from")
+            }
+            SessionError::DeviceMismatch { bound: Bound::Agent } => {
+                f.write_str("this session is bound to the browser it signed in from")
+            }
             SessionError::Conflict { current_version } => write!(
                 f,
                 "stale version: the session changed (current version {current_version}); reload and retry"

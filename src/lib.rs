@@ -2,11 +2,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod client;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod cookie;
 pub mod error;
 pub mod gateway;
+pub mod history;
 pub mod id;
 pub mod keyring;
 pub mod limits;
@@ -24,6 +26,7 @@ pub mod store;
 pub mod token;
 pub mod view;
 
+pub use client::Client;
 pub use cookie::{CookieConfig, CookieError, CookiePrefix, SameSite};
 pub use error::{SessionError, StoreError};
 pub use id::{IdError, IdHash, SessionId, SESSION_ID_LEN};

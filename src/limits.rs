@@ -14,6 +14,13 @@ pub const MAX_USER_LEN: usize = 128;
 /// Longest accepted device label, in bytes.
 pub const MAX_DEVICE_LEN: usize = 64;
 
+/// How much of a `User-Agent` header the summary reads, in bytes.
+pub const MAX_AGENT_SCAN: usize = 1024;
+
+/// Longest raw client detail (IP, `User-Agent`, country, colo) a shell may hand the core, in
+/// bytes; longer is `invalid_input` (the worker drops it instead).
+pub const MAX_CLIENT_FIELD_INPUT: usize = 8 * 1024;
+
 /// Upper bound on [`Policy::max_data_bytes`](crate::policy::Policy::max_data_bytes): a session's
 /// data must fit a Durable Object row, a KV value and a Redis string comfortably.
 pub const MAX_DATA_BYTES_LIMIT: usize = 64 * 1024;
@@ -31,6 +38,16 @@ pub const MAX_ROTATION_GRACE: u64 = 300;
 /// How many rotations an old token may be behind its session's current id and still be
 /// resolved inside the grace window.
 pub const MAX_SUCCESSOR_HOPS: u8 = 4;
+
+/// Most days a policy may keep the audit trail (`history_days`).
+pub const MAX_HISTORY_DAYS: u64 = 366;
+
+/// Most tombstones a policy may keep per user (`history_max`), per shard.
+pub const MAX_HISTORY_PER_USER: usize = 100;
+
+/// Records one housekeeping pass (`expire`) tombstones as `expired`; the rest are purged
+/// without one.
+pub const MAX_EXPIRED_TOMBSTONES: usize = 512;
 
 /// Longest policy JSON accepted, in bytes.
 pub const MAX_POLICY_JSON: usize = 4096;

@@ -116,6 +116,17 @@ impl SessionStore for MemoryStore {
             .insert(key.to_owned(), (*state, expires_at));
         Ok(())
     }
+
+    async fn expired(&self, now: u64, limit: usize) -> crate::store::Listed {
+        Ok(self
+            .records
+            .borrow()
+            .values()
+            .filter(|r| decide::purge(r, now))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
 }
 
 /// One [`MemoryStore`] per shard name, created on first use (to test sharded managers).

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{
-    MAX_DATA_BYTES_LIMIT, MAX_DURATION, MAX_POLICY_JSON, MAX_ROTATION_GRACE, MAX_SESSIONS_PER_USER,
+    MAX_DATA_BYTES_LIMIT, MAX_DURATION, MAX_HISTORY_DAYS, MAX_HISTORY_PER_USER, MAX_POLICY_JSON,
+    MAX_ROTATION_GRACE, MAX_SESSIONS_PER_USER,
 };
 use crate::ratelimit::{Limit, MAX_BURST, MAX_REFILL};
 
@@ -40,6 +41,18 @@ pub struct Policy {
     pub signin_ip_burst: u64,
     /// Seconds until an IP's bucket gains one more sign-in (1 ..= 86400).
     pub signin_ip_refill: u64,
+    /// Refuse (401 `device_mismatch`) a token used from another network than its sign-in:
+    /// another IPv4 address, or another IPv6 /64. Sessions signed in without a known IP are
+    /// not bound. Default off.
+    pub bind_ip: bool,
+    /// Refuse (401 `device_mismatch`) a token used from another browser or OS than its
+    /// sign-in (the user-agent summary, which ignores versions). Default off.
+    pub bind_ua: bool,
+    /// Days every end of a session is kept in the user's audit trail (a tombstone with its
+    /// reason; `GET /api/sessions/history`). 0 ..= 366; 0 keeps none. Default 30.
+    pub history_days: u64,
+    /// Most tombstones kept per user (the newest), 1 ..= 100. Default 20.
+    pub history_max: usize,
 }
 
 impl Default for Policy {
@@ -55,6 +68,10 @@ impl Default for Policy {
             signin_user_refill: 15,
             signin_ip_burst: 100,
             signin_ip_refill: 1,
+            bind_ip: false,
+            bind_ua: false,
+            history_days: 30,
+            history_max: 20,
         }
     }
 }
@@ -112,6 +129,12 @@ impl Policy {
                 "signin_user_refill and signin_ip_refill must be 1 .. 86400",
             ));
         }
+        if self.history_days > MAX_HISTORY_DAYS {
+            return Err(PolicyError("history_days must be 0 .. 366"));
+        }
+        if self.history_max == 0 || self.history_max > MAX_HISTORY_PER_USER {
+            return Err(PolicyError("history_max must be 1 .. 100"));
+        }
         Ok(())
     }
 
@@ -167,6 +190,10 @@ mod tests {
             r#"{"signin_user_burst": 10001}"#,
             r#"{"signin_ip_refill": 0}"#,
             r#"{"signin_user_refill": 86401}"#,
+            r#"{"bind_ip": 1}"#,
+            r#"{"history_days": 367}"#,
+            r#"{"history_max": 0}"#,
+            r#"{"history_max": 101}"#,
             r#"{"absolute_lifetime": 18446744073709551615}"#,
             r#"{"nope": 1}"#,
             "[",

@@ -7,7 +7,9 @@
 //! {"idHash": "<43 chars>", "user": "alice", "device": "laptop", "data": "{\"theme\":\"dark\"}",
 //!  "version": 1, "createdAt": 1800000000, "lastSeen": 1800000000,
 //!  "idleExpiresAt": 1800001800, "absoluteExpiresAt": 1800043200, "expiresAt": 1800001800,
-//!  "shard": "shard-0", "epoch": 1, "persistent": true, "authenticatedAt": 1800000000}
+//!  "shard": "shard-0", "epoch": 1, "persistent": true, "authenticatedAt": 1800000000,
+//!  "successor": null,
+//!  "client": {"ip": "203.0.113.7", "agent": "Firefox on Linux", "country": "DE", "colo": "FRA"}}
 //! ```
 //!
 //! `expiresAt` is derived (the earlier of the two deadlines) and written for the stores' sake:
@@ -18,6 +20,7 @@
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::client::Client;
 use crate::id::IdHash;
 
 /// A session as stored.
@@ -57,6 +60,10 @@ pub struct SessionRecord {
     /// Such a record lives only until the window closes; it authenticates as its successor and
     /// is never listed or written to. `None` (`null`) for every current record.
     pub successor: Option<IdHash>,
+    /// Where the sign-in came from ([`Client`]: IP, browser and OS, country, colo); kept
+    /// through rotation, shown in the session list, and compared by `bind_ip` / `bind_ua`.
+    /// Records written before this field load with every detail empty (unknown, never bound).
+    pub client: Client,
 }
 
 impl SessionRecord {
@@ -72,7 +79,7 @@ impl SessionRecord {
 }
 
 /// The field names of the serialised record, in order.
-pub const RECORD_FIELDS: [&str; 15] = [
+pub const RECORD_FIELDS: [&str; 16] = [
     "idHash",
     "user",
     "device",
@@ -88,11 +95,12 @@ pub const RECORD_FIELDS: [&str; 15] = [
     "persistent",
     "authenticatedAt",
     "successor",
+    "client",
 ];
 
 impl Serialize for SessionRecord {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let [id, user, device, data, version, created, seen, idle, absolute, expires, shard, epoch, persistent, authenticated, successor] =
+        let [id, user, device, data, version, created, seen, idle, absolute, expires, shard, epoch, persistent, authenticated, successor, client] =
             RECORD_FIELDS;
         let mut st = s.serialize_struct("SessionRecord", RECORD_FIELDS.len())?;
         st.serialize_field(id, &self.id_hash)?;
@@ -110,6 +118,7 @@ impl Serialize for SessionRecord {
         st.serialize_field(persistent, &self.persistent)?;
         st.serialize_field(authenticated, &self.authenticated_at)?;
         st.serialize_field(successor, &self.successor)?;
+        st.serialize_field(client, &self.client)?;
         st.end()
     }
 }
@@ -140,6 +149,8 @@ struct Stored {
     authenticated_at: Option<u64>,
     #[serde(default)]
     successor: Option<IdHash>,
+    #[serde(default)]
+    client: Client,
 }
 
 impl<'de> Deserialize<'de> for SessionRecord {
@@ -160,6 +171,7 @@ impl<'de> Deserialize<'de> for SessionRecord {
             persistent: r.persistent,
             authenticated_at: r.authenticated_at.unwrap_or(r.created_at),
             successor: r.successor,
+            client: r.client,
         })
     }
 }
@@ -185,6 +197,7 @@ mod tests {
             persistent: false,
             authenticated_at: 140,
             successor: None,
+            client: Client::lenient(Some("203.0.113.7"), Some("curl/8"), Some("DE"), Some("FRA")),
         }
     }
 
@@ -232,6 +245,15 @@ mod tests {
         v.as_object_mut().unwrap().remove("authenticatedAt");
         let back: SessionRecord = serde_json::from_value(v).unwrap();
         assert_eq!(back.authenticated_at, back.created_at);
+    }
+
+    #[test]
+    fn records_stored_before_device_details_load_with_none() {
+        let mut v = serde_json::to_value(record()).unwrap();
+        assert_eq!(v["client"]["agent"], "curl");
+        v.as_object_mut().unwrap().remove("client");
+        let back: SessionRecord = serde_json::from_value(v).unwrap();
+        assert!(back.client.is_empty());
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! Storage is refreshed by reads at most every `touch_interval` ([`touch`]); writes
 //! ([`update`], [`rotate`]) always refresh it.
 
-use crate::error::SessionError;
+use crate::client::{same_network, Client};
+use crate::error::{Bound, SessionError};
 use crate::id::{IdHash, SessionId};
 use crate::limits::{MAX_AUTH_AGE, MAX_DEVICE_LEN, MAX_USER_LEN};
 use crate::policy::Policy;
@@ -28,6 +29,9 @@ pub struct NewSession {
     /// "Remember me": `true` gives a cookie that lives until the session's hard cap, `false`
     /// a browser-session cookie (no `Max-Age`). Kept in the record, so rotation keeps it.
     pub persistent: bool,
+    /// Where the sign-in came from (IP, browser and OS, country, colo): shown in the session
+    /// list and compared by `bind_ip` / `bind_ua`. Empty when unknown.
+    pub client: Client,
 }
 
 impl NewSession {
@@ -38,6 +42,7 @@ impl NewSession {
             device: String::new(),
             data: "{}".to_owned(),
             persistent: true,
+            client: Client::default(),
         }
     }
 }
@@ -117,6 +122,7 @@ pub fn create(
     validate_user(&new.user)?;
     validate_device(&new.device)?;
     validate_data(policy, &new.data)?;
+    new.client.validate()?;
     let absolute = now.saturating_add(policy.absolute_lifetime);
     Ok(SessionRecord {
         id_hash: id.storage_key(),
@@ -133,7 +139,29 @@ pub fn create(
         persistent: new.persistent,
         authenticated_at: now,
         successor: None,
+        client: new.client.clone(),
     })
+}
+
+/// Checks the policy's device binding: with `bind_ip`, a request from another network than
+/// the sign-in's ([`same_network`]); with `bind_ua`, one from another browser or OS, is
+/// [`SessionError::DeviceMismatch`]. A detail the sign-in did not record binds nothing; one
+/// the request lacks (a caller that did not pass it) differs.
+pub fn check_bound(
+    policy: &Policy,
+    record: &SessionRecord,
+    seen: &Client,
+) -> Result<(), SessionError> {
+    let recorded = &record.client;
+    if policy.bind_ip && !recorded.ip.is_empty() && !same_network(&recorded.ip, &seen.ip) {
+        return Err(SessionError::DeviceMismatch { bound: Bound::Ip });
+    }
+    if policy.bind_ua && !recorded.agent.is_empty() && recorded.agent != seen.agent {
+        return Err(SessionError::DeviceMismatch {
+            bound: Bound::Agent,
+        });
+    }
+    Ok(())
 }
 
 /// The sessions to end before a user with `live` sessions signs in once more, so that at
@@ -306,6 +334,7 @@ mod tests {
             device: "laptop".into(),
             data: r#"{"n":1}"#.into(),
             persistent: true,
+            client: Client::default(),
         }
     }
 
@@ -504,6 +533,56 @@ mod tests {
         p.max_sessions_per_user = 1;
         assert!(sessions_to_evict(&p, std::slice::from_ref(&f)).is_empty());
         assert_eq!(sessions_to_evict(&p, &[f, r.clone()]), vec![r.id_hash]);
+    }
+
+    #[test]
+    fn binding_refuses_another_network_or_browser_and_only_when_asked() {
+        let mut p = policy();
+        let mut n = new_session();
+        n.client = Client::lenient(Some("203.0.113.7"), Some("curl/8"), Some("DE"), None);
+        let r = create(&p, &id(1), &n, &place(), 1000).unwrap();
+        let rot = rotate(&p, &r, &id(2).storage_key(), 1010).unwrap();
+        assert_eq!(rot.client, n.client, "rotation keeps the details");
+        let elsewhere =
+            Client::lenient(Some("198.51.100.1"), Some("Firefox/1 (Linux)"), None, None);
+        assert_eq!(
+            check_bound(&p, &r, &elsewhere),
+            Ok(()),
+            "not bound by default"
+        );
+        p.bind_ip = true;
+        let e = check_bound(&p, &r, &elsewhere).unwrap_err();
+        assert_eq!(
+            (e.code(), e.http_status(), e.ends_session()),
+            ("device_mismatch", 401, true)
+        );
+        assert_eq!(check_bound(&p, &r, &n.client), Ok(()));
+        assert!(
+            check_bound(&p, &r, &Client::default()).is_err(),
+            "unknown is another network"
+        );
+        p.bind_ip = false;
+        p.bind_ua = true;
+        let same_net = Client {
+            agent: "Firefox on Linux".into(),
+            ..n.client.clone()
+        };
+        assert_eq!(
+            check_bound(&p, &r, &same_net),
+            Err(SessionError::DeviceMismatch {
+                bound: Bound::Agent
+            })
+        );
+        // Nothing recorded binds nothing (records from before device details).
+        let old = create(&p, &id(3), &new_session(), &place(), 1000).unwrap();
+        p.bind_ip = true;
+        assert_eq!(check_bound(&p, &old, &elsewhere), Ok(()));
+        let mut bad = new_session();
+        bad.client.country = "germany".into();
+        assert_eq!(
+            create(&p, &id(4), &bad, &place(), 1000).unwrap_err().code(),
+            "invalid_input"
+        );
     }
 
     #[test]

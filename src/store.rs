@@ -97,6 +97,15 @@ pub trait SessionStore {
         let _ = (key, state, now, expires_at);
         Ok(())
     }
+
+    /// Records expired at `now` and not yet purged, at most `limit` (any order), so that the
+    /// purge that follows can leave an `expired` tombstone for each. Optional: a store that
+    /// expires records natively (KV, Redis TTLs) and cannot list them keeps this default,
+    /// and its expiries leave no tombstone.
+    async fn expired(&self, now: u64, limit: usize) -> Listed {
+        let _ = (now, limit);
+        Ok(Vec::new())
+    }
 }
 
 /// Picks the shard for a name: a store the manager's operations run over in this process

@@ -9,6 +9,7 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::client::Client;
 use crate::error::StoreError;
 use crate::id::IdHash;
 use crate::record::SessionRecord;
@@ -56,6 +57,8 @@ macro_rules! views {
                 pub persistent: bool,
                 /// When the user last proved who they are (sign-in or re-authentication).
                 pub authenticated_at: u64,
+                /// Where the sign-in came from: `{ip, agent, country, colo}` (empty: unknown).
+                pub client: &'a Client,
             }
 
             impl<'a> SessionView<'a> {
@@ -76,6 +79,7 @@ macro_rules! views {
                         epoch: r.epoch,
                         persistent: r.persistent,
                         authenticated_at: r.authenticated_at,
+                        client: &r.client,
                     })
                 }
             }
@@ -98,6 +102,8 @@ macro_rules! views {
                 pub shard: &'a str,
                 /// Whether this is the session that asked.
                 pub current: bool,
+                /// Where the sign-in came from: `{ip, agent, country, colo}` (empty: unknown).
+                pub client: &'a Client,
             }
 
             impl<'a> SessionSummary<'a> {
@@ -111,6 +117,7 @@ macro_rules! views {
                         expires_at: r.expires_at(),
                         shard: &r.shard,
                         current: asking == Some(&r.id_hash),
+                        client: &r.client,
                     }
                 }
             }
@@ -153,6 +160,7 @@ mod tests {
             persistent: false,
             authenticated_at: 15,
             successor: None,
+            client: Default::default(),
         };
         let snake = serde_json::to_value(snake::SessionView::of(&r).unwrap()).unwrap();
         let camel = serde_json::to_value(camel::SessionView::of(&r).unwrap()).unwrap();

@@ -57,6 +57,7 @@ fn new(user: &str, data: &str) -> NewSession {
         device: "test".into(),
         data: data.into(),
         persistent: true,
+        client: Default::default(),
     }
 }
 
@@ -308,7 +309,7 @@ fn the_old_token_never_outlives_sign_out_or_revocation() {
     let d = block_on(m.create(sid(8), &new("hal", "{}"), T0)).unwrap();
     let _d2 = block_on(m.rotate(&d.token, sid(9), T0 + 1)).unwrap();
     assert_eq!(
-        block_on(m.revoke_user("hal")).unwrap(),
+        block_on(m.revoke_user("hal", T0 + 2)).unwrap(),
         1,
         "d's session; the old records of a, c and d go too, uncounted"
     );
@@ -422,7 +423,7 @@ fn sessions_of_a_user_share_a_shard_and_survive_a_ring_change() {
         assert_eq!(fresh.record.shard, "e");
         // listing covers the old epoch's shard too: 3 old + 1 new
         assert_eq!(block_on(m2.list_user(u, T0 + 3)).unwrap().len(), 4);
-        assert_eq!(block_on(m2.revoke_user(u)).unwrap(), 4);
+        assert_eq!(block_on(m2.revoke_user(u, T0 + 3)).unwrap(), 4);
         for (owner, t) in &tokens {
             if owner == u {
                 assert_eq!(
@@ -729,4 +730,176 @@ fn every_route_is_one_shard_call_and_a_bad_token_none() {
             0
         );
     }
+}
+
+#[test]
+fn device_details_are_recorded_and_bound_sessions_refuse_other_devices_counted() {
+    use edge_session::Client;
+    let laptop = Client::parse(
+        Some("203.0.113.7"),
+        Some("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"),
+        Some("de"),
+        Some("FRA"),
+    )
+    .unwrap();
+    let phone = Client::parse(Some("198.51.100.9"), Some("curl/8.11"), None, None).unwrap();
+    let shards = MemoryShards::new();
+    let p = Policy {
+        bind_ip: true,
+        bind_ua: true,
+        ..policy()
+    };
+    let m = SessionManager::new(
+        keyring(&[("k1", 1, KeyState::Primary)]),
+        ring(&["a", "b"]),
+        p,
+        shards.clone(),
+    )
+    .unwrap();
+    let mut n = new("dora", "{}");
+    n.client = laptop.clone();
+    let issued = block_on(m.create(sid(1), &n, T0)).unwrap();
+    assert_eq!(issued.record.client.agent, "Firefox on Linux");
+    assert_eq!(issued.record.client.country, "DE");
+    let (_, listed) = block_on(m.with_client(&laptop).list_own(&issued.token, T0 + 1)).unwrap();
+    assert_eq!(listed[0].client, laptop, "the list shows the details");
+
+    // From the phone: refused on every token call, nothing written, each refusal counted.
+    let from_phone = m.with_client(&phone);
+    let e = block_on(from_phone.authenticate(&issued.token, T0 + 100)).unwrap_err();
+    assert_eq!((e.code(), e.http_status()), ("device_mismatch", 401));
+    assert!(block_on(from_phone.update(&issued.token, 1, r#"{"x":1}"#, T0 + 101)).is_err());
+    assert!(block_on(from_phone.rotate(&issued.token, sid(2), T0 + 102)).is_err());
+    assert!(block_on(from_phone.revoke_own_user(&issued.token, T0 + 103)).is_err());
+    assert_eq!(m.refusals().ip, 4);
+    // Same network, another browser: refused by bind_ua.
+    let same_net = Client {
+        agent: "Chrome on Windows".into(),
+        ..laptop.clone()
+    };
+    assert!(block_on(
+        m.with_client(&same_net)
+            .authenticate(&issued.token, T0 + 104)
+    )
+    .is_err());
+    assert_eq!((m.refusals().ip, m.refusals().agent), (4, 1));
+    // No client given: fail closed.
+    assert!(block_on(m.authenticate(&issued.token, T0 + 105)).is_err());
+    // The laptop still works, and the session is untouched by the refusals.
+    let a = block_on(m.with_client(&laptop).authenticate(&issued.token, T0 + 106)).unwrap();
+    assert_eq!((a.record.version, a.record.last_seen), (1, T0 + 106));
+    let r = block_on(
+        m.with_client(&laptop)
+            .rotate(&issued.token, sid(3), T0 + 107),
+    )
+    .unwrap();
+    assert_eq!(r.record.client, laptop, "rotation keeps the details");
+}
+
+#[test]
+fn every_end_leaves_a_tombstone_with_its_reason_and_revocations_and_new_devices_emit_events() {
+    use edge_session::history::{Event, Reason};
+    use edge_session::Client;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let seen: Rc<RefCell<Vec<Event>>> = Rc::default();
+    let sink = seen.clone();
+    let p = Policy {
+        max_sessions_per_user: 2,
+        rotation_grace: 30,
+        history_max: 6,
+        ..policy()
+    };
+    let m = SessionManager::new(
+        keyring(&[("k1", 1, KeyState::Primary)]),
+        ring(&["a", "b"]),
+        p,
+        MemoryShards::new(),
+    )
+    .unwrap()
+    .on_event(move |e| sink.borrow_mut().push(e.clone()));
+    let laptop = Client::lenient(Some("203.0.113.7"), Some("curl/8"), None, None);
+    let phone = Client::lenient(Some("198.51.100.9"), Some("Safari/1 (iPhone)"), None, None);
+    let signed = |n: u64, c: &Client, at: u64| {
+        let mut s = new("ivy", "{}");
+        s.client = c.clone();
+        block_on(m.create(sid(n), &s, at)).unwrap()
+    };
+    let kinds = |from: usize| -> Vec<String> {
+        seen.borrow()[from..]
+            .iter()
+            .map(|e| match e {
+                Event::NewDevice { .. } => "new_device".to_owned(),
+                Event::SessionEnded { ended, .. } => format!("{:?}", ended.reason),
+            })
+            .collect()
+    };
+    let a = signed(1, &laptop, T0);
+    assert_eq!(kinds(0), ["new_device"]);
+    let b = signed(2, &laptop, T0 + 1);
+    assert_eq!(kinds(1), Vec::<String>::new(), "a known device");
+    let _c = signed(3, &phone, T0 + 2); // evicts a (least recently used)
+    assert_eq!(kinds(1), ["new_device", "Evicted"]);
+    let b2 = block_on(m.rotate(&b.token, sid(4), T0 + 3)).unwrap();
+    block_on(m.destroy(&b2.token, T0 + 4)).unwrap();
+    let d = signed(5, &laptop, T0 + 5);
+    let list = block_on(m.list_user("ivy", T0 + 6)).unwrap();
+    let phone_session = list.iter().find(|r| r.client == phone).unwrap();
+    let (_, found) = block_on(m.revoke_own(&d.token, &phone_session.id_hash, T0 + 6)).unwrap();
+    assert!(found);
+    let e = signed(6, &laptop, T0 + 7);
+    let (_, n) = block_on(m.revoke_own_user(&e.token, T0 + 8)).unwrap();
+    assert_eq!(n, 2);
+    let f = signed(7, &laptop, T0 + 9);
+    assert_eq!(block_on(m.revoke_user("ivy", T0 + 10)).unwrap(), 1);
+    let _ = (a, f);
+
+    let (reasons, ids): (Vec<Reason>, Vec<_>) = block_on(m.history("ivy", T0 + 11))
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.reason, e.id))
+        .unzip();
+    assert_eq!(
+        reasons,
+        [
+            Reason::Admin,
+            Reason::RevokedAll,
+            Reason::RevokedAll,
+            Reason::Revoked,
+            Reason::SignedOut,
+            Reason::Rotated,
+        ],
+        "newest first, at most history_max (the evicted one is the seventh)"
+    );
+    assert_eq!(
+        ids[4], b2.record.id_hash,
+        "the signed-out id is the successor's"
+    );
+    assert_eq!(ids[5], b.record.id_hash, "the rotated id is the old one");
+    // Rotation and expiry emit no event; every other end does.
+    assert!(!kinds(0).iter().any(|k| k == "Rotated"));
+    assert_eq!(kinds(0).iter().filter(|k| *k == "RevokedAll").count(), 2);
+    // The history record is nobody's session: not listed, not counted, not revocable.
+    assert!(block_on(m.list_user("ivy", T0 + 11)).unwrap().is_empty());
+    let h = edge_session::history::key("ivy");
+    assert!(!block_on(m.revoke("ivy", &h, T0 + 11)).unwrap());
+    assert_eq!(block_on(m.history("ivy", T0 + 11)).unwrap().len(), 6);
+    // Kept for history_days only.
+    let later = T0 + 11 + 30 * 86_400;
+    assert!(block_on(m.history("ivy", later)).unwrap().is_empty());
+}
+
+#[test]
+fn expiry_leaves_expired_tombstones_where_the_store_lists_what_it_purges() {
+    use edge_session::history::Reason;
+    let shards = MemoryShards::new();
+    let m = manager(shards.clone());
+    let s = block_on(m.create(sid(1), &new("jo", "{}"), T0)).unwrap();
+    let shard = shards.shard(&s.record.shard).unwrap();
+    let at = T0 + 601; // past the idle timeout
+    let reply = block_on(Shard::run(&shard, m.policy(), ShardOp::Expire { now: at })).unwrap();
+    assert_eq!(reply, Reply::Count { n: 1 });
+    let h = block_on(m.history("jo", at)).unwrap();
+    assert_eq!(h.len(), 1);
+    assert_eq!((h[0].reason, h[0].ended_at), (Reason::Expired, T0 + 600));
 }

@@ -173,6 +173,7 @@ async fn session_lifecycle_over_memory_shards() {
         device: "wasm".into(),
         data: r#"{"n":1}"#.into(),
         persistent: true,
+        client: Default::default(),
     };
     // A real id from WebCrypto (getrandom's wasm_js backend) in Node and in Chromium.
     let issued = m
@@ -208,6 +209,9 @@ async fn session_lifecycle_over_memory_shards() {
         matches!(idle, SessionError::NotFound | SessionError::Expired),
         "idle timeout: {idle:?}"
     );
-    assert_eq!(m.revoke_user("alice").await.unwrap(), 1);
-    assert!(shards.counts().is_empty());
+    assert_eq!(m.revoke_user("alice", t0 + 301).await.unwrap(), 1);
+    // What is left is alice's audit trail: one record, her ended sessions.
+    let left: usize = shards.counts().iter().map(|(_, n)| n).sum();
+    assert_eq!(left, 1);
+    assert!(!m.history("alice", t0 + 302).await.unwrap().is_empty());
 }

@@ -62,6 +62,8 @@ export const rotate = () => call('POST', '/api/session/rotate');
 export const signOut = () => call('DELETE', '/api/session');
 /** This user's sessions on every device. */
 export const listSessions = () => call('GET', '/api/sessions');
+
+export const history = () => call('GET', '/api/sessions/history');
 /** Sign out one of this user's sessions. */
 export const revoke = (id) => call('DELETE', `/api/sessions/${encodeURIComponent(id)}`);
 /** Sign out everywhere: `{revoked: n}`. */

@@ -93,6 +93,7 @@ function showSession(view, { replaceData = true } = {}) {
   $('s-shard').textContent = view.shard;
   $('s-epoch').textContent = String(view.epoch);
   $('s-created').textContent = clock(view.created_at);
+  $('s-from').textContent = from(view.client);
   $('s-auth-at').textContent = `(${clock(view.authenticated_at)})`;
   $('s-cookie').textContent = view.persistent
     ? 'remembered: kept until the absolute expiry'
@@ -153,6 +154,13 @@ async function busy(button, what, fn) {
 
 // ---------- devices ----------
 
+/** Where a sign-in came from: "Firefox on Linux · 203.0.113.7 · DE (FRA)", or "unknown". */
+function from(c) {
+  if (!c) return 'unknown';
+  const place = [c.country, c.colo && `(${c.colo})`].filter(Boolean).join(' ');
+  return [c.agent, c.ip, place].filter(Boolean).join(' · ') || 'unknown';
+}
+
 async function loadDevices() {
   const list = await api.listSessions();
   const rows = list.map((s) => {
@@ -163,7 +171,7 @@ async function loadDevices() {
     device.append(document.createTextNode(s.device));
     if (s.current) device.append(' ', Object.assign(document.createElement('span'), { className: 'badge', textContent: 'this device' }));
     tr.append(device);
-    for (const v of [short(s.created_at), ago(s.last_seen), short(s.expires_at), s.shard]) {
+    for (const v of [from(s.client), short(s.created_at), ago(s.last_seen), short(s.expires_at), s.shard]) {
       tr.append(Object.assign(document.createElement('td'), { textContent: v }));
     }
     const action = document.createElement('td');
@@ -182,6 +190,27 @@ async function loadDevices() {
   });
   $('device-table').tBodies[0].replaceChildren(...rows);
   $('devices-h').textContent = `Your devices (${list.length})`;
+  await loadHistory();
+}
+
+const REASONS = {
+  signed_out: 'signed out', revoked: 'signed out from another device', revoked_all: 'signed out everywhere',
+  admin: 'ended by the server', rotated: 'id rotated', evicted: 'too many sessions (least recently used)', expired: 'expired',
+};
+
+async function loadHistory() {
+  const ended = await api.history();
+  const rows = ended.map((e) => {
+    const tr = document.createElement('tr');
+    tr.dataset.reason = e.reason;
+    for (const v of [e.device || '(no label)', from(e.client), short(e.ended_at), REASONS[e.reason] ?? e.reason]) {
+      tr.append(Object.assign(document.createElement('td'), { textContent: v }));
+    }
+    return tr;
+  });
+  $('history-table').tBodies[0].replaceChildren(...rows);
+  $('history-table').hidden = rows.length === 0;
+  $('history-empty').hidden = rows.length > 0;
 }
 
 // ---------- ring ----------

@@ -180,6 +180,31 @@ export interface Session<D extends object = SessionData> {
   persistent: boolean;
   /** When the user last signed in or re-authenticated (unix seconds); rotation keeps it. */
   authenticatedAt: number;
+  /** Where the sign-in came from (empty strings: unknown). */
+  client: ClientDetails;
+}
+
+/** The device details a session keeps: what "where you're signed in" shows. */
+export interface ClientDetails {
+  /** The client's IP, canonical (`203.0.113.7`, `2001:db8::1`). */
+  ip: string;
+  /** Browser and OS, e.g. `Firefox on Linux` (no versions). */
+  agent: string;
+  /** Country code (on Workers: `request.cf.country`). */
+  country: string;
+  /** Cloudflare data centre (on Workers: `request.cf.colo`). */
+  colo: string;
+}
+
+/**
+ * A request's client as the manager takes it: the raw values (`userAgent` is the header;
+ * only its browser and OS are kept). A malformed one rejects with `invalid_input`.
+ */
+export interface RequestClient {
+  ip?: string;
+  userAgent?: string;
+  country?: string;
+  colo?: string;
 }
 
 /** A record as a store keeps it (`data` is JSON text; times in unix seconds). */
@@ -206,6 +231,8 @@ export interface StoreRecord {
    * otherwise). Stores keep it as given; the core never lists such a record.
    */
   successor?: string | null;
+  /** Written by the core; records stored before device details lack it (read as unknown). */
+  client?: ClientDetails;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -266,7 +293,34 @@ export interface Policy {
   signinIpBurst?: number;
   /** Seconds until an IP's bucket gains one more sign-in (default 1, 1 to 86400). */
   signinIpRefill?: number;
+  /** Refuse (401 `device_mismatch`) a token used from another network than its sign-in's (IPv4 address, IPv6 /64). */
+  bindIp?: boolean;
+  /** Refuse (401 `device_mismatch`) a token used from another browser or OS than its sign-in's. */
+  bindUa?: boolean;
+  /** Days every end of a session stays in the user's history (default 30, at most 366; 0: none kept). */
+  historyDays?: number;
+  /** Most tombstones kept per user, the newest (default 20, at most 100). */
+  historyMax?: number;
 }
+
+/** Why a session ended. */
+export type EndReason = 'signed_out' | 'revoked' | 'revoked_all' | 'admin' | 'rotated' | 'evicted' | 'expired';
+
+/** A tombstone: one ended session, as `history(user)` lists it. */
+export interface EndedSession {
+  /** The session's id (as it was listed). */
+  id: string;
+  device: string;
+  client: ClientDetails;
+  createdAt: number;
+  endedAt: number;
+  reason: EndReason;
+}
+
+/** What `onEvent` receives: a sign-in from a device the user has not used, or a revocation. */
+export type SessionEvent =
+  | { type: 'new_device'; user: string; id: string; device: string; client: ClientDetails; at: number }
+  | { type: 'session_ended'; user: string; ended: EndedSession };
 
 export interface SessionManagerOptions {
   /** Keyring JSON (text or `[{kid, secret, state}]`). */
@@ -276,6 +330,8 @@ export interface SessionManagerOptions {
   policy?: Policy;
   /** One store for every shard, or `shard => store`. */
   store: SessionStore | StoreRouter;
+  /** Called with every event, after the store call that caused it; what it throws or rejects with is ignored. */
+  onEvent?: (event: SessionEvent) => unknown;
   /** Unix seconds (function or fixed number); default `Date.now() / 1000`. */
   now?: (() => number) | number;
   /** Deadline of one store call in ms (default 10000, 1 to 600000); a miss is `store_timeout`. */
@@ -298,26 +354,33 @@ export class SessionManager {
   shardFor(user: string): string;
   /**
    * Signs in. `persistent: false` ("remember me" off) gives a browser-session cookie. `ip` (the
-   * client's address, e.g. Express's `req.ip`) also charges that IP's sign-in bucket. Past the
-   * policy's limits it rejects with `rate_limited` (status 429, `retryAfter` seconds); stores
-   * without `getBucket`/`putBucket` are not rate limited.
+   * client's address, e.g. Express's `req.ip`; default: `client.ip`) also charges that IP's
+   * sign-in bucket. Past the policy's limits it rejects with `rate_limited` (status 429,
+   * `retryAfter` seconds); stores without `getBucket`/`putBucket` are not rate limited.
    */
-  create<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean; ip?: string }): Promise<Issued<D>>;
-  /** With `{maxAuthAge}` (seconds): rejects with `reauth_required` (401) unless the user authenticated at most that long ago. */
-  authenticate<D extends object = SessionData>(token: string, opts?: { maxAuthAge?: number }): Promise<{
+  create<D extends object = SessionData>(input: { user: string; device?: string; data?: D; persistent?: boolean; client?: RequestClient; ip?: string }): Promise<Issued<D>>;
+  /**
+   * With `{maxAuthAge}` (seconds): rejects with `reauth_required` (401) unless the user authenticated at most that long ago.
+   * `client`: the request's, compared by `bindIp` / `bindUa` (401 `device_mismatch`); the token calls below take it too.
+   */
+  authenticate<D extends object = SessionData>(token: string, opts?: { maxAuthAge?: number; client?: RequestClient }): Promise<{
     session: Session<D>;
     touched: boolean;
     /** Set for the old token of a rotation inside the grace window: set this cookie in its place. */
     successor?: { token: string; maxAge: number | null };
   }>;
   /** After checking the user's credentials again: `authenticatedAt` now, same id and token, version bumped. */
-  reauthenticate<D extends object = SessionData>(token: string): Promise<Session<D>>;
+  reauthenticate<D extends object = SessionData>(token: string, opts?: { client?: RequestClient }): Promise<Session<D>>;
   /** Rejects with `version_conflict` (+ `currentVersion`) when `version` is stale. */
-  update<D extends object = SessionData>(token: string, version: number, data: D): Promise<Session<D>>;
-  rotate<D extends object = SessionData>(token: string): Promise<Issued<D>>;
+  update<D extends object = SessionData>(token: string, version: number, data: D, opts?: { client?: RequestClient }): Promise<Session<D>>;
+  rotate<D extends object = SessionData>(token: string, opts?: { client?: RequestClient }): Promise<Issued<D>>;
+  /** Requests `bindIp` (`ip`) and `bindUa` (`agent`) refused since this manager was built. */
+  readonly refusals: { ip: number; agent: number };
   destroy(token: string): Promise<void>;
   listUser(user: string): Promise<Session[]>;
   revokeUser(user: string): Promise<number>;
+  /** The user's ended sessions, newest first (kept `historyDays`, at most `historyMax`). */
+  history(user: string): Promise<EndedSession[]>;
   revoke(user: string, id: string): Promise<boolean>;
   free(): void;
 }
@@ -480,6 +543,8 @@ export interface SessionVerbs {
   reauthenticate<D extends object = SessionData>(): Promise<Session<D>>;
   /** Ends the session and clears the cookie. */
   signOut(): Promise<void>;
+  /** The user's ended sessions, newest first (`manager.history(user)`); `invalid_token` (401) without a session. */
+  sessionHistory(): Promise<EndedSession[]>;
 }
 
 /** Request helpers set by `edgeSession()`. */
@@ -499,6 +564,11 @@ declare global {
 export function edgeSession(options: {
   manager: SessionManager;
   cookie?: CookieOptions;
+  /**
+   * Whose address is the client's: 0 (default) the socket's peer, never X-Forwarded-For; n: n
+   * proxies of yours append to X-Forwarded-For (the n-th entry from the right); or your function.
+   */
+  trustProxy?: number | false | ((req: any) => string | undefined);
 }): (req: any, res: any, next: (err?: unknown) => void) => Promise<void>;
 
 /**
@@ -517,6 +587,8 @@ export interface EdgeSessionVariables extends SessionVerbs {
 export function honoSession(options: {
   manager: SessionManager | ((c: any) => SessionManager);
   cookie?: CookieOptions;
+  /** As for `edgeSession`; on Workers the default is `CF-Connecting-IP` (with `request.cf`'s country and colo). */
+  trustProxy?: number | false | ((c: any) => string | undefined);
 }): (c: any, next: () => Promise<void>) => Promise<void>;
 
 /**

@@ -4,11 +4,20 @@
 //! - `keys`: keyring JSON (text or `[{kid, secret, state}]`);
 //! - `ring`: a `Ring`, its JSON, `{epoch, steps}`, `{shards}` or `[{name, weight}]`;
 //! - `policy`: `{idleTimeout, absoluteLifetime, touchInterval, maxDataBytes,
-//!   maxSessionsPerUser, rotationGrace}` (seconds / bytes; missing fields take the defaults);
+//!   maxSessionsPerUser, rotationGrace, bindIp, bindUa}` (seconds / bytes / booleans; missing
+//!   fields take the defaults);
 //! - `store`: a store object (every shard) or a function `shard => store`;
 //! - `now`: a function returning unix seconds, or a fixed number (tests);
+//! - `onEvent`: a function called with every event (`{type: 'new_device', user, id, device,
+//!   client, at}` at a sign-in from a device the user has not used, `{type: 'session_ended',
+//!   user, ended}` at every revocation); what it throws or rejects with is ignored;
 //! - `storeTimeout`: the deadline of one store call in milliseconds (default 10000, at most
 //!   600000); a call that misses it fails with `store_timeout`.
+//!
+//! Calls that take a token take a request's `client: {ip?, userAgent?, country?, colo?}` in
+//! their options (`authenticate(token, {client})`, `update(token, version, data, {client})`,
+//! ...): sign-in records it, `bindIp` / `bindUa` compare it, and `refusals` counts what they
+//! refused.
 //!
 //! Every method returns a promise; failures (bad arguments included) reject with a coded
 //! `Error`. Numbers must be whole and safe (`0..=2^53-1`): NaN, ±Infinity, fractions and
@@ -31,9 +40,11 @@ use super::js_store::{JsRouter, JsStore, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS};
 use super::keyring::JsKeyring;
 use super::record::{session_json, session_to_js};
 use super::ring::ring_from_value;
+use crate::client::Client;
 use crate::error::SessionError;
+use crate::history::{Ended, Event};
 use crate::id::{IdHash, SessionId, ID_HASH_B64_LEN};
-use crate::limits::{MAX_AUTH_AGE, MAX_DEVICE_LEN, MAX_USER_LEN};
+use crate::limits::{MAX_AUTH_AGE, MAX_CLIENT_FIELD_INPUT, MAX_DEVICE_LEN, MAX_USER_LEN};
 use crate::manager::{Issued, SessionManager};
 use crate::policy::Policy;
 use crate::session::NewSession;
@@ -62,6 +73,14 @@ struct PolicyOpts {
     signin_ip_burst: Option<u64>,
     #[serde(default, deserialize_with = "de_opt_safe_u64")]
     signin_ip_refill: Option<u64>,
+    #[serde(default)]
+    bind_ip: Option<bool>,
+    #[serde(default)]
+    bind_ua: Option<bool>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
+    history_days: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_safe_u64")]
+    history_max: Option<u64>,
 }
 
 fn size(n: Option<u64>, default: usize) -> usize {
@@ -73,7 +92,7 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     if is_nullish(v) {
         return Ok(p);
     }
-    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace, signinUserBurst, signinUserRefill, signinIpBurst, signinIpRefill} (whole numbers from 0 to 2^53 - 1)";
+    const SHAPE: &str = "policy is {idleTimeout, absoluteLifetime, touchInterval, maxDataBytes, maxSessionsPerUser, rotationGrace, signinUserBurst, signinUserRefill, signinIpBurst, signinIpRefill, historyDays, historyMax} (whole numbers from 0 to 2^53 - 1), bindIp, bindUa (booleans)";
     let text = json_arg(v, "policy", "policy_invalid", 4096)?;
     let o: PolicyOpts = serde_json::from_str(&text).map_err(|_| coded("policy_invalid", SHAPE))?;
     p.idle_timeout = o.idle_timeout.unwrap_or(p.idle_timeout);
@@ -86,6 +105,10 @@ fn policy_from(v: &JsValue) -> Result<Policy, JsValue> {
     p.signin_user_refill = o.signin_user_refill.unwrap_or(p.signin_user_refill);
     p.signin_ip_burst = o.signin_ip_burst.unwrap_or(p.signin_ip_burst);
     p.signin_ip_refill = o.signin_ip_refill.unwrap_or(p.signin_ip_refill);
+    p.bind_ip = o.bind_ip.unwrap_or(p.bind_ip);
+    p.bind_ua = o.bind_ua.unwrap_or(p.bind_ua);
+    p.history_days = o.history_days.unwrap_or(p.history_days);
+    p.history_max = size(o.history_max, p.history_max);
     p.validate().map_err(|e| coded(e.code(), &e))?;
     Ok(p)
 }
@@ -181,7 +204,9 @@ fn max_auth_age_arg(opts: &JsValue) -> Result<Option<u64>, JsValue> {
         return Ok(None);
     }
     if !opts.is_object() {
-        return Err(invalid_input("authenticate() options are {maxAuthAge}"));
+        return Err(invalid_input(
+            "authenticate() options are {maxAuthAge?, client?}",
+        ));
     }
     let v = prop_arg(opts, "maxAuthAge")?;
     if is_nullish(&v) {
@@ -192,6 +217,46 @@ fn max_auth_age_arg(opts: &JsValue) -> Result<Option<u64>, JsValue> {
         return Err(invalid_input("maxAuthAge must be 0 ..= 315360000 seconds"));
     }
     Ok(Some(age))
+}
+
+/// A request's client details: `undefined`, or `{ip?, userAgent?, country?, colo?}` (strings;
+/// `userAgent` is the raw header, of which only the browser and OS are kept).
+fn client_arg(v: &JsValue) -> Result<Client, JsValue> {
+    if is_nullish(v) {
+        return Ok(Client::default());
+    }
+    if !v.is_object() {
+        return Err(invalid_input(
+            "client is {ip?, userAgent?, country?, colo?} (strings)",
+        ));
+    }
+    let field = |key: &str| -> Result<Option<String>, JsValue> {
+        let f = prop_arg(v, key)?;
+        if is_nullish(&f) {
+            return Ok(None);
+        }
+        string_arg(&f, &format!("client.{key}"), MAX_CLIENT_FIELD_INPUT).map(Some)
+    };
+    let (ip, ua) = (field("ip")?, field("userAgent")?);
+    let (country, colo) = (field("country")?, field("colo")?);
+    Client::parse(
+        ip.as_deref(),
+        ua.as_deref(),
+        country.as_deref(),
+        colo.as_deref(),
+    )
+    .map_err(|e| session_error(&e))
+}
+
+/// The `client` of a call's options object (`undefined` options: no client).
+fn opts_client(opts: &JsValue) -> Result<Client, JsValue> {
+    if is_nullish(opts) {
+        return Ok(Client::default());
+    }
+    if !opts.is_object() {
+        return Err(invalid_input("options are an object ({client?})"));
+    }
+    client_arg(&prop_arg(opts, "client")?)
 }
 
 /// "Remember me": absent means `true`; anything but a boolean is refused.
@@ -248,6 +313,56 @@ fn timeout_from(v: &JsValue) -> Result<u32, JsValue> {
         })
 }
 
+/// A tombstone in camelCase.
+fn ended_json(e: &Ended) -> serde_json::Value {
+    serde_json::json!({
+        "id": e.id,
+        "device": e.device,
+        "client": e.client,
+        "createdAt": e.created_at,
+        "endedAt": e.ended_at,
+        "reason": e.reason,
+    })
+}
+
+/// An event in camelCase.
+fn event_json(e: &Event) -> serde_json::Value {
+    match e {
+        Event::NewDevice {
+            user,
+            id,
+            device,
+            client,
+            at,
+        } => serde_json::json!({
+            "type": "new_device", "user": user, "id": id, "device": device, "client": client, "at": at,
+        }),
+        Event::SessionEnded { user, ended } => serde_json::json!({
+            "type": "session_ended", "user": user, "ended": ended_json(ended),
+        }),
+    }
+}
+
+thread_local! {
+    /// Swallows what a hook's promise rejects with (an unhandled rejection would end Node).
+    static IGNORE: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)> =
+        wasm_bindgen::closure::Closure::new(|_: JsValue| {});
+}
+
+/// Calls the `onEvent` hook; a throw or a rejected promise is ignored: the call goes on.
+fn call_hook(f: &Function, e: &Event) {
+    let Ok(arg) = parse(&event_json(e).to_string()) else {
+        return;
+    };
+    if let Ok(ret) = f.call1(&JsValue::NULL, &arg) {
+        if let Some(p) = ret.dyn_ref::<Promise>() {
+            IGNORE.with(|c| {
+                let _ = p.catch(c);
+            });
+        }
+    }
+}
+
 fn reject(e: JsValue) -> Promise {
     Promise::reject(&e)
 }
@@ -280,8 +395,15 @@ impl JsSessionManager {
         } else {
             JsRouter::One(JsStore::new(store, timeout).map_err(|why| coded("config_invalid", why))?)
         };
-        let manager =
+        let hook = prop_arg(&opts, "onEvent")?;
+        let mut manager =
             SessionManager::new(keyring, ring, policy, router).map_err(|e| session_error(&e))?;
+        if !is_nullish(&hook) {
+            let f = hook
+                .dyn_into::<Function>()
+                .map_err(|_| coded("config_invalid", "onEvent must be a function"))?;
+            manager = manager.on_event(move |e| call_hook(&f, e));
+        }
         Ok(JsSessionManager {
             inner: Rc::new(Inner { manager, clock }),
         })
@@ -300,7 +422,7 @@ impl JsSessionManager {
         let new = (|| {
             if !input.is_object() {
                 return Err(invalid_input(
-                    "create() takes {user, device?, data?, persistent?, ip?}",
+                    "create() takes {user, device?, data?, persistent?, client?, ip?}",
                 ));
             }
             let device = prop_arg(&input, "device")?;
@@ -316,6 +438,7 @@ impl JsSessionManager {
                     },
                     data: data_arg(&prop_arg(&input, "data")?, limit)?,
                     persistent: persistent_arg(&prop_arg(&input, "persistent")?)?,
+                    client: client_arg(&prop_arg(&input, "client")?)?,
                 },
             ))
         })();
@@ -340,15 +463,17 @@ impl JsSessionManager {
     /// `{maxAuthAge}` (seconds) it rejects with `reauth_required` (401) unless the user signed
     /// in or re-authenticated at most that long ago.
     pub fn authenticate(&self, token: JsValue, opts: JsValue) -> Promise {
-        let args = token_arg(&token).and_then(|t| Ok((t, max_auth_age_arg(&opts)?)));
-        let (token, max_auth_age) = match args {
+        let args =
+            token_arg(&token).and_then(|t| Ok((t, max_auth_age_arg(&opts)?, opts_client(&opts)?)));
+        let (token, max_auth_age, client) = match args {
             Ok(a) => a,
             Err(e) => return reject(e),
         };
         self.run(move |inner, now| async move {
+            let m = inner.manager.with_client(&client);
             let a = match max_auth_age {
-                Some(age) => inner.manager.authenticate_fresh(&token, age, now).await,
-                None => inner.manager.authenticate(&token, now).await,
+                Some(age) => m.authenticate_fresh(&token, age, now).await,
+                None => m.authenticate(&token, now).await,
             }
             .map_err(|e| session_error(&e))?;
             // An old token inside the rotation grace window also gets its successor's token.
@@ -375,22 +500,29 @@ impl JsSessionManager {
 
     /// Replaces the data if `version` is current; resolves to the new session. A stale
     /// version rejects with `version_conflict` and `currentVersion`.
-    pub fn update(&self, token: JsValue, version: JsValue, data: JsValue) -> Promise {
+    pub fn update(
+        &self,
+        token: JsValue,
+        version: JsValue,
+        data: JsValue,
+        opts: JsValue,
+    ) -> Promise {
         let limit = self.inner.manager.policy().max_data_bytes;
         let args = token_arg(&token).and_then(|t| {
             let v = u64_arg(&version, "version")?;
             if is_nullish(&data) {
                 return Err(invalid_input("update() needs data"));
             }
-            Ok((t, v, data_arg(&data, limit)?))
+            Ok((t, v, data_arg(&data, limit)?, opts_client(&opts)?))
         });
-        let (token, version, data) = match args {
+        let (token, version, data, client) = match args {
             Ok(a) => a,
             Err(e) => return reject(e),
         };
         self.run(move |inner, now| async move {
             let r = inner
                 .manager
+                .with_client(&client)
                 .update(&token, version, &data, now)
                 .await
                 .map_err(|e| session_error(&e))?;
@@ -400,14 +532,15 @@ impl JsSessionManager {
 
     /// Marks the session freshly authenticated (call it after checking the user's credentials
     /// again): same id and token, `authenticatedAt` now, version bumped; resolves to the session.
-    pub fn reauthenticate(&self, token: JsValue) -> Promise {
-        let token = match token_arg(&token) {
+    pub fn reauthenticate(&self, token: JsValue, opts: JsValue) -> Promise {
+        let (token, client) = match token_arg(&token).and_then(|t| Ok((t, opts_client(&opts)?))) {
             Ok(t) => t,
             Err(e) => return reject(e),
         };
         self.run(move |inner, now| async move {
             let r = inner
                 .manager
+                .with_client(&client)
                 .reauthenticate(&token, now)
                 .await
                 .map_err(|e| session_error(&e))?;
@@ -416,8 +549,8 @@ impl JsSessionManager {
     }
 
     /// Moves the session to a fresh id (the old token dies): `{token, session, maxAge}`.
-    pub fn rotate(&self, token: JsValue) -> Promise {
-        let token = match token_arg(&token) {
+    pub fn rotate(&self, token: JsValue, opts: JsValue) -> Promise {
+        let (token, client) = match token_arg(&token).and_then(|t| Ok((t, opts_client(&opts)?))) {
             Ok(t) => t,
             Err(e) => return reject(e),
         };
@@ -425,6 +558,7 @@ impl JsSessionManager {
             let id = SessionId::random().map_err(|e| coded(e.code(), e))?;
             let i = inner
                 .manager
+                .with_client(&client)
                 .rotate(&token, id, now)
                 .await
                 .map_err(|e| session_error(&e))?;
@@ -476,13 +610,32 @@ impl JsSessionManager {
             Ok(u) => u,
             Err(e) => return reject(e),
         };
-        self.run(move |inner, _now| async move {
+        self.run(move |inner, now| async move {
             let n = inner
                 .manager
-                .revoke_user(&user)
+                .revoke_user(&user, now)
                 .await
                 .map_err(|e| session_error(&e))?;
             Ok(JsValue::from_f64(n as f64))
+        })
+    }
+
+    /// The user's ended sessions, newest first: `[{id, device, client, createdAt, endedAt,
+    /// reason}]` (`reason`: `signed_out`, `revoked`, `revoked_all`, `admin`, `rotated`,
+    /// `evicted` or `expired`), kept for the policy's `historyDays`, at most `historyMax`.
+    pub fn history(&self, user: JsValue) -> Promise {
+        let user = match user_arg(&user) {
+            Ok(u) => u,
+            Err(e) => return reject(e),
+        };
+        self.run(move |inner, now| async move {
+            let ended = inner
+                .manager
+                .history(&user, now)
+                .await
+                .map_err(|e| session_error(&e))?;
+            let list: Vec<serde_json::Value> = ended.iter().map(ended_json).collect();
+            parse(&serde_json::Value::Array(list).to_string())
         })
     }
 
@@ -522,7 +675,19 @@ impl JsSessionManager {
             "signinUserRefill": p.signin_user_refill,
             "signinIpBurst": p.signin_ip_burst,
             "signinIpRefill": p.signin_ip_refill,
+            "bindIp": p.bind_ip,
+            "bindUa": p.bind_ua,
+            "historyDays": p.history_days,
+            "historyMax": p.history_max,
         });
         parse(&v.to_string())
+    }
+
+    /// Requests the device binding refused since this manager was built: `{ip, agent}`
+    /// (`bindIp`: another network; `bindUa`: another browser or OS).
+    #[wasm_bindgen(getter)]
+    pub fn refusals(&self) -> Result<JsValue, JsValue> {
+        let r = self.inner.manager.refusals();
+        parse(&format!(r#"{{"ip":{},"agent":{}}}"#, r.ip, r.agent))
     }
 }

@@ -128,6 +128,7 @@ mod tests {
             persistent: true,
             authenticated_at: created,
             successor: None,
+            client: Default::default(),
         }
     }
 

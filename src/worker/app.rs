@@ -92,6 +92,13 @@ fn build(raw: &RawConfig, env: &Env) -> Result<App, ConfigError> {
         router,
     )
     .map_err(|e| ConfigError(format!("RING/POLICY: {e}")))?;
+    // Events only where a queue takes them: looking for a new device costs a sign-in a read
+    // of the user's other sessions and history, which nobody would receive.
+    let manager = if super::events::bound(env) {
+        manager.on_event(super::events::push)
+    } else {
+        manager
+    };
     Ok(App { config, manager })
 }
 

@@ -91,8 +91,14 @@ fn cookie_for(app: &App, token: &str, max_age: Option<u64>) -> Result<String, Ap
 
 /// Authenticates `t`: one shard call (authenticate-and-touch, or rotate when the token is
 /// older than `ROTATE_AFTER` and came in the cookie, the only place a new token can go).
-async fn authenticate(app: &App, gw: &GatewayConfig, t: &Token) -> Result<Auth, ApiError> {
+async fn authenticate(
+    app: &App,
+    gw: &GatewayConfig,
+    t: &Token,
+    client: &crate::client::Client,
+) -> Result<Auth, ApiError> {
     let now = now();
+    let manager = app.manager.with_client(client);
     let rotate = gw
         .rotate_after
         .filter(|_| t.from_cookie)
@@ -104,7 +110,7 @@ async fn authenticate(app: &App, gw: &GatewayConfig, t: &Token) -> Result<Auth, 
         });
     let outcome = if rotate {
         let id = SessionId::random().map_err(|e| ApiError::new(500, e.code(), e.to_string()))?;
-        match app.manager.rotate(&t.value, id, now).await {
+        match manager.rotate(&t.value, id, now).await {
             Ok(issued) => Ok(Authed {
                 set_cookie: Some(cookie_for(app, &issued.token, issued.max_age)?),
                 record: issued.record,
@@ -112,7 +118,7 @@ async fn authenticate(app: &App, gw: &GatewayConfig, t: &Token) -> Result<Auth, 
             Err(e) => Err(e),
         }
     } else {
-        match app.manager.authenticate(&t.value, now).await {
+        match manager.authenticate(&t.value, now).await {
             Ok(a) => {
                 // An old token inside the rotation grace window resolves to its successor,
                 // whose cookie the browser gets (whichever way the old token came).
@@ -297,7 +303,7 @@ pub async fn proxy(req: &Request, app: &App, gw: &GatewayConfig) -> Result<Respo
     let protected = gw.protect.matches(url.path());
     let auth = match &token {
         None => Auth::Anonymous { clear: false },
-        Some(t) => match authenticate(app, gw, t).await {
+        Some(t) => match authenticate(app, gw, t, &super::http::client(req)).await {
             Ok(a) => a,
             // The store is down: a protected path cannot be served; others pass anonymously.
             Err(e) if !protected && e.status == 503 => Auth::Anonymous { clear: false },

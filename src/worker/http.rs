@@ -326,3 +326,29 @@ pub fn decode_segment(seg: &str, max: usize) -> Option<String> {
     }
     String::from_utf8(out).ok()
 }
+
+/// Where the request comes from, for device details: `CF-Connecting-IP` (set by Cloudflare
+/// to the client's address; a client cannot forge it at the edge), `User-Agent`, and
+/// `request.cf`'s `country` and `colo`. Values that do not check are dropped (unknown), and
+/// `request.cf` is read without trusting its shape (local runs may lack it).
+pub fn client(req: &Request) -> crate::client::Client {
+    let h = req.headers();
+    let get = |name: &str| {
+        header(h, name, crate::limits::MAX_CLIENT_FIELD_INPUT)
+            .ok()
+            .flatten()
+    };
+    let cf = js_sys::Reflect::get(req.inner(), &"cf".into()).ok();
+    let cf_text = |field: &str| {
+        cf.as_ref()
+            .filter(|v| v.is_object())
+            .and_then(|cf| js_sys::Reflect::get(cf, &field.into()).ok())
+            .and_then(|v| v.as_string())
+    };
+    crate::client::Client::lenient(
+        get("CF-Connecting-IP").as_deref(),
+        get("User-Agent").as_deref(),
+        cf_text("country").as_deref(),
+        cf_text("colo").as_deref(),
+    )
+}

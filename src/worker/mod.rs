@@ -16,6 +16,7 @@ pub mod binding;
 pub mod body;
 pub mod config;
 pub mod do_store;
+pub mod events;
 pub mod gateway;
 pub mod gateway_config;
 pub mod http;
@@ -42,7 +43,9 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if let Ok(a) = app {
         if let Some(gw) = a.config.gateway.as_ref().filter(|_| !reserved(&req.path())) {
             // Streamed: the body goes to the origin unread, so there is nothing to drain.
-            return match gateway::proxy(&req, a, gw).await {
+            let out = gateway::proxy(&req, a, gw).await;
+            events::flush(&env).await;
+            return match out {
                 Ok(resp) => Ok(resp),
                 Err(e) => http::error_response(&e, Some(&a.config.cookie.clear_cookie()))
                     .or_else(|_| Response::error("internal error", 500)),
@@ -54,6 +57,7 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         // Every route, /healthz included, reports the bad setting.
         Err(e) => Err(ApiError::new(500, "config_invalid", e.to_string())),
     };
+    events::flush(&env).await;
     // An answer decided before the body was read (404, 405, 401, 415, 403, ...) still reads it
     // to its end, or the runtime may drop the connection under the client.
     body::drain(&req).await;
@@ -111,12 +115,14 @@ async fn handle(req: &Request, env: &Env, app: &App) -> std::result::Result<Resp
         Route::Sessions if get => routes::list(req, app).await,
         Route::Sessions => routes::revoke_all(req, app).await,
         Route::SessionById(id) => routes::revoke_one(req, app, &id).await,
+        Route::History => routes::history(req, app).await,
         Route::Session if get => routes::read(req, app).await,
         Route::Session if verb == Verb::Put => routes::update(req, app, &body).await,
         Route::Session => routes::sign_out(req, app).await,
         Route::Rotate => routes::rotate(req, app).await,
         Route::Reauth => routes::reauth(req, app).await,
         Route::AdminUserSessions(user) => routes::admin(req, app, verb, &user).await,
+        Route::AdminStats => routes::admin_stats(req, app),
         #[cfg(feature = "conformance")]
         Route::TestConformance => test_routes::conformance(req, env).await,
         #[cfg(feature = "conformance")]

@@ -31,6 +31,8 @@ pub enum Route {
     Sessions,
     /// `/api/sessions/{id}`
     SessionById(String),
+    /// `/api/sessions/history`
+    History,
     /// `/api/session`
     Session,
     /// `/api/session/rotate`
@@ -39,6 +41,8 @@ pub enum Route {
     Reauth,
     /// `/api/admin/users/{user}/sessions`
     AdminUserSessions(String),
+    /// `/api/admin/stats`
+    AdminStats,
     /// `/api/ring`
     Ring,
     /// `/__test/conformance` (test builds only)
@@ -60,6 +64,7 @@ impl Route {
         Some(match segs.as_slice() {
             ["healthz"] => Route::Healthz,
             ["api", "sessions"] => Route::Sessions,
+            ["api", "sessions", "history"] => Route::History,
             ["api", "sessions", id] => {
                 Route::SessionById(http::decode_segment(id, ID_HASH_B64_LEN)?)
             }
@@ -69,6 +74,7 @@ impl Route {
             ["api", "admin", "users", user, "sessions"] => {
                 Route::AdminUserSessions(http::decode_segment(user, MAX_USER_LEN)?)
             }
+            ["api", "admin", "stats"] => Route::AdminStats,
             ["api", "ring"] => Route::Ring,
             #[cfg(feature = "conformance")]
             ["__test", "conformance"] => Route::TestConformance,
@@ -82,7 +88,9 @@ impl Route {
     /// everywhere.
     pub fn allow(&self) -> &'static str {
         match self {
-            Route::Healthz | Route::Ring => "GET, HEAD, OPTIONS",
+            Route::Healthz | Route::Ring | Route::AdminStats | Route::History => {
+                "GET, HEAD, OPTIONS"
+            }
             #[cfg(feature = "conformance")]
             Route::TestCalls => "GET, HEAD, OPTIONS",
             Route::Sessions => "GET, HEAD, POST, DELETE, OPTIONS",
@@ -195,6 +203,7 @@ pub async fn sign_in(req: &Request, app: &App, body: &[u8]) -> Answer {
         device: body.device,
         data: body.data.map_or_else(|| "{}".to_owned(), |d| d.to_string()),
         persistent: body.persistent.unwrap_or(true),
+        client: http::client(req),
     };
     // The client IP for its sign-in bucket: Cloudflare sets CF-Connecting-IP; a missing or
     // malformed one leaves only the user's bucket.
@@ -250,8 +259,18 @@ fn max_auth_age(req: &Request) -> Result<Option<u64>, ApiError> {
 pub async fn read(req: &Request, app: &App) -> Answer {
     let token = token(req, app)?;
     let auth = match max_auth_age(req)? {
-        Some(age) => app.manager.authenticate_fresh(&token, age, now()).await?,
-        None => app.manager.authenticate(&token, now()).await?,
+        Some(age) => {
+            app.manager
+                .with_client(&http::client(req))
+                .authenticate_fresh(&token, age, now())
+                .await?
+        }
+        None => {
+            app.manager
+                .with_client(&http::client(req))
+                .authenticate(&token, now())
+                .await?
+        }
     };
     let resp = with_view(200, &auth.record)?;
     successor_cookie(app, &resp, &auth)?;
@@ -282,7 +301,11 @@ pub async fn reauth(req: &Request, app: &App) -> Answer {
     } else {
         token(req, app)?
     };
-    let record = app.manager.reauthenticate(&token, now()).await?;
+    let record = app
+        .manager
+        .with_client(&http::client(req))
+        .reauthenticate(&token, now())
+        .await?;
     with_view(200, &record)
 }
 
@@ -325,7 +348,11 @@ pub async fn update(req: &Request, app: &App, body: &[u8]) -> Answer {
         }
     };
     let data = body.data.to_string();
-    let record = app.manager.update(&token, version, &data, now()).await?;
+    let record = app
+        .manager
+        .with_client(&http::client(req))
+        .update(&token, version, &data, now())
+        .await?;
     with_view(200, &record)
 }
 
@@ -333,6 +360,7 @@ pub async fn update(req: &Request, app: &App, body: &[u8]) -> Answer {
 pub async fn rotate(req: &Request, app: &App) -> Answer {
     let issued = app
         .manager
+        .with_client(&http::client(req))
         .rotate(&token(req, app)?, fresh_id()?, now())
         .await?;
     let cookie = issued_cookie(app, &issued)?;
@@ -359,8 +387,24 @@ fn summaries<'a>(all: &'a [SessionRecord], asking: Option<&IdHash>) -> Vec<Sessi
 
 /// `GET /api/sessions`: the signed-in user's sessions.
 pub async fn list(req: &Request, app: &App) -> Answer {
-    let (auth, all) = app.manager.list_own(&token(req, app)?, now()).await?;
+    let (auth, all) = app
+        .manager
+        .with_client(&http::client(req))
+        .list_own(&token(req, app)?, now())
+        .await?;
     let resp = http::json(200, &summaries(&all, Some(&auth.record.id_hash))).map_err(internal)?;
+    successor_cookie(app, &resp, &auth)?;
+    Ok(resp)
+}
+
+/// `GET /api/sessions/history`: the signed-in user's ended sessions (tombstones), newest first.
+pub async fn history(req: &Request, app: &App) -> Answer {
+    let (auth, ended) = app
+        .manager
+        .with_client(&http::client(req))
+        .history_own(&token(req, app)?, now())
+        .await?;
+    let resp = http::json(200, &ended).map_err(internal)?;
     successor_cookie(app, &resp, &auth)?;
     Ok(resp)
 }
@@ -370,12 +414,20 @@ pub async fn revoke_one(req: &Request, app: &App, id: &str) -> Answer {
     let token = token(req, app)?;
     let gone = || ApiError::new(404, "session_not_found", "no such session of this user");
     // A malformed id names no session; the token is still checked first.
+    let seen = http::client(req);
     let key = IdHash::parse(id);
     let Ok(key) = key else {
-        app.manager.authenticate(&token, now()).await?;
+        app.manager
+            .with_client(&seen)
+            .authenticate(&token, now())
+            .await?;
         return Err(gone());
     };
-    let (auth, found) = app.manager.revoke_own(&token, &key, now()).await?;
+    let (auth, found) = app
+        .manager
+        .with_client(&seen)
+        .revoke_own(&token, &key, now())
+        .await?;
     if !found {
         return Err(gone());
     }
@@ -389,6 +441,7 @@ pub async fn revoke_one(req: &Request, app: &App, id: &str) -> Answer {
 pub async fn revoke_all(req: &Request, app: &App) -> Answer {
     let (_, n) = app
         .manager
+        .with_client(&http::client(req))
         .revoke_own_user(&token(req, app)?, now())
         .await?;
     let resp = http::json(200, &json!({ "revoked": n })).map_err(internal)?;
@@ -416,13 +469,25 @@ fn require_admin(req: &Request, app: &App) -> Result<(), ApiError> {
 pub async fn admin(req: &Request, app: &App, verb: Verb, user: &str) -> Answer {
     require_admin(req, app)?;
     if verb == Verb::Delete {
-        let n = app.manager.revoke_user(user).await?;
+        let n = app.manager.revoke_user(user, now()).await?;
         return http::json(200, &json!({ "revoked": n })).map_err(internal);
     }
     let all = app.manager.list_user(user, now()).await?;
     http::json(
         200,
         &json!({ "user": user, "sessions": summaries(&all, None) }),
+    )
+    .map_err(internal)
+}
+
+/// `GET /api/admin/stats`: counters of this worker instance (isolate) since it loaded its
+/// configuration: requests refused by the device binding (`bind_ip`, `bind_ua`).
+pub fn admin_stats(req: &Request, app: &App) -> Answer {
+    require_admin(req, app)?;
+    let r = app.manager.refusals();
+    http::json(
+        200,
+        &json!({ "scope": "isolate", "device_mismatch": { "ip": r.ip, "agent": r.agent } }),
     )
     .map_err(internal)
 }

@@ -19,7 +19,7 @@
 //! Integers cross into SQLite as JS numbers, so every stored timestamp and version must stay
 //! below 2^53; larger values are refused (they cannot occur with a valid policy).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -31,6 +31,7 @@ use worker::{
 use super::rpc::{Answer, Call, MAX_RPC_BODY};
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
+use crate::policy::Policy;
 use crate::ratelimit::BucketState;
 use crate::session::SessionRecord;
 use crate::shard::{execute, ShardOp};
@@ -279,6 +280,14 @@ impl SessionStore for SqlStore {
         Ok(n)
     }
 
+    async fn expired(&self, now: u64, limit: usize) -> Listed {
+        let rows: Vec<RecordRow> = self.rows(
+            "SELECT record FROM sessions WHERE expires_at <= ? LIMIT ?",
+            vec![int(now)?, int(limit.min(1 << 20) as u64)?],
+        )?;
+        rows.into_iter().map(parse_record).collect()
+    }
+
     async fn expire(&self, now: u64) -> std::result::Result<u64, StoreError> {
         // `expires_at <= now` is decide::purge, as one statement.
         let n = self.count(
@@ -336,6 +345,9 @@ pub struct SessionShard {
     alarm_at: Cell<Option<u64>>,
     /// Whether the schema was created by this instance.
     ready: Cell<bool>,
+    /// The policy of the last call this instance served: what the purge alarm applies to its
+    /// `expired` tombstones (the default policy after a restart).
+    policy: RefCell<Option<Policy>>,
     /// Shard calls served by this instance (test builds read it through `/rpc/test/calls`).
     #[cfg(feature = "conformance")]
     calls: Cell<u64>,
@@ -392,6 +404,7 @@ impl SessionShard {
             .validate()
             .map_err(|e| SessionError::Config(e.to_string()))?;
         let store = self.store()?;
+        *self.policy.borrow_mut() = Some(call.policy.clone());
         // Only a sign-in can bring the earliest expiry forward: touch, update and rotation
         // only ever move a session's deadlines later.
         let new_expiry = match &call.op {
@@ -453,6 +466,7 @@ impl worker::DurableObject for SessionShard {
             state,
             alarm_at: Cell::new(None),
             ready: Cell::new(false),
+            policy: RefCell::new(None),
             #[cfg(feature = "conformance")]
             calls: Cell::new(0),
         }
@@ -478,7 +492,9 @@ impl worker::DurableObject for SessionShard {
     async fn alarm(&self) -> Result<Response> {
         self.alarm_at.set(None);
         if let Ok(store) = self.store() {
-            let _ = store.expire(now_secs()).await;
+            // Expired sessions leave `expired` tombstones, then go.
+            let policy = self.policy.borrow().clone().unwrap_or_default();
+            let _ = execute(&store, &policy, ShardOp::Expire { now: now_secs() }).await;
             if let Ok(Some(expiry)) = store.earliest_expiry() {
                 self.purge_by(expiry).await;
             }

@@ -84,8 +84,8 @@ export function watch(page, problems) {
 }
 
 /** A fresh context (its own cookie jar: one "device") and page at `url`, ready once the app started. */
-export async function openDevice(browser, url, problems, { width = 1200, height = 900 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme: 'light' });
+export async function openDevice(browser, url, problems, { width = 1200, height = 900, userAgent } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme: 'light', ...(userAgent ? { userAgent } : {}) });
   context.setDefaultTimeout(10_000);
   const page = watch(await context.newPage(), problems);
   await page.goto(url, { timeout: 30_000 });

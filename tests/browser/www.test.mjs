@@ -201,6 +201,32 @@ test('devices see each other, one is signed out from another, and "sign out ever
   for (const p of [a.page, b.page]) assert.equal(await p.evaluate(() => fetch('/api/session').then((r) => r.status)), 401);
 });
 
+test('where you are signed in: each device shows its browser, OS and address, in the session and the list', async () => {
+  const user = uniqueUser('where');
+  const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+  const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1';
+  const a = await device({ userAgent: firefox });
+  const b = await device({ userAgent: iphone });
+  await signIn(a.page, user, 'desk');
+  await signIn(b.page, user, 'pocket');
+  const from = await text(a.page, '#s-from');
+  assert.match(from, /^Firefox on Linux · 127\.0\.0\.1\b/, from);
+  await a.page.click('#refresh-btn');
+  await a.page.waitForFunction(() => document.querySelectorAll('#device-table tbody tr').length === 2);
+  const rows = await a.page.locator('#device-table tbody tr').allTextContents();
+  assert.ok(rows.some((r) => r.startsWith('pocket') && r.includes('Safari on iOS · 127.0.0.1')), rows.join('\n'));
+  assert.ok(rows.some((r) => r.startsWith('desk') && r.includes('Firefox on Linux')), rows.join('\n'));
+  await a.page.locator('#devices').screenshot({ path: join(SCREENSHOTS, 'where-signed-in.png') });
+
+  // Signing the phone out from the laptop leaves it in the ended sessions, with its reason.
+  await a.page.getByRole('button', { name: 'Sign out pocket' }).click();
+  await a.page.waitForFunction(() => document.querySelectorAll('#history-table tbody tr').length === 1);
+  const ended = await a.page.locator('#history-table tbody tr').first().textContent();
+  assert.match(ended, /^pocketSafari on iOS · 127\.0\.0\.1.*signed out from another device$/, ended);
+  assert.equal(await a.page.locator('#history-table tbody tr').first().getAttribute('data-reason'), 'revoked');
+  await a.page.locator('#devices').screenshot({ path: join(SCREENSHOTS, 'history.png') });
+});
+
 test('the ring is drawn to its exact shares, with the user marked on the shard', async () => {
   const { page } = await device();
   const user = uniqueUser('ring');

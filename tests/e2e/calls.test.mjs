@@ -46,6 +46,7 @@ test('every session route makes exactly one shard call', async () => {
     ['reauth', () => api('POST', '/api/session/reauth', { token }), 200],
     ['second sign in', async () => { second = await signIn(user); }, 201],
     ['list', () => api('GET', '/api/sessions', { token }), 200],
+    ['history', () => api('GET', '/api/sessions/history', { token }), 200],
     ['revoke one', async () => {
       const list = await api('GET', '/api/sessions', { token: second.token });
       const other = list.json.find((s) => !s.current);
@@ -82,7 +83,7 @@ test('a bad, forged or expired token makes no shard call', async () => {
   const n = await callsOf(async () => {
     for (const t of bad) {
       for (const [method, path] of [['GET', '/api/session'], ['PUT', '/api/session'], ['POST', '/api/session/rotate'],
-        ['DELETE', '/api/session'], ['GET', '/api/sessions'], ['DELETE', '/api/sessions']]) {
+        ['DELETE', '/api/session'], ['GET', '/api/sessions'], ['DELETE', '/api/sessions'], ['GET', '/api/sessions/history']]) {
         const r = await api(method, path, { token: t, body: method === 'PUT' ? { data: {}, version: 1 } : undefined });
         assert.equal(r.status, 401, `${method} ${path}: ${r.text}`);
         tried++;

@@ -27,7 +27,7 @@ test('full lifecycle (DO)', async () => { await lifecycle(w.url, 'do'); });
 test('conformance suite against the Durable Object store', async () => {
   const r = await api('POST', '/__test/conformance?store=do');
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.json.passed, 18);
+  assert.equal(r.json.passed, 20);
 });
 
 test('bad tokens are refused with 401 and a stable code', async () => {

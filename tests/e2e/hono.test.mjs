@@ -138,5 +138,5 @@ test('errors reach Hono with their status: 400 invalid_input, 400 invalid_json, 
 test('KVStore passes the core store conformance suite inside workerd (local KV)', async () => {
   const r = await call('POST', '/__test/conformance');
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.json.passed, 18);
+  assert.equal(r.json.passed, 20);
 });

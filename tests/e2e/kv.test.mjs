@@ -24,7 +24,7 @@ test('full lifecycle (KV)', async () => { await lifecycle(w.url, 'kv'); });
 test('conformance suite against the KV store', async () => {
   const r = await api('POST', '/__test/conformance?store=kv');
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.json.passed, 18);
+  assert.equal(r.json.passed, 20);
 });
 
 test('idle sessions expire; use slides the idle deadline; tokens die at the hard cap', async () => {

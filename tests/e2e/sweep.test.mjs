@@ -16,7 +16,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'PR
 const KNOWN = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS']);
 const ID = 'A'.repeat(43);
 const PATHS = ['/healthz', '/api/ring', '/api/sessions', `/api/sessions/${ID}`, '/api/session', '/api/session/rotate',
-  '/api/admin/users/alice/sessions', '/__test/calls', '/__test/conformance?store=do', '/__test/conformance?store=zz',
+  '/api/admin/users/alice/sessions', '/api/admin/stats', '/api/sessions/history', '/__test/calls', '/__test/conformance?store=do', '/__test/conformance?store=zz',
   '/__test/conformance', '/api/sessions/%ZZ', `/api/sessions/${'A'.repeat(500)}`, '/api/sessions/%00',
   '/api/sessions/%F0%9F%98%80', `/api/admin/users/${'u'.repeat(300)}/sessions`, '/api/admin/users//sessions',
   '/api/admin/users/%C3%28/sessions', '/api//session', '/api/session/', '/api/session/rotate/x',

@@ -44,7 +44,7 @@ function fakeKV() {
 }
 
 test('KVStore passes the core conformance suite', async () => {
-  assert.equal(await runConformance(new KVStore(fakeKV()), 'kv-node'), 18);
+  assert.equal(await runConformance(new KVStore(fakeKV()), 'kv-node'), 20);
 });
 
 test('KVStore: layout, expirations, user listing and deleteByUser', async () => {
@@ -65,7 +65,10 @@ test('KVStore: layout, expirations, user listing and deleteByUser', async () => 
   assert.equal(await m.revokeUser('ann'), 2);
   assert.equal((await m.listUser('ann')).length, 0);
   assert.equal((await m.listUser('bob')).length, 1);
-  assert.deepEqual([...kv.data.keys()].filter((k) => k.includes(':u:')).length, 1, 'only bob\'s index entry is left');
+  const indexed = (user) => [...kv.data.keys()].filter((k) => k.startsWith(`p:u:${Buffer.from(user).toString('base64url')}:`)).length;
+  assert.deepEqual([indexed('ann'), indexed('bob')], [0, 1], 'only bob\'s index entry is left');
+  assert.equal(indexed('\u0001history\u0001ann'), 1, 'ann\'s history record (the rotation, revoke-all) is its own');
+  assert.deepEqual((await m.history('ann')).map((e) => e.reason), ['admin', 'admin', 'rotated']);
 });
 
 test('KVStore: KV failures are store_unavailable (rate_limited for 429), corrupt values store_corrupt', async () => {

@@ -26,13 +26,13 @@ const users = (n) => Array.from({ length: n }, (_, i) => `user-${i}`);
 
 test('every shard store and a replicated one pass the conformance suite', async (t) => {
   const { store } = await cluster(t);
-  for (const n of NAMES) assert.equal(await runConformance(store.shard(n), `c-${n}-${Date.now()}`), 18);
+  for (const n of NAMES) assert.equal(await runConformance(store.shard(n), `c-${n}-${Date.now()}`), 20);
   const { store: replicated } = await cluster(t, { replicas: 3, writeQuorum: 2 });
-  assert.equal(await runConformance(replicated.shard('r2'), `c-rep-${Date.now()}`), 18);
+  assert.equal(await runConformance(replicated.shard('r2'), `c-rep-${Date.now()}`), 20);
   const { store: strict } = await cluster(t, { replicas: 3, consistency: 'strict' });
-  assert.equal(await runConformance(strict.shard('r3'), `c-strict-${Date.now()}`), 18);
+  assert.equal(await runConformance(strict.shard('r3'), `c-strict-${Date.now()}`), 20);
   const { store: two } = await cluster(t, { replicas: 2 });
-  assert.equal(await runConformance(two.shard('r1'), `c-two-${Date.now()}`), 18);
+  assert.equal(await runConformance(two.shard('r1'), `c-two-${Date.now()}`), 20);
 });
 
 test('bad RedisStore options are refused with config_invalid', async () => {
