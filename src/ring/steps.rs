@@ -95,7 +95,7 @@ pub(super) fn init(shards: &[ShardSpec], version: u32) -> Result<Ring, RingError
     let sorted = init_table(shards, version)?;
     let weights: Vec<u32> = sorted.iter().map(|s| s.weight).collect();
     let targets = layout::targets(&weights);
-    let layout = finish(version, Layout::contiguous(&targets), &targets)?;
+    let layout = Layout::contiguous(&targets);
     Ok(Ring {
         version,
         shards: sorted,
