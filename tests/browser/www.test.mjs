@@ -227,6 +227,9 @@ test('the ring is drawn to its exact shares, with the user marked on the shard',
   const f = Number(await page.getAttribute('#ring-svg .marker', 'data-fraction'));
   assert.ok(Math.abs(f - Number(pos) / 2 ** 64) < 1e-12);
   assert.match(await text(page, '#position'), new RegExp(`on ${r.locate(user)}`));
+  // The live picture is placed by the lean build: the page fetched its wasm.
+  const wasms = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.wasm')));
+  assert.ok(wasms.includes('/pkg/lite/edge_session_lite_bg.wasm'), wasms.join());
   await page.locator('#ring').screenshot({ path: join(SCREENSHOTS, 'ring.png') });
 });
 
