@@ -8,7 +8,7 @@
 //! same checked constructors as [`Keyring::from_json`] and [`Ring::from_json`]: the same
 //! configurations load to the same rings (the tests compare both readers over the golden
 //! vectors), and the same bad inputs fail with the same codes. Pure Rust, compiled in every
-//! build; the wasm-bindgen surface is [`wasm`] (feature `lite`).
+//! build; the wasm-bindgen surface is `lite::wasm` (feature `lite`, `src/lite/wasm.rs`).
 //!
 //! One difference, for size: [`ring_from_json`] loads snapshots ([`Ring::snapshot_json`]) and
 //! rings of a single `init` (the `{"shards": [...]}` shorthand included), but refuses a longer

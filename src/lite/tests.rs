@@ -183,7 +183,7 @@ proptest! {
         let cfg = RingConfig { version, epoch, steps };
         prop_assert_eq!(cfg.to_json(), serde_json::to_string(&cfg).unwrap());
         // And the lite reader reads it back as serde does.
-        let back = json::parse(&cfg.to_json()).map_err(|e| TestCaseError::fail(e))?;
+        let back = json::parse(&cfg.to_json()).map_err(TestCaseError::fail)?;
         match config::ring_config(back) {
             Ok(config::Config::History(c)) => prop_assert_eq!(c, cfg),
             _ => prop_assert!(false, "did not read back"),
