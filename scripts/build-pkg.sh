@@ -52,6 +52,9 @@ echo '{"type": "module"}' >pkg/web/package.json
 cp build/wasm-lite/edge_session_lite_bg.wasm build/wasm-lite/edge_session_lite.d.ts pkg/lite/
 cp -r build/wasm-lite/snippets pkg/lite/
 esbuild build/wasm-lite/edge_session_lite.js --minify --format=esm --log-level=error --outfile=pkg/lite/edge_session_lite.js
+for f in $(find pkg/lite/snippets -name '*.js'); do
+  esbuild "$f" --minify --format=esm --log-level=error --outfile="$f" --allow-overwrite
+done
 cp js/entry/lite-index.js pkg/lite/index.js
 cp js/entry/lite-node.js pkg/lite/node.js
 cp js/entry/lite-workerd.js pkg/lite/workerd.js

@@ -33,6 +33,9 @@ cp -r "$web/edge_session.js" "$web/edge_session_bg.wasm" "$web/snippets" "$out/"
 # The lean build the page draws the live ring with (glue minified, as in the npm package).
 cp -r "$lite/edge_session_lite_bg.wasm" "$lite/snippets" "$out/lite/"
 esbuild "$lite/edge_session_lite.js" --minify --format=esm --log-level=error --outfile="$out/lite/edge_session_lite.js"
+for f in $(find "$out/lite/snippets" -name '*.js'); do
+  esbuild "$f" --minify --format=esm --log-level=error --outfile="$f" --allow-overwrite
+done
 # For Node (tests load this build outside the page): the glue is an ES module.
 echo '{"type": "module"}' >"$out/package.json"
 touch "$out/.built"
