@@ -239,7 +239,10 @@ function renderLiveRing() {
 async function loadRing() {
   state.ring = await api.ring();
   renderLiveRing();
-  // The live picture needs only positions: the lean build draws it; the full core follows.
+  // The live picture needs only positions: the lean build places the marker as soon as it is
+  // in; the full core (the what-if panel) downloads alongside and takes over the rest.
+  const core = loadCore();
+  core.catch(() => {}); // reported below
   try {
     state.lite = await loadLite();
     renderLiveRing();
@@ -247,7 +250,7 @@ async function loadRing() {
     state.lite = null; // the full core below places the marker instead
   }
   try {
-    state.core = await loadCore();
+    state.core = await core;
     state.liveRing = ringFromConfig(state.core, state.ring.config);
     new WhatIf(state.core, state.liveRing, () => state.session?.user ?? null);
     renderLiveRing();

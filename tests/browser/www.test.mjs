@@ -249,6 +249,7 @@ test('what-if: the moved fraction shown equals the core\'s figure', async () => 
   await signIn(page, uniqueUser('whatif'), 'laptop');
   const ring = await page.evaluate(() => fetch('/api/ring').then((r) => r.json()));
   await page.waitForSelector('#whatif-form:not([hidden])');
+  await page.waitForSelector('#wi-apply:not([disabled])'); // the panel's core is loaded
   const live = pkg.Ring.fromJSON(JSON.stringify(ring.config));
 
   // 1. Add a shard of weight 2: exactly its new share moves, all of it to the new shard.
