@@ -68,7 +68,7 @@ if (tokNode) {
   p();
   p('| library | path | token chars | ns/op | ops/s | vs cookie-signature |');
   p('|---|---|---|---|---|---|');
-  const order = ['edge-session (wasm)', 'edge-session (wasm, throwing verify)', 'cookie-signature', 'keygrip', 'node:crypto createHmac', '@noble/hashes hmac', 'fast-jwt', 'jsonwebtoken', 'jose'];
+  const order = ['edge-session (wasm)', 'edge-session (wasm, throwing verify)', 'edge-session lite (wasm)', 'cookie-signature', 'keygrip', 'node:crypto createHmac', '@noble/hashes hmac', 'fast-jwt', 'jsonwebtoken', 'jose'];
   const rows = [...tokNode.rows].sort((a, b) => order.indexOf(a.lib) - order.indexOf(b.lib) || a.path.localeCompare(b.path));
   for (const r of rows) {
     const base = cs(r.path);

@@ -4,7 +4,8 @@
 // Every peer signs the same message: the bytes of our ~100-char token without its tag (for the
 // cookie-style signers) or the same claims as a JWT (for the JWT libraries, whose tokens are
 // longer by nature: their length is reported beside them).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import crypto from 'node:crypto';
 import { ROOT, interleaved, arg, ourPackage, pkgVersion, do_not_optimize } from './lib.mjs';
@@ -104,6 +105,18 @@ if (pkg && pkg.Keyring) {
     add('edge-session (wasm)', 'verify invalid', () => do_not_optimize(kr.tryVerify(bad, now)), token.length);
     // verify throws a coded Error: building it costs about as much as the MAC.
     add('edge-session (wasm, throwing verify)', 'verify invalid', () => do_not_optimize(swallow(() => kr.verify(bad, now))), token.length);
+  }
+}
+// The lean entry `edge-session/lite` (its own wasm): the same verification, measured beside the full one.
+const liteEntry = join(process.env.BENCH_PKG_NODE || join(ROOT, 'pkg'), 'lite', 'node.js');
+if (ours && existsSync(liteEntry)) {
+  const lite = await import(pathToFileURL(liteEntry).href);
+  const lk = lite.Keyring.fromJSON(keyJson);
+  if (JSON.stringify(lk.verify(token, now)) !== JSON.stringify(ours.verify(token, now)) || lk.tryVerify(bad, now) !== null) {
+    console.error('[bench] edge-session/lite does not verify the golden vector as the full package; skipped');
+  } else {
+    add('edge-session lite (wasm)', 'verify valid', () => do_not_optimize(lk.verify(token, now)), token.length);
+    add('edge-session lite (wasm)', 'verify invalid', () => do_not_optimize(lk.tryVerify(bad, now)), token.length);
   }
 }
 add('cookie-signature', 'verify valid', () => do_not_optimize(cookieSignature.unsign(csSigned, csSecret)), csSigned.length);

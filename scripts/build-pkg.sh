@@ -4,7 +4,8 @@
 #   --target nodejs -> pkg/node/ (CommonJS, loads the wasm synchronously: no init call)
 #   --target web    -> pkg/web/  (ESM; `await init()` or the `edge-session/auto` entry; the
 #                      `workerd` condition picks web/workerd.js, which imports the wasm as a module)
-# plus the JS parts from js/ (ESM sources, and CommonJS copies made by esbuild).
+# plus the lean build `edge-session/lite` (--features lite, --target web -> pkg/lite/) and the JS
+# parts from js/ (ESM sources, and CommonJS copies made by esbuild).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -22,9 +23,13 @@ for target in nodejs web; do
   wasm-pack --quiet build --release --target "$target" --out-dir "build/wasm-$target" \
     --out-name edge_session --no-pack -- --features js,conformance
 done
-node scripts/code-glue.mjs build/wasm-nodejs/edge_session.js build/wasm-web/edge_session.js
+# The lean build `edge-session/lite` (feature `lite`: verification and ring lookups, no serde):
+# one web-target wasm that every lite entry (browser, Node, workerd) instantiates.
+wasm-pack --quiet build --release --target web --out-dir build/wasm-lite \
+  --out-name edge_session_lite --no-pack -- --features lite
+node scripts/code-glue.mjs build/wasm-nodejs/edge_session.js build/wasm-web/edge_session.js build/wasm-lite/edge_session_lite.js
 
-rm -rf pkg && mkdir -p pkg/node pkg/web pkg/lib/redis
+rm -rf pkg && mkdir -p pkg/node pkg/web pkg/lite pkg/lib/redis
 cp build/wasm-nodejs/edge_session_bg.wasm build/wasm-nodejs/edge_session.d.ts pkg/node/
 cp build/wasm-nodejs/edge_session.js pkg/node/edge_session.cjs
 cp build/wasm-web/edge_session_bg.wasm build/wasm-web/edge_session.js build/wasm-web/edge_session.d.ts pkg/web/
@@ -49,6 +54,18 @@ cp js/entry/web-workerd.js pkg/web/workerd.js
 cp js/entry/web-index.d.ts pkg/web/index.d.ts
 cp js/entry/web-index.d.ts pkg/web/auto.d.ts
 echo '{"type": "module"}' >pkg/web/package.json
+# Lite: its glue minified (what a browser downloads; the wasm-bindgen glue is most of the JS).
+cp build/wasm-lite/edge_session_lite_bg.wasm build/wasm-lite/edge_session_lite.d.ts pkg/lite/
+cp -r build/wasm-lite/snippets pkg/lite/
+esbuild build/wasm-lite/edge_session_lite.js --minify --format=esm --log-level=error --outfile=pkg/lite/edge_session_lite.js
+for f in $(find pkg/lite/snippets -name '*.js'); do
+  esbuild "$f" --minify --format=esm --log-level=error --outfile="$f" --allow-overwrite
+done
+cp js/entry/lite-index.js pkg/lite/index.js
+cp js/entry/lite-node.js pkg/lite/node.js
+cp js/entry/lite-workerd.js pkg/lite/workerd.js
+cp js/entry/lite-index.d.ts pkg/lite/index.d.ts
+echo '{"type": "module"}' >pkg/lite/package.json
 
 # Size of what a browser downloads: wasm + JS glue, gzip -9.
 gz() { gzip -9c "$@" | wc -c; }
@@ -57,10 +74,14 @@ WASM_GZ=$(gz pkg/web/edge_session_bg.wasm)
 GLUE_GZ=$(cat pkg/web/edge_session.js $(find pkg/web/snippets -name '*.js') | gzip -9c | wc -c)
 TOTAL_GZ=$((WASM_GZ + GLUE_GZ))
 SIZE_LINE="wasm ${WASM} bytes (${WASM_GZ} gzip) + JS glue ${GLUE_GZ} gzip = $(awk "BEGIN{printf \"%.1f\", $TOTAL_GZ/1024}") KiB gzip"
-sed "s/{{VERSION}}/$VERSION/g; s/{{SIZE}}/$SIZE_LINE/g" js/README.md >pkg/README.md
+LITE_WASM=$(stat -c %s pkg/lite/edge_session_lite_bg.wasm)
+LITE_WASM_GZ=$(gz pkg/lite/edge_session_lite_bg.wasm)
+LITE_GLUE_GZ=$(cat pkg/lite/edge_session_lite.js pkg/lite/index.js $(find pkg/lite/snippets -name '*.js') | gzip -9c | wc -c)
+LITE_LINE="wasm ${LITE_WASM} bytes (${LITE_WASM_GZ} gzip) + JS glue ${LITE_GLUE_GZ} gzip = $(awk "BEGIN{printf \"%.1f\", ($LITE_WASM_GZ + $LITE_GLUE_GZ)/1024}") KiB gzip"
+sed "s/{{VERSION}}/$VERSION/g; s/{{SIZE}}/$SIZE_LINE/g; s/{{LITE_SIZE}}/$LITE_LINE/g" js/README.md >pkg/README.md
 sed "s/{{VERSION}}/$VERSION/g" js/package.json >pkg/package.json
 cp LICENSE* pkg/ 2>/dev/null || true
 
 rm -f edge-session-*.tgz
 (cd pkg && npm pack --silent --pack-destination "$ROOT" >/dev/null)
-echo "built pkg/ and edge-session-$VERSION.tgz: $SIZE_LINE"
+echo "built pkg/ and edge-session-$VERSION.tgz: $SIZE_LINE; lite: $LITE_LINE"

@@ -39,9 +39,6 @@
 
 use core::fmt;
 
-use cookie::time::Duration;
-use cookie::Cookie;
-
 /// Largest `Set-Cookie: <value>` line produced, in bytes (CRLF not counted).
 pub const MAX_SET_COOKIE_LINE: usize = 4096;
 /// Bytes of `"Set-Cookie: "` counted in front of the value.
@@ -342,27 +339,39 @@ impl CookieConfig {
         Ok(())
     }
 
-    fn build<'c>(&self, value: &'c str, max_age: Option<Duration>) -> Cookie<'c> {
-        let same_site = match self.same_site {
-            SameSite::Strict => cookie::SameSite::Strict,
-            SameSite::Lax => cookie::SameSite::Lax,
-            SameSite::None => cookie::SameSite::None,
-        };
-        let mut c = Cookie::build((self.cookie_name(), value))
-            .http_only(self.http_only)
-            .secure(self.secure)
-            .same_site(same_site)
-            .path(self.path.clone());
-        if let Some(age) = max_age {
-            c = c.max_age(age);
+    /// The header value: `name=value` and the attributes, in the order (and with the
+    /// spelling) of the `cookie` crate's `Display`, which this replaces so the wasm carries no
+    /// date-formatting code (nothing here writes `Expires`). A test checks both agree.
+    fn build(&self, value: &str, max_age: Option<u64>) -> String {
+        let mut out = String::with_capacity(96 + value.len());
+        out.push_str(&self.cookie_name());
+        out.push('=');
+        out.push_str(value);
+        if self.http_only {
+            out.push_str("; HttpOnly");
         }
-        if let Some(d) = &self.domain {
-            c = c.domain(d.clone());
-        }
+        out.push_str(match self.same_site {
+            SameSite::Strict => "; SameSite=Strict",
+            SameSite::Lax => "; SameSite=Lax",
+            SameSite::None => "; SameSite=None",
+        });
         if self.partitioned {
-            c = c.partitioned(true);
+            out.push_str("; Partitioned");
         }
-        c.build()
+        if self.secure || self.partitioned {
+            out.push_str("; Secure");
+        }
+        out.push_str("; Path=");
+        out.push_str(&self.path);
+        if let Some(d) = &self.domain {
+            out.push_str("; Domain=");
+            out.push_str(d.strip_prefix('.').unwrap_or(d));
+        }
+        if let Some(age) = max_age {
+            out.push_str("; Max-Age=");
+            out.push_str(&age.to_string());
+        }
+        out
     }
 
     /// The `Set-Cookie` header value carrying `value` for `max_age_secs` seconds.
@@ -398,13 +407,11 @@ impl CookieConfig {
         if !value.bytes().all(is_cookie_octet) {
             return Err(CookieError::BadValue);
         }
-        let age = match max_age_secs {
-            Some(s) => Some(Duration::seconds(
-                i64::try_from(s).map_err(|_| CookieError::BadMaxAge)?,
-            )),
-            None => None,
-        };
-        let header = self.build(value, age).to_string();
+        // The cookie crate took seconds as an i64; the same bound keeps the same errors.
+        if max_age_secs.is_some_and(|s| i64::try_from(s).is_err()) {
+            return Err(CookieError::BadMaxAge);
+        }
+        let header = self.build(value, max_age_secs);
         let line = SET_COOKIE_PREFIX_LEN + header.len();
         if line > MAX_SET_COOKIE_LINE {
             return Err(CookieError::TooLarge { len: line });
@@ -416,7 +423,7 @@ impl CookieConfig {
     /// `Max-Age=0`, the same attributes (browsers match on name, path and domain, and a
     /// partitioned cookie is only reached by a `Partitioned` line).
     pub fn clear_cookie(&self) -> String {
-        self.build("", Some(Duration::ZERO)).to_string()
+        self.build("", Some(0))
     }
 
     /// Finds this cookie's value in a `Cookie` request header.
@@ -473,6 +480,69 @@ impl CookieConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The header as the `cookie` crate (a dev-dependency now) writes it.
+    fn by_the_crate(c: &CookieConfig, value: &str, max_age: Option<u64>) -> String {
+        let mut b = cookie::Cookie::build((c.cookie_name(), value.to_owned()))
+            .http_only(c.http_only)
+            .secure(c.secure)
+            .same_site(match c.same_site {
+                SameSite::Strict => cookie::SameSite::Strict,
+                SameSite::Lax => cookie::SameSite::Lax,
+                SameSite::None => cookie::SameSite::None,
+            })
+            .path(c.path.clone());
+        if let Some(age) = max_age {
+            b = b.max_age(cookie::time::Duration::seconds(age as i64));
+        }
+        if let Some(d) = &c.domain {
+            b = b.domain(d.clone());
+        }
+        if c.partitioned {
+            b = b.partitioned(true);
+        }
+        b.build().to_string()
+    }
+
+    #[test]
+    fn headers_are_the_cookie_crates_byte_for_byte() {
+        let mut checked = 0;
+        for same_site in [SameSite::Strict, SameSite::Lax, SameSite::None] {
+            for (secure, partitioned) in [(true, false), (true, true), (false, false)] {
+                for http_only in [true, false] {
+                    for domain in [None, Some("example.com"), Some(".example.com")] {
+                        for path in ["/", "/app"] {
+                            let c = CookieConfig {
+                                same_site,
+                                secure,
+                                partitioned,
+                                http_only,
+                                domain: domain.map(str::to_owned),
+                                path: path.to_owned(),
+                                prefix: if secure {
+                                    CookiePrefix::Auto
+                                } else {
+                                    CookiePrefix::None
+                                },
+                                ..CookieConfig::default()
+                            };
+                            for age in [None, Some(0), Some(43_200), Some(i64::MAX as u64)] {
+                                let Ok(ours) = c.set_cookie_for("tok", age) else {
+                                    continue; // refused configurations are tested elsewhere
+                                };
+                                assert_eq!(ours, by_the_crate(&c, "tok", age));
+                                checked += 1;
+                            }
+                            if c.validate().is_ok() {
+                                assert_eq!(c.clear_cookie(), by_the_crate(&c, "", Some(0)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 50, "{checked}");
+    }
 
     #[test]
     fn without_session_keeps_the_other_cookies() {

@@ -251,14 +251,24 @@ impl Keyring {
                 line: e.line(),
                 column: e.column(),
             })?;
+        let entries = entries.into_iter().map(|e| (e.kid, e.secret, e.state));
+        Keyring::from_entries(entries.collect(), prefix)
+    }
+
+    /// The keyring of parsed JSON entries `(kid, base64 secret, state)`: the checks of
+    /// [`Keyring::from_json`] after the parse (shared by the serde-free reader of the lite build).
+    pub(crate) fn from_entries(
+        entries: Vec<(String, String, KeyState)>,
+        prefix: &'static [u8],
+    ) -> Result<Keyring, KeyringError> {
         check_count(entries.len())?;
         let mut keys = Vec::with_capacity(entries.len());
-        for (index, e) in entries.into_iter().enumerate() {
-            if !kid_is_valid(&e.kid) {
+        for (index, (kid, secret, state)) in entries.into_iter().enumerate() {
+            if !kid_is_valid(&kid) {
                 return Err(KeyringError::BadKid { index });
             }
-            let secret = decode_secret(&e.kid, &e.secret)?;
-            keys.push((e.kid, secret, e.state));
+            let secret = decode_secret(&kid, &secret)?;
+            keys.push((kid, secret, state));
         }
         Keyring::new_prefixed(keys, prefix)
     }

@@ -12,6 +12,7 @@ pub mod history;
 pub mod id;
 pub mod keyring;
 pub mod limits;
+pub mod lite;
 pub mod manager;
 pub mod memory;
 pub mod policy;
@@ -44,5 +45,8 @@ pub use view::{SessionSummary, SessionView};
 
 #[cfg(feature = "js")]
 pub mod js;
+// The two wasm surfaces export classes of the same names: they are two builds.
+#[cfg(all(feature = "js", feature = "lite"))]
+compile_error!("features `js` and `lite` are separate wasm builds: enable one of them");
 #[cfg(feature = "worker")]
 mod worker;

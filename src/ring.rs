@@ -126,6 +126,8 @@ mod snapshot;
 mod steps;
 
 pub use compact::ARCS_PER_SHARD;
+#[cfg(feature = "lite")]
+pub(crate) use config::{push_decimal, push_string};
 pub use config::{Arc, RingConfig, RingStep, ShardSpec, Share};
 pub use error::RingError;
 pub use snapshot::{RingSnapshot, SnapshotArcs, RECENT_EPOCHS};
@@ -207,6 +209,12 @@ impl Ring {
     pub fn from_config(cfg: &RingConfig) -> Result<Ring, RingError> {
         steps::check_config(cfg)?;
         steps::replay(&cfg.steps, cfg.version)
+    }
+
+    /// The shape checks [`Ring::from_config`] makes before replaying: version, step count,
+    /// and `epoch` equal to the number of steps.
+    pub(crate) fn check_history(cfg: &RingConfig) -> Result<(), RingError> {
+        steps::check_config(cfg)
     }
 
     /// Parse a JSON configuration (full form, `{"shards": [...]}` shorthand, or a snapshot; at

@@ -3,7 +3,7 @@
 // it asks for), devices, and the ring (live picture plus a what-if panel on the wasm core).
 
 import * as api from './api.js';
-import { loadCore, positionOf, ringFromConfig } from './core.js';
+import { loadCore, loadLite, positionOf, ringFromConfig } from './core.js';
 import { colours, fractionOf, normaliseArcs, ownerAt, percent } from './ring-math.js';
 import { renderRing } from './ring-view.js';
 import { WhatIf } from './whatif.js';
@@ -22,7 +22,8 @@ const state = {
   session: null, // SessionView
   loadedData: '', // the editor text as last loaded from the server
   ring: null, // GET /api/ring
-  core: null, // wasm package module, once loaded
+  lite: null, // the lean wasm module (positions), once loaded
+  core: null, // wasm package module, once loaded (the what-if panel)
   liveRing: null, // wasm Ring of the live config
   timer: 0,
 };
@@ -229,8 +230,9 @@ function renderLiveRing() {
   let marker = null;
   const centre = [`epoch ${r.epoch}`, `${shares.length} shard${shares.length === 1 ? '' : 's'}`];
   const pos = $('position');
-  if (user && state.liveRing) {
-    const p = positionOf(state.liveRing, user);
+  const placer = state.lite ?? state.liveRing;
+  if (user && placer) {
+    const p = positionOf(placer, user);
     const f = fractionOf(p);
     const owner = ownerAt(arcs, p);
     marker = { fraction: f, label: `${user} at ${f.toFixed(4)} of the ring, on ${owner}` };
@@ -266,8 +268,18 @@ function renderLiveRing() {
 async function loadRing() {
   state.ring = await api.ring();
   renderLiveRing();
+  // The live picture needs only positions: the lean build places the marker as soon as it is
+  // in; the full core (the what-if panel) downloads alongside and takes over the rest.
+  const core = loadCore();
+  core.catch(() => {}); // reported below
   try {
-    state.core = await loadCore();
+    state.lite = await loadLite();
+    renderLiveRing();
+  } catch {
+    state.lite = null; // the full core below places the marker instead
+  }
+  try {
+    state.core = await core;
     state.liveRing = ringFromConfig(state.core, state.ring.config);
     new WhatIf(state.core, state.liveRing, () => state.session?.user ?? null);
     renderLiveRing();

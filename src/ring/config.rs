@@ -94,11 +94,109 @@ impl RingConfig {
         serde_json::from_str(json).map_err(|e| RingError::BadConfig(e.to_string()))
     }
 
-    /// The full JSON form, `{"epoch": N, "steps": [...]}`.
+    /// The full JSON form, `{"epoch": N, "steps": [...]}`: exactly serde_json's compact text of
+    /// this type (the snapshot digest hashes it), written by hand so that builds without
+    /// serde_json (the lite wasm) can compute it.
     pub fn to_json(&self) -> String {
-        // Serialising plain strings, numbers and enums into a String cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        let mut out = String::with_capacity(32 + self.steps.len() * 40);
+        if self.version != super::DEFAULT_VERSION {
+            out.push_str("{\"version\":");
+            push_decimal(&mut out, self.version.into());
+            out.push_str(",\"epoch\":");
+        } else {
+            out.push_str("{\"epoch\":");
+        }
+        push_decimal(&mut out, self.epoch.into());
+        out.push_str(",\"steps\":[");
+        for (i, step) in self.steps.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match step {
+                RingStep::Init(shards) => {
+                    out.push_str("{\"init\":[");
+                    for (j, s) in shards.iter().enumerate() {
+                        if j > 0 {
+                            out.push(',');
+                        }
+                        push_shard(&mut out, s);
+                    }
+                    out.push_str("]}");
+                }
+                RingStep::Add(s) => {
+                    out.push_str("{\"add\":");
+                    push_shard(&mut out, s);
+                    out.push('}');
+                }
+                RingStep::Remove(name) => {
+                    out.push_str("{\"remove\":");
+                    push_string(&mut out, name);
+                    out.push('}');
+                }
+                RingStep::SetWeight(s) => {
+                    out.push_str("{\"set_weight\":");
+                    push_shard(&mut out, s);
+                    out.push('}');
+                }
+            }
+        }
+        out.push_str("]}");
+        out
     }
+}
+
+pub(crate) fn push_shard(out: &mut String, s: &ShardSpec) {
+    out.push_str("{\"name\":");
+    push_string(out, &s.name);
+    out.push_str(",\"weight\":");
+    push_decimal(out, s.weight.into());
+    out.push('}');
+}
+
+/// `n` in decimal (no `core::fmt`, which the lite wasm leaves out).
+pub(crate) fn push_decimal(out: &mut String, n: u128) {
+    let mut buf = [0u8; 39];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for &d in buf.get(i..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
+/// A JSON string as serde_json writes it: `"`, `\\` and control characters escaped (the short
+/// forms where JSON has them, else `\u00xx` in lower-case hex), everything else as is.
+pub(crate) fn push_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => {
+                let b = u32::from(c) as usize;
+                out.push_str("\\u00");
+                out.push(char::from(HEX[b >> 4]));
+                out.push(char::from(HEX[b & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 #[derive(Deserialize)]

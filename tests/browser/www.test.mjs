@@ -253,6 +253,9 @@ test('the ring is drawn to its exact shares, with the user marked on the shard',
   const f = Number(await page.getAttribute('#ring-svg .marker', 'data-fraction'));
   assert.ok(Math.abs(f - Number(pos) / 2 ** 64) < 1e-12);
   assert.match(await text(page, '#position'), new RegExp(`on ${r.locate(user)}`));
+  // The live picture is placed by the lean build: the page fetched its wasm.
+  const wasms = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.wasm')));
+  assert.ok(wasms.includes('/pkg/lite/edge_session_lite_bg.wasm'), wasms.join());
   await page.locator('#ring').screenshot({ path: join(SCREENSHOTS, 'ring.png') });
 });
 
@@ -272,6 +275,7 @@ test('what-if: the moved fraction shown equals the core\'s figure', async () => 
   await signIn(page, uniqueUser('whatif'), 'laptop');
   const ring = await page.evaluate(() => fetch('/api/ring').then((r) => r.json()));
   await page.waitForSelector('#whatif-form:not([hidden])');
+  await page.waitForSelector('#wi-apply:not([disabled])'); // the panel's core is loaded
   const live = pkg.Ring.fromJSON(JSON.stringify(ring.config));
 
   // 1. Add a shard of weight 2: exactly its new share moves, all of it to the new shard.

@@ -70,6 +70,19 @@ test('the worker bundles the package for workerd and answers /healthz', async ()
   assert.match(r.json.version, /^\d+\.\d+\.\d+$/);
 });
 
+test('edge-session/lite inside workerd verifies the session cookie the package issued', async () => {
+  const signIn = await call('POST', '/api/sessions', { body: { user: `lite-${Date.now()}`, device: 'test' } });
+  assert.equal(signIn.status, 201, signIn.text);
+  const ok = await call('GET', '/lite/verify', { cookie: signIn.token });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.shard, 'kv');
+  assert.match(ok.json.version, /^\d+\.\d+\.\d+$/);
+  const bad = await call('GET', '/lite/verify', { cookie: `${signIn.token.slice(0, -1)}x` });
+  assert.deepEqual([bad.status, bad.json?.error?.code], [401, 'invalid_token']);
+  const none = await call('GET', '/lite/verify');
+  assert.deepEqual([none.status, none.json?.error?.code], [401, 'invalid_token']);
+});
+
 test('Hono + KVStore lifecycle: sign in, read, save, stale save, rotate, list, sign out', async () => {
   const user = `hono-${Date.now()}`;
   const signIn = await call('POST', '/api/sessions', { body: { user, device: 'test', data: { theme: 'dark' } } });

@@ -4,6 +4,8 @@
 // worker's session routes (a subset), so one verbs table covers both.
 import { Hono } from 'hono';
 import { SessionManager, KVStore, honoSession, honoOnError, runConformance, version } from 'edge-session';
+// The lean entry, through its own `workerd` build (the wasm imported as a module).
+import * as lite from 'edge-session/lite';
 
 // One manager per isolate: bindings and vars do not change between requests.
 let manager;
@@ -42,6 +44,13 @@ app.post('/__test/conformance', async (c) => {
   const tag = crypto.randomUUID();
   const passed = await runConformance(new KVStore(c.env.SESSIONS_KV, { prefix: `conformance-${tag}:` }), tag);
   return c.json({ passed });
+});
+
+// The cookie's token verified by edge-session/lite: its claims, or 401 invalid_token.
+app.get('/lite/verify', (c) => {
+  const token = /(?:^|;\s*)__Host-session=([^;]*)/.exec(c.req.header('cookie') ?? '')?.[1];
+  const claims = lite.Keyring.fromJSON(c.env.SESSION_KEYS).verify(token);
+  return c.json({ kid: claims.kid, shard: claims.shard, epoch: claims.epoch, version: lite.version() });
 });
 
 app.use('/api/*', honoSession({ manager: (c) => managerFor(c.env) }));

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 const [group, pkgDir] = process.argv.slice(2);
 const m = await import(pathToFileURL(join(pkgDir, 'index.mjs')).href);
 const { Keyring, Ring, SessionManager, MemoryStore, setCookie, clearCookie, readCookie } = m;
+// The lean entry `edge-session/lite` (its own wasm), for the `lite` group and the special cases.
+const lite = await import(pathToFileURL(join(pkgDir, 'lite/node.js')).href);
 
 const NOW = 1_800_000_000;
 const KEYS = [{ kid: 'k1', secret: Buffer.alloc(32, 7).toString('base64'), state: 'primary' }];
@@ -125,6 +127,30 @@ const GROUPS = {
       'ring.preferenceList(key, x)': { call: (x) => ring.preferenceList('k', x), works, accept: (k) => k === 'minus_zero' },
       'ring.atEpoch(x)': { call: (x) => ring.atEpoch(x), works },
       'Ring.movedFraction(x, ring)': { call: (x) => Ring.movedFraction(x, ring), works },
+    };
+  },
+  lite() {
+    const kr = lite.Keyring.fromJSON(KEYS);
+    const token = Keyring.fromJSON(KEYS).sign(claims());
+    const ring = new lite.Ring([{ name: 'a' }, { name: 'b' }]);
+    const works = () => kr.verify(token, NOW).sessionId === SID && typeof ring.locate('key') === 'string' &&
+      lite.Keyring.fromJSON(KEYS).primaryKid === 'k1';
+    const proxyOk = (k) => k === 'proxy';
+    const zero = (k) => k === 'minus_zero';
+    return {
+      'lite Keyring.fromJSON(x)': { call: (x) => lite.Keyring.fromJSON(x), valid: KEYS, works, accept: proxyOk },
+      'lite Keyring.fromJSON([{...key, secret: x}])': { call: (x) => lite.Keyring.fromJSON([{ ...KEYS[0], secret: x }]), works },
+      'lite keyring.verify(x)': { call: (x) => kr.verify(x, NOW), works },
+      'lite keyring.verify(token, x)': { call: (x) => kr.verify(token, x), works, accept: zero },
+      'lite keyring.tryVerify(x)': { call: (x) => kr.tryVerify(x, NOW), works, accept: (k, v) => v === null },
+      'lite keyring.tryVerify(token, x)': { call: (x) => kr.tryVerify(token, x), works, accept: zero },
+      'lite new Ring(x)': { call: (x) => new lite.Ring(x), valid: [{ name: 'a' }], works, accept: proxyOk },
+      'lite new Ring([{name, weight: x}])': { call: (x) => new lite.Ring([{ name: 'a', weight: x }]), works, accept: absent },
+      'lite new Ring(shards, x)': { call: (x) => new lite.Ring([{ name: 'a' }], x), works },
+      'lite Ring.fromJSON(x)': { call: (x) => lite.Ring.fromJSON(x), valid: { shards: [{ name: 'a' }] }, works, accept: proxyOk },
+      'lite ring.locate(x)': { call: (x) => ring.locate(x), works },
+      'lite ring.position(x)': { call: (x) => ring.position(x), works },
+      'lite position(x)': { call: (x) => lite.position(x), works },
     };
   },
   manager_options() {
@@ -250,6 +276,12 @@ const SPECIAL = {
     await record('manager.create after free()', () => mgr.create({ user: 'u' }));
     const mem = new MemoryStore(); mem.free();
     await record('memoryStore.get after free()', () => mem.get('x', NOW));
+    await record('lite new Keyring()', () => new lite.Keyring(), { works: () => lite.Keyring.fromJSON(KEYS).primaryKid === 'k1' });
+    const lkr = lite.Keyring.fromJSON(KEYS); lkr.free();
+    await record('lite keyring.verify after free()', () => lkr.verify(token, NOW));
+    const lring = new lite.Ring([{ name: 'a' }]); lring.free();
+    await record('lite ring.locate after free()', () => lring.locate('k'));
+    await record('lite ring.arcs after free()', () => lring.arcs());
     // A store whose promise never settles: the manager's deadline ends the call.
     const { store, over } = switchable();
     const timed = new SessionManager({ keys: KEYS, ring: [{ name: 'a' }], store, now: NOW, storeTimeout: 50 });

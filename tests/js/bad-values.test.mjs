@@ -2,7 +2,8 @@
 // toJSON answering undefined, a throwing getter, Proxies plain, throwing and revoked, NaN,
 // ±Infinity, -0, unsafe integers, fractions, sparse arrays, a 10 MB string) against every
 // argument slot of the public entry points, store answers included, plus use after free(),
-// `new Keyring()` and a store promise that never settles.
+// `new Keyring()` and a store promise that never settles; the same for the lean entry
+// `edge-session/lite` (group `lite`, and its use after free() among the special cases).
 //
 // Each group runs in a child process (bad-values-child.mjs) so that a crash of the wasm
 // instance or of Node fails its test instead of killing the runner. Each case asserts: a coded
@@ -17,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { PKG } from './helpers.mjs';
 
 const CHILD = fileURLToPath(new URL('./bad-values-child.mjs', import.meta.url));
-const GROUPS = ['keyring', 'ring', 'manager_options', 'manager_methods', 'cookies', 'store_answers', 'special'];
+const GROUPS = ['keyring', 'ring', 'lite', 'manager_options', 'manager_methods', 'cookies', 'store_answers', 'special'];
 // Codes of errors that carry an HTTP status (the session layer's).
 const SESSION_CODES = new Set(['invalid_input', 'invalid_token', 'session_not_found', 'store_corrupt',
   'store_unavailable', 'store_timeout', 'data_too_large', 'version_conflict']);
@@ -53,7 +54,9 @@ for (const group of GROUPS) {
       const byName = Object.fromEntries(lines.map((c) => [c.slot, c]));
       await t.test('use after free() is object_freed; new Keyring() is invalid_input; a hung store is store_timeout', () => {
         assert.equal(byName['new Keyring()'].code, 'invalid_input');
+        assert.equal(byName['lite new Keyring()'].code, 'invalid_input');
         for (const s of ['keyring.verify after free()', 'ring.locate after free()', 'ring.add after free()',
+          'lite keyring.verify after free()', 'lite ring.locate after free()', 'lite ring.arcs after free()',
           'manager.create after free()', 'memoryStore.get after free()', 'Ring.movedFraction(freed, ring)']) {
           assert.equal(byName[s].code, 'object_freed', s);
         }

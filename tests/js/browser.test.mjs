@@ -1,5 +1,5 @@
 // The web build in headless Chromium (playwright-core + Debian's chromium): ESM with an explicit
-// `init()` and the self-initialising `edge-session/auto` entry; golden vectors (tokens, sealed tokens, ring, gateway headers) and a session
+// `init()` and the self-initialising `edge-session/auto` entry, and the lean `edge-session/lite`; golden vectors (tokens, sealed tokens, ring, gateway headers) and a session
 // lifecycle over MemoryStore in the page. Loopback only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
-import { KEYS, PKG, ROOT } from './helpers.mjs';
+import { KEYS, PKG, ROOT, pkg } from './helpers.mjs';
 
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
 
@@ -73,4 +73,25 @@ test('web build in Chromium: explicit init and auto init, vectors and a session 
     conflict: ['version_conflict', 2], auto: result.auto, autoRing: 'z',
   });
   assert.match(result.auto, /^\d+\.\d+\.\d+$/);
+
+  // The lean entry `edge-session/lite` in the same page: its own wasm, fetched by init().
+  const doc = JSON.parse(await readFile(join(ROOT, 'tests/vectors/ring.json'), 'utf8'));
+  const snapshot = (await pkg()).Ring.fromJSON(doc.config).snapshotJSON();
+  const lite = await page.evaluate(async (snapshot) => {
+    const l = await import('/lite/index.js');
+    if (l.default !== l.init) throw new Error('lite/index.js: the default export is init');
+    await l.init();
+    const tokens = await (await fetch('/vectors/tokens.json')).json();
+    const ringDoc = await (await fetch('/vectors/ring.json')).json();
+    const kr = l.Keyring.fromJSON(tokens.keyring);
+    const verified = tokens.valid.every((c) => kr.verify(c.token, tokens.now).sessionId === c.claims.session_id);
+    const refused = tokens.invalid.every((c) => kr.tryVerify(c.token, tokens.now) === null);
+    const ring = l.Ring.fromJSON(snapshot);
+    const placed = ringDoc.keys.every((k) => ring.locate(k.key) === k.owner && l.position(k.key) === k.position);
+    let history;
+    try { l.Ring.fromJSON(ringDoc.config); } catch (e) { history = e.code; }
+    return { verified, refused, placed, history, epoch: ring.epoch };
+  }, snapshot);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(lite, { verified: true, refused: true, placed: true, history: 'ring_bad_config', epoch: doc.config.epoch });
 });

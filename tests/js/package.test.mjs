@@ -31,7 +31,7 @@ const node = (file, opts = {}) => run(NODE, [file], { cwd: app, timeout: 30_000,
 test('the tarball holds one package with node, web, lib and types', () => {
   const pj = JSON.parse(readFileSync(join(app, 'node_modules/edge-session/package.json'), 'utf8'));
   assert.equal(pj.name, 'edge-session');
-  for (const f of ['index.cjs', 'index.mjs', 'index.d.ts', 'node/edge_session_bg.wasm', 'web/edge_session_bg.wasm', 'web/index.js', 'web/auto.js', 'lib/redis-store.cjs', 'lib/hono.cjs', 'lib/kv-store.cjs', 'index.d.mts', 'web/workerd.js', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE']) {
+  for (const f of ['index.cjs', 'index.mjs', 'index.d.ts', 'node/edge_session_bg.wasm', 'web/edge_session_bg.wasm', 'web/index.js', 'web/auto.js', 'lib/redis-store.cjs', 'lib/hono.cjs', 'lib/kv-store.cjs', 'index.d.mts', 'web/workerd.js', 'lite/index.js', 'lite/node.js', 'lite/workerd.js', 'lite/index.d.ts', 'lite/edge_session_lite_bg.wasm', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE']) {
     assert.ok(readFileSync(join(app, 'node_modules/edge-session', f)).length > 0, f);
   }
 });
@@ -99,7 +99,7 @@ function readmeExamples() {
 
 test('README examples run and print what their comments say', async () => {
   const ex = readmeExamples();
-  assert.deepEqual(Object.keys(ex).sort(), ['app.mjs', 'conformance.mjs', 'cookies.mjs', 'gateway.mjs', 'hono.mjs', 'quickstart.mjs', 'ratelimit.mjs', 'ring.mjs', 'sealed.mjs']);
+  assert.deepEqual(Object.keys(ex).sort(), ['app.mjs', 'conformance.mjs', 'cookies.mjs', 'gateway.mjs', 'hono.mjs', 'lite.mjs', 'quickstart.mjs', 'ratelimit.mjs', 'ring.mjs', 'sealed.mjs']);
   for (const [name, code] of Object.entries(ex)) {
     if (name === 'app.mjs') continue;
     writeFileSync(join(app, name), code);

@@ -95,6 +95,21 @@ test('the generated declarations (src/js) and the hand-written ones name the sam
     assert.ok(hand.has(name), `${name} is exported by src/js but not declared in js/entry/index.d.ts`);
     assert.deepEqual(hand.get(name), members, `${name}: js/entry/index.d.ts and src/js disagree`);
   }
+  // The lite build (src/lite/wasm.rs) against js/entry/lite-index.d.ts, both ways.
+  const liteGenerated = surface(join(ROOT, 'pkg/lite/edge_session_lite.d.ts'));
+  const liteHand = surface(join(ROOT, 'pkg/lite/index.d.ts'));
+  for (const name of ['class Keyring', 'class Ring', 'function position', 'function version']) {
+    assert.ok(liteGenerated.has(name), `${name} is exported by src/lite/wasm.rs`);
+  }
+  for (const [name, members] of liteGenerated) {
+    if (name === 'function initSync' || name === 'function __wbg_init') continue; // the loader, declared by hand
+    assert.ok(liteHand.has(name), `${name} is exported by src/lite/wasm.rs but not declared in js/entry/lite-index.d.ts`);
+    assert.deepEqual(liteHand.get(name), members, `${name}: js/entry/lite-index.d.ts and src/lite/wasm.rs disagree`);
+  }
+  for (const name of liteHand.keys()) {
+    if (['function init', 'function initSync'].includes(name)) continue;
+    assert.ok(liteGenerated.has(name), `${name} is declared in js/entry/lite-index.d.ts but not exported by src/lite/wasm.rs`);
+  }
   for (const name of ['class Keyring', 'class Ring', 'class SessionManager', 'class MemoryStore']) {
     assert.ok(generated.has(name), `${name} is exported by src/js`);
   }
