@@ -303,7 +303,7 @@ pub async fn proxy(req: &Request, app: &App, gw: &GatewayConfig) -> Result<Respo
     let protected = gw.protect.matches(url.path());
     let auth = match &token {
         None => Auth::Anonymous { clear: false },
-        Some(t) => match authenticate(app, gw, t, &super::http::client(req)).await {
+        Some(t) => match authenticate(app, gw, t, &super::http::seen_client(req, app)).await {
             Ok(a) => a,
             // The store is down: a protected path cannot be served; others pass anonymously.
             Err(e) if !protected && e.status == 503 => Auth::Anonymous { clear: false },

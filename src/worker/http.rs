@@ -327,6 +327,18 @@ pub fn decode_segment(seg: &str, max: usize) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The client a token call is checked against: read from the request only when the policy
+/// binds sessions to their sign-in's network or browser (`bind_ip` / `bind_ua`); otherwise
+/// empty, so that no header or `request.cf` field is read and nothing more crosses to the shard.
+pub fn seen_client(req: &Request, app: &super::app::App) -> crate::client::Client {
+    let p = &app.config.policy;
+    if p.bind_ip || p.bind_ua {
+        client(req)
+    } else {
+        crate::client::Client::default()
+    }
+}
+
 /// Where the request comes from, for device details: `CF-Connecting-IP` (set by Cloudflare
 /// to the client's address; a client cannot forge it at the edge), `User-Agent`, and
 /// `request.cf`'s `country` and `colo`. Values that do not check are dropped (unknown), and

@@ -261,13 +261,13 @@ pub async fn read(req: &Request, app: &App) -> Answer {
     let auth = match max_auth_age(req)? {
         Some(age) => {
             app.manager
-                .with_client(&http::client(req))
+                .with_client(&http::seen_client(req, app))
                 .authenticate_fresh(&token, age, now())
                 .await?
         }
         None => {
             app.manager
-                .with_client(&http::client(req))
+                .with_client(&http::seen_client(req, app))
                 .authenticate(&token, now())
                 .await?
         }
@@ -303,7 +303,7 @@ pub async fn reauth(req: &Request, app: &App) -> Answer {
     };
     let record = app
         .manager
-        .with_client(&http::client(req))
+        .with_client(&http::seen_client(req, app))
         .reauthenticate(&token, now())
         .await?;
     with_view(200, &record)
@@ -350,7 +350,7 @@ pub async fn update(req: &Request, app: &App, body: &[u8]) -> Answer {
     let data = body.data.to_string();
     let record = app
         .manager
-        .with_client(&http::client(req))
+        .with_client(&http::seen_client(req, app))
         .update(&token, version, &data, now())
         .await?;
     with_view(200, &record)
@@ -360,7 +360,7 @@ pub async fn update(req: &Request, app: &App, body: &[u8]) -> Answer {
 pub async fn rotate(req: &Request, app: &App) -> Answer {
     let issued = app
         .manager
-        .with_client(&http::client(req))
+        .with_client(&http::seen_client(req, app))
         .rotate(&token(req, app)?, fresh_id()?, now())
         .await?;
     let cookie = issued_cookie(app, &issued)?;
@@ -389,7 +389,7 @@ fn summaries<'a>(all: &'a [SessionRecord], asking: Option<&IdHash>) -> Vec<Sessi
 pub async fn list(req: &Request, app: &App) -> Answer {
     let (auth, all) = app
         .manager
-        .with_client(&http::client(req))
+        .with_client(&http::seen_client(req, app))
         .list_own(&token(req, app)?, now())
         .await?;
     let resp = http::json(200, &summaries(&all, Some(&auth.record.id_hash))).map_err(internal)?;
@@ -401,7 +401,7 @@ pub async fn list(req: &Request, app: &App) -> Answer {
 pub async fn history(req: &Request, app: &App) -> Answer {
     let (auth, ended) = app
         .manager
-        .with_client(&http::client(req))
+        .with_client(&http::seen_client(req, app))
         .history_own(&token(req, app)?, now())
         .await?;
     let resp = http::json(200, &ended).map_err(internal)?;
@@ -414,7 +414,7 @@ pub async fn revoke_one(req: &Request, app: &App, id: &str) -> Answer {
     let token = token(req, app)?;
     let gone = || ApiError::new(404, "session_not_found", "no such session of this user");
     // A malformed id names no session; the token is still checked first.
-    let seen = http::client(req);
+    let seen = http::seen_client(req, app);
     let key = IdHash::parse(id);
     let Ok(key) = key else {
         app.manager
@@ -441,7 +441,7 @@ pub async fn revoke_one(req: &Request, app: &App, id: &str) -> Answer {
 pub async fn revoke_all(req: &Request, app: &App) -> Answer {
     let (_, n) = app
         .manager
-        .with_client(&http::client(req))
+        .with_client(&http::seen_client(req, app))
         .revoke_own_user(&token(req, app)?, now())
         .await?;
     let resp = http::json(200, &json!({ "revoked": n })).map_err(internal)?;
