@@ -8,11 +8,11 @@
 //! rest is counted and dropped without copying it into wasm memory, up to [`MAX_DRAIN`] bytes.
 //! Past that the stream is cancelled (the answer is still sent; the connection may close).
 
+use super::req::Request;
 use worker::js_sys::{Reflect, Uint8Array};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::web_sys::{ReadableStream, ReadableStreamDefaultReader};
-use worker::Request;
 
 /// Largest accepted API request body, in bytes.
 pub const MAX_BODY: usize = 16 * 1024;

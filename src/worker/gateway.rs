@@ -13,10 +13,11 @@
 //! - The origin unreachable: 502 `origin_unreachable`; no response headers within
 //!   `ORIGIN_TIMEOUT_MS`: 504 `origin_timeout`. Nothing internal is shown.
 
+use super::req::Request;
 use futures_util::future::{select, Either};
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{AbortController, Delay, Request, Response};
+use worker::{AbortController, Delay, Response};
 
 use super::app::App;
 use super::gateway_config::GatewayConfig;

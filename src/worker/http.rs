@@ -1,9 +1,10 @@
 //! HTTP helpers: JSON error bodies, the body limit's answers, HEAD and OPTIONS answers, the
 //! CSRF check, bearer extraction, path decoding. Nothing here knows the session rules.
 
+use super::req::Request;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{Headers, Request, Response, ResponseBody, Result};
+use worker::{Headers, Response, ResponseBody, Result};
 
 use super::body::{self, BodyError, MAX_BODY};
 use crate::error::SessionError;

@@ -21,6 +21,7 @@ pub mod gateway;
 pub mod gateway_config;
 pub mod http;
 pub mod kv_store;
+pub mod req;
 pub mod routes;
 pub mod rpc;
 pub mod shard;
@@ -28,7 +29,8 @@ pub mod shard;
 pub mod test_routes;
 pub mod verb;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use self::req::Request;
+use worker::{event, Context, Env, Response, Result};
 
 use self::app::App;
 use self::http::ApiError;

@@ -2,9 +2,10 @@
 //! [`SessionManager`](crate::manager::SessionManager), and writes JSON. No lifecycle rule lives
 //! here.
 
+use super::req::Request;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{Date, Request, Response};
+use worker::{Date, Response};
 
 use super::app::App;
 use super::http::{self, ApiError};

@@ -476,6 +476,8 @@ impl worker::DurableObject for SessionShard {
         if req.method() != Method::Post {
             return answer(&refused("shard calls are POSTs"));
         }
+        // The same runtime object (a handle copy, not JS `Request.clone()`).
+        let req = super::req::Request::from(Clone::clone(req.inner()));
         let Ok(body) = super::body::read(&req, MAX_RPC_BODY).await else {
             return answer(&refused("shard call body"));
         };

@@ -1,8 +1,9 @@
 //! The test-only routes (feature `conformance`, never in the deployed worker):
 //! `POST /__test/conformance?store=do|kv` and `GET /__test/calls`.
 
+use super::req::Request;
 use serde_json::{json, Value};
-use worker::{Env, Request};
+use worker::Env;
 
 use super::app::{App, Backend};
 use super::http::{self, ApiError};

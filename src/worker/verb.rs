@@ -5,7 +5,7 @@
 //! reads the method the runtime received instead and knows only the six below; any other
 //! method is answered 405 with `Allow`.
 
-use worker::Request;
+use super::req::Request;
 
 /// A method the worker answers on some route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
