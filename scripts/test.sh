@@ -72,9 +72,17 @@ tier build-worker 0 bash scripts/stamped.sh worker build/worker/entry.mjs src Ca
 tier build-worker-test 0 bash scripts/stamped.sh worker-test build/test/worker/entry.mjs src Cargo.toml Cargo.lock \
   .cargo scripts/build-worker.sh -- bash scripts/build-worker.sh --test
 tier deploy-check 0 bash scripts/check-deploy.sh
-# Two files at a time: each starts its own wrangler on free ports, and most of their time is
-# waiting (expiry, restarts), so two overlap well on 2 cores. A test that hangs fails after 3 min.
-tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 tests/e2e/*.test.mjs
+# Two files at a time: each starts its own wrangler on free ports (about 3 s of CPU a start) and
+# every request through local wrangler costs a few ms of CPU, so the tier is CPU-bound on 2 cores.
+# The longest files go first, so none of them is left running alone at the end. A test that hangs
+# fails after 3 min.
+E2E_FIRST=(do sweep history gateway binding bundled-ring features)
+E2E_FILES=()
+for f in "${E2E_FIRST[@]}"; do E2E_FILES+=("tests/e2e/$f.test.mjs"); done
+for f in tests/e2e/*.test.mjs; do
+  case " ${E2E_FIRST[*]} " in *" $(basename "$f" .test.mjs) "*) ;; *) E2E_FILES+=("$f") ;; esac
+done
+tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 "${E2E_FILES[@]}"
 tier build-www 0 bash scripts/build-www.sh
 tier browser-e2e 1 node --test --test-reporter=tap --test-concurrency=1 --test-timeout=180000 tests/browser/*.test.mjs
 
