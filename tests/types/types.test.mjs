@@ -2,11 +2,13 @@
 // files), against the built package (pkg/) as a project sees it in node_modules, in both module
 // modes: NodeNext (.mts files are ESM, .cts CommonJS) and classic CommonJS resolution (node10,
 // which reads the top-level `types`). Each `@ts-expect-error` line must still be an error.
-import { test, before, after } from 'node:test';
+// The project lives in target/types-app and tsc runs incrementally: its build info (kept between
+// runs) records a hash of every file it read, the package's declarations and @types included, so
+// a run after no change re-checks nothing and any changed file is checked again.
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -19,19 +21,20 @@ let dir;
 
 before(() => {
   assert.ok(existsSync(join(ROOT, 'pkg/index.d.mts')), 'the package is built (bash scripts/build-pkg.sh)');
-  dir = mkdtempSync(join(tmpdir(), 'edge-session-types-'));
+  dir = join(ROOT, 'target/types-app');
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (!f.endsWith('.tsbuildinfo')) rmSync(join(dir, f), { recursive: true, force: true });
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(join(ROOT, 'pkg'), join(dir, 'node_modules/edge-session'));
   for (const dep of ['@types', 'hono', 'express']) symlinkSync(join(ROOT, 'node_modules', dep), join(dir, 'node_modules', dep));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'types-app', private: true }));
   for (const f of SOURCES) copyFileSync(join(HERE, f), join(dir, f));
 });
-after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 async function tsc(name, compilerOptions, files) {
   const config = join(dir, `tsconfig.${name}.json`);
   writeFileSync(config, JSON.stringify({
-    compilerOptions: { strict: true, noEmit: true, target: 'es2022', lib: ['es2022'], types: ['node'], skipLibCheck: false, ...compilerOptions },
+    compilerOptions: { incremental: true, tsBuildInfoFile: `${name}.tsbuildinfo`, strict: true, noEmit: true, target: 'es2022', lib: ['es2022'], types: ['node'], skipLibCheck: false, ...compilerOptions },
     files,
   }));
   await promisify(execFile)(process.execPath, [TSC, '-p', config], { cwd: dir, timeout: 120_000 })
@@ -45,12 +48,14 @@ test('every js/README example has a TypeScript port here', () => {
   for (const n of names) assert.ok(SOURCES.includes(`${n}.mts`), `tests/types/${n}.mts ports the README's ${n}.mjs`);
 });
 
-test('tsc --strict, NodeNext: ESM ports (.mts) and CommonJS (.cts)', async () => {
-  await tsc('nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }, SOURCES);
-});
+describe('tsc --strict', { concurrency: true }, () => {
+  test('NodeNext: ESM ports (.mts) and CommonJS (.cts)', async () => {
+    await tsc('nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }, SOURCES);
+  });
 
-test('tsc --strict, CommonJS with classic resolution (top-level types)', async () => {
-  await tsc('commonjs', { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true }, ['cjs.cts']);
+  test('CommonJS with classic resolution (top-level types)', async () => {
+    await tsc('commonjs', { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true }, ['cjs.cts']);
+  });
 });
 
 // The API is declared in Rust (src/js); the hand-written declarations refine its types. Both must
