@@ -26,6 +26,7 @@ const state = {
   core: null, // wasm package module, once loaded (the what-if panel)
   liveRing: null, // wasm Ring of the live config
   timer: 0,
+  signOuts: 0, // how many times the page has shown the signed-out state
 };
 
 // ---------- status and formatting ----------
@@ -69,6 +70,7 @@ function ago(unix) {
 
 function showSignedOut(message, kind = 'info') {
   state.session = null;
+  state.signOuts += 1;
   clearInterval(state.timer);
   $('session').hidden = true;
   $('devices').hidden = true;
@@ -139,13 +141,19 @@ function handle(e, what) {
   say(`${what} failed: ${e.message}${e.code ? ` (${e.code})` : ''}`, 'error');
 }
 
-/** Run `fn` with `button` disabled (no double submits), reporting errors. */
+/**
+ * Run `fn` with `button` disabled (no double submits), reporting errors. A 401 that arrives after
+ * the page has signed out meanwhile (e.g. sign-in's device list, answered after a quick sign-out)
+ * is about the session that ended, and the status line already says so: it is not reported.
+ */
 async function busy(button, what, fn) {
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
+  const signOuts = state.signOuts;
   try {
     await fn();
   } catch (e) {
+    if (e instanceof api.ApiError && e.status === 401 && state.signOuts !== signOuts) return;
     handle(e, what);
   } finally {
     button.disabled = false;
