@@ -58,8 +58,17 @@ tier wasm-chromium 1 env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --
   --chromedriver /usr/bin/chromedriver --test wasm
 tier build-pkg 0 bash scripts/stamped.sh pkg pkg/package.json src Cargo.toml Cargo.lock .cargo js scripts/build-pkg.sh scripts/code-glue.mjs \
   -- bash scripts/build-pkg.sh
+# first FIRST... -- FILES...: the FIRST files (in that order), then the rest of FILES. Test files
+# run two at a time, so the longest go first and none is left running alone at the end.
+first() {
+  local -a names=(); local f n
+  while [ "$1" != -- ]; do names+=("$1"); shift; done; shift
+  for n in "${names[@]}"; do for f in "$@"; do [ "$(basename "$f" .test.mjs)" = "$n" ] && echo "$f"; done; done
+  for f in "$@"; do case " ${names[*]} " in *" $(basename "$f" .test.mjs) "*) ;; *) echo "$f" ;; esac; done
+}
 # Two files at a time (Redis servers and workers on free ports; the fault tests mostly wait).
-tier js-package 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 tests/js/*.test.mjs
+mapfile -t JS_FILES < <(first redis-faults package redis bad-values browser -- tests/js/*.test.mjs)
+tier js-package 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 "${JS_FILES[@]}"
 # The bad-value suite again under Node 20, the oldest Node the package supports (engines >= 20).
 if [ -x /usr/bin/node ] && /usr/bin/node --version | grep -q '^v20\.'; then
   tier js-bad-values-node20 1 /usr/bin/node --test --test-reporter=tap --test-timeout=180000 tests/js/bad-values.test.mjs
@@ -74,14 +83,8 @@ tier build-worker-test 0 bash scripts/stamped.sh worker-test build/test/worker/e
 tier deploy-check 0 bash scripts/check-deploy.sh
 # Two files at a time: each starts its own wrangler on free ports (about 3 s of CPU a start) and
 # every request through local wrangler costs a few ms of CPU, so the tier is CPU-bound on 2 cores.
-# The longest files go first, so none of them is left running alone at the end. A test that hangs
-# fails after 3 min.
-E2E_FIRST=(do sweep history gateway binding bundled-ring features)
-E2E_FILES=()
-for f in "${E2E_FIRST[@]}"; do E2E_FILES+=("tests/e2e/$f.test.mjs"); done
-for f in tests/e2e/*.test.mjs; do
-  case " ${E2E_FIRST[*]} " in *" $(basename "$f" .test.mjs) "*) ;; *) E2E_FILES+=("$f") ;; esac
-done
+# The longest files go first. A test that hangs fails after 3 min.
+mapfile -t E2E_FILES < <(first do sweep history gateway binding bundled-ring features -- tests/e2e/*.test.mjs)
 tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 "${E2E_FILES[@]}"
 tier build-www 0 bash scripts/build-www.sh
 tier browser-e2e 1 node --test --test-reporter=tap --test-concurrency=1 --test-timeout=180000 tests/browser/*.test.mjs
