@@ -57,14 +57,19 @@ const VARS = {
   // Reads never write back during the run (touch_interval far above its length), in both workers.
   // Sign-in rate limits off (burst 0): the reference worker has none, and wrk signs in from one
   // address far past the per-IP default; with them on, each sign-in also reads and writes two
-  // token buckets in the same shard call.
-  POLICY: JSON.stringify({ idle_timeout: 7200, absolute_lifetime: 43200, touch_interval: 3600, signin_user_burst: 0, signin_ip_burst: 0 }),
+  // token buckets in the same shard call. The audit trail off (history_days 0): the reference
+  // worker keeps no history, and with it on every end of a session (rotate, sign-out) also reads
+  // and writes the user's history record; the `trail` worker measures those two routes with it on.
+  POLICY: JSON.stringify({ idle_timeout: 7200, absolute_lifetime: 43200, touch_interval: 3600, signin_user_burst: 0, signin_ip_burst: 0, history_days: 0 }),
 };
+const TRAIL_POLICY = JSON.stringify({ ...JSON.parse(VARS.POLICY), history_days: 30 });
 const WORKERS = {
   ours: { label: 'edge-session (Rust/wasm)', config: undefined, vars: {} },
   peer: { label: 'reference JS worker (bench/ref-worker)', config: join(ROOT, 'bench/ref-worker/wrangler.toml'), vars: {} },
   // The same build, shard calls sent as fetch() instead of JS RPC (--transports).
   fetch: { label: 'edge-session, shard calls by fetch', config: undefined, vars: { SHARD_CALL: 'fetch' } },
+  // The same build with the audit trail on (the default policy's 30 days), on the routes that write it.
+  trail: { label: 'edge-session with the audit trail (history_days 30, the default)', config: undefined, vars: { POLICY: TRAIL_POLICY }, only: ['rotate', 'signout'] },
   // The gateway mix's baseline: wrk straight at the origin (not a worker; no server CPU figure).
   direct: { label: 'straight to the origin (no gateway)' },
 };
@@ -75,10 +80,11 @@ const WORKER = process.env.BENCH_WORKER ?? 'build/worker/entry.mjs';
 const mixesIdx = process.argv.indexOf('--mixes');
 const only = mixesIdx >= 0 ? process.argv[mixesIdx + 1].split(',') : null;
 if (only && only.some((m) => !MIXES[m])) throw new Error(`--mixes: known mixes are ${Object.keys(MIXES).join(', ')}`);
-const NAMES = process.argv.includes('--transports') ? ['ours', 'fetch', 'peer'] : ['ours', 'peer'];
+const withTrail = !only || only.includes('rotate') || only.includes('signout');
+const NAMES = [...(process.argv.includes('--transports') ? ['ours', 'fetch', 'peer'] : ['ours', 'peer']), ...(withTrail ? ['trail'] : [])];
 const withGateway = !only || only.includes('gateway');
 /** The workers (and, for the gateway mix, the direct baseline) a mix runs on. */
-const namesFor = (mix) => (mix === 'gateway' ? [...NAMES, 'direct'] : NAMES);
+const namesFor = (mix) => [...NAMES.filter((n) => !WORKERS[n].only || WORKERS[n].only.includes(mix)), ...(mix === 'gateway' ? ['direct'] : [])];
 
 function need() {
   if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (scripts/bench.sh installs it from apt)');
@@ -174,7 +180,7 @@ try {
   }
   const mixes = Object.keys(MIXES).filter((m) => !only || only.includes(m));
   say('warm-up');
-  for (const mix of mixes) for (const w of Object.values(workers)) await measure(w, mix, 0, warmupSeconds);
+  for (const mix of mixes) for (const name of namesFor(mix)) if (name !== 'direct') await measure(workers[name], mix, 0, warmupSeconds);
   if (mixes.includes('gateway')) await measure(direct, 'gateway', 0, warmupSeconds);
   const target = (name) => (name === 'direct' ? direct : workers[name]);
   const runs = [];
@@ -213,6 +219,13 @@ try {
     const p = row('peer', mix);
     return [mix, { rps: o.rps / p.rps, p99: o.p99_ms / p.p99_ms, cpu: o.cpu_us_per_req / p.cpu_us_per_req }];
   }));
+  // The audit trail's cost: the same build with it on, over ours with it off (rotate, sign-out).
+  const trail = NAMES.includes('trail') ? Object.fromEntries(mixes.filter((m) => WORKERS.trail.only.includes(m)).map((mix) => {
+    const t = row('trail', mix);
+    const o = row('ours', mix);
+    const p = row('peer', mix);
+    return [mix, { rps_vs_ours: t.rps / o.rps, rps_vs_peer: t.rps / p.rps, p99_vs_peer: t.p99_ms / p.p99_ms, cpu_vs_ours: t.cpu_us_per_req / o.cpu_us_per_req }];
+  })) : null;
   // JS RPC (ours) against fetch (the same build), when both ran.
   const transport = NAMES.includes('fetch') ? Object.fromEntries(mixes.map((mix) => {
     const o = row('ours', mix);
@@ -237,7 +250,7 @@ try {
     wrk: spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0].trim(),
     rounds, seconds, connections, threads: connections, quick, mixes: MIXES, vars: { POLICY: VARS.POLICY, STORE: VARS.STORE },
     loadavg_start: loadStart, loadavg_end: loadavg(), wall_s: (Date.now() - started) / 1000,
-    shapes, rows, ratios, transport, gateway: gw, goal_mixes: ['read', 'update', 'signin'], runs,
+    shapes, rows, ratios, trail, transport, gateway: gw, goal_mixes: ['read', 'update', 'signin'], runs,
   }, null, 1));
 } finally {
   await stopAll();

@@ -322,6 +322,16 @@ if (loadD && loadD.rows) {
     }
     p();
   }
+  if (loadD.trail) {
+    p('**The audit trail\'s cost** (the rows above run with `history_days: 0`, like the reference worker, which keeps no');
+    p('history; "with the audit trail" is the same build with the default 30 days: each end of a session also reads and');
+    p('writes the user\'s history record in the same shard call):');
+    p();
+    p('| mix | req/s trail/ours | req/s trail/peer | p99 trail/peer | server CPU/req trail/ours |');
+    p('|---|---|---|---|---|');
+    for (const [m, t] of Object.entries(loadD.trail)) p(`| ${loadD.mixes[m]} | ${x(t.rps_vs_ours)} | ${x(t.rps_vs_peer)} | ${x(t.p99_vs_peer)} | ${x(t.cpu_vs_ours)} |`);
+    p();
+  }
   if (loadD.transport) {
     p('**Shard calls by JS RPC against fetch** (the same build, `SHARD_CALL=rpc`, the default, against `SHARD_CALL=fetch`,');
     p('in the same interleaved rounds):');
