@@ -66,29 +66,48 @@ first() {
   for n in "${names[@]}"; do for f in "$@"; do [ "$(basename "$f" .test.mjs)" = "$n" ] && echo "$f"; done; done
   for f in "$@"; do case " ${names[*]} " in *" $(basename "$f" .test.mjs) "*) ;; *) echo "$f" ;; esac; done
 }
-# Two files at a time (Redis servers and workers on free ports; the fault tests mostly wait).
-mapfile -t JS_FILES < <(first redis-faults package redis bad-values browser -- tests/js/*.test.mjs)
-tier js-package 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 "${JS_FILES[@]}"
-# The bad-value suite again under Node 20, the oldest Node the package supports (engines >= 20).
-if [ -x /usr/bin/node ] && /usr/bin/node --version | grep -q '^v20\.'; then
-  tier js-bad-values-node20 1 /usr/bin/node --test --test-reporter=tap --test-timeout=180000 tests/js/bad-values.test.mjs
-else
-  echo "== js-bad-values-node20 skipped: /usr/bin/node is $(/usr/bin/node --version 2>/dev/null || echo missing), not Node 20"
-fi
-tier types 3 node --test --test-reporter=tap tests/types/*.test.mjs
 tier build-worker 0 bash scripts/stamped.sh worker build/worker/entry.mjs src Cargo.toml Cargo.lock .cargo \
   scripts/build-worker.sh -- bash scripts/build-worker.sh
 tier build-worker-test 0 bash scripts/stamped.sh worker-test build/test/worker/entry.mjs src Cargo.toml Cargo.lock \
   .cargo scripts/build-worker.sh -- bash scripts/build-worker.sh --test
 tier deploy-check 0 bash scripts/check-deploy.sh
+tier build-www 0 bash scripts/build-www.sh
+# The package's Node tiers. They run alongside the worker tiers below (see there).
+node_tiers() {
+  # Two files at a time (Redis servers and workers on free ports; the fault tests mostly wait).
+  mapfile -t JS_FILES < <(first redis-faults package redis bad-values browser -- tests/js/*.test.mjs)
+  tier js-package 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 "${JS_FILES[@]}"
+  # The bad-value suite again under Node 20, the oldest Node the package supports (engines >= 20).
+  if [ -x /usr/bin/node ] && /usr/bin/node --version | grep -q '^v20\.'; then
+    tier js-bad-values-node20 1 /usr/bin/node --test --test-reporter=tap --test-timeout=180000 tests/js/bad-values.test.mjs
+  else
+    echo "== js-bad-values-node20 skipped: /usr/bin/node is $(/usr/bin/node --version 2>/dev/null || echo missing), not Node 20"
+  fi
+  tier types 3 node --test --test-reporter=tap tests/types/*.test.mjs
+}
+
+# The package's Node tiers and the worker's end-to-end tiers run at the same time: all the builds
+# are done, they share nothing but the CPU (free ports, own temp dirs), and neither keeps 2 cores
+# busy on its own (the Redis fault tests and the worker tests wait on expiry, restarts and
+# deadlines). The Node tiers' lines are printed when both are done, their times counted in parallel.
+( PASSED=0; FAILED=0; FAILED_TIERS=(); node_tiers
+  echo "$PASSED $FAILED ${FAILED_TIERS[*]}" > "$LOGS/node-tiers.counts" ) > "$LOGS/node-tiers.out" 2>&1 &
+NODE_TIERS=$!
 # Two files at a time: each starts its own wrangler on free ports (about 3 s of CPU a start) and
-# every request through local wrangler costs a few ms of CPU, so the tier is CPU-bound on 2 cores.
-# The longest files go first. A test that hangs fails after 3 min.
+# every request through local wrangler costs a few ms of CPU. The longest files go first. A test
+# that hangs fails after 3 min.
 mapfile -t E2E_FILES < <(first do sweep history gateway binding bundled-ring features -- tests/e2e/*.test.mjs)
 tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 "${E2E_FILES[@]}"
-tier build-www 0 bash scripts/build-www.sh
 tier browser-e2e 1 node --test --test-reporter=tap --test-concurrency=1 --test-timeout=180000 tests/browser/*.test.mjs
-
+wait "$NODE_TIERS"
+echo "-- the package's Node tiers (run alongside the two above):"
+cat "$LOGS/node-tiers.out"
+if read -r p f t < "$LOGS/node-tiers.counts"; then
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); [ -z "$t" ] || FAILED_TIERS+=($t)
+else
+  echo "   (the Node tiers left no counts)"; FAILED=$((FAILED + 1)); FAILED_TIERS+=(node-tiers)
+fi
+rm -f "$LOGS/node-tiers.counts"
 [ ${#FAILED_TIERS[@]} = 0 ] || echo "failed tiers: ${FAILED_TIERS[*]} (logs in target/test-logs/)"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
