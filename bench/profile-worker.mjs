@@ -2,7 +2,7 @@
 // worker and its Durable Objects run in one isolate under local wrangler) while wrk drives one
 // mix of bench/load.mjs, taken through wrangler's inspector.
 //
-//   node bench/profile-worker.mjs [--mix signin] [--seconds 5] [--peer] [--out FILE.cpuprofile]
+//   node bench/profile-worker.mjs [--mix signin|read|update|healthz|gateway] [--seconds 5] [--peer] [--out FILE.cpuprofile]
 //
 // Prints the busy time per request by kind (our JS glue, wasm, SQLite, other natives), then the
 // functions with the most time spent inside them. The deployable build has no wasm names; build
@@ -16,6 +16,7 @@
 // Sampling adds its own cost, and the figures move with the machine's load: compare two runs
 // taken back to back, never a run with a figure from BENCHMARKS.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { startWorker } from '../tests/e2e/harness.mjs';
 import { TEST_KEYS, client } from '../tests/e2e/helpers.mjs';
@@ -27,13 +28,24 @@ const mix = opt('--mix', 'signin');
 const seconds = arg('--seconds', 5);
 const peer = process.argv.includes('--peer');
 const outFile = opt('--out', join(ROOT, 'target/bench', `profile-${peer ? 'peer' : 'ours'}-${mix}.cpuprofile`));
-if (!['healthz', 'read', 'signin'].includes(mix)) throw new Error('--mix: healthz, read or signin (the mixes that need no session file)');
+if (!['healthz', 'read', 'signin', 'update', 'gateway'].includes(mix)) throw new Error('--mix: healthz, read, signin, update or gateway');
+const CONNECTIONS = 8;
 
 const VARS = {
   SESSION_KEYS: TEST_KEYS,
   STORE: 'do',
-  POLICY: JSON.stringify({ idle_timeout: 7200, absolute_lifetime: 43200, touch_interval: 3600, signin_user_burst: 0, signin_ip_burst: 0 }), // as bench/load.mjs
+  // as bench/load.mjs
+  POLICY: JSON.stringify({ idle_timeout: 7200, absolute_lifetime: 43200, touch_interval: 3600, signin_user_burst: 0, signin_ip_burst: 0, history_days: 0 }),
 };
+// The gateway mix: a local Node origin answering 200 to everything, as in bench/load.mjs.
+let origin = null;
+if (mix === 'gateway') {
+  origin = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end('hello from the origin\n')); });
+  origin.keepAliveTimeout = 30_000;
+  await new Promise((r) => origin.listen(0, '127.0.0.1', r));
+  VARS.ORIGIN = `http://127.0.0.1:${origin.address().port}`;
+  VARS.GATEWAY_KEYS = JSON.stringify([{ kid: 'bench', secret: Buffer.alloc(32, 0x5a).toString('base64'), state: 'primary' }]);
+}
 
 /** A CDP client over the inspector's WebSocket (wrangler's proxy wants a local Origin). */
 async function inspector(port) {
@@ -97,11 +109,18 @@ const w = await startWorker({
 });
 try {
   const { signIn } = client(w.url);
-  const sessions = [];
-  for (let i = 0; i < 16; i++) sessions.push(`${(await signIn(`profile-${i}`, { data: { theme: 'dark' } })).token} 1`);
-  const file = join(ROOT, 'target/bench', `profile-sessions.txt`);
-  writeFileSync(file, sessions.join('\n') + '\n');
-  const run = (tag, secs) => runWrk({ url: w.url, mode: mix, tag, sessions: mix === 'read' ? file : undefined, connections: 8, seconds: secs });
+  // Sessions for the mixes that need them: read and gateway share 16; update gives each connection
+  // its own (wrk follows its version), fresh for each run.
+  const sessionFile = async (tag, n) => {
+    const lines = [];
+    for (let i = 0; i < n; i++) lines.push(`${(await signIn(`profile-${tag}-${i}`, { data: { theme: 'dark' } })).token} 1`);
+    const file = join(ROOT, 'target/bench', `profile-sessions-${tag}.txt`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    return file;
+  };
+  const shared = mix === 'read' || mix === 'gateway' ? await sessionFile('read', 16) : undefined;
+  const run = async (tag, secs) => runWrk({ url: w.url, mode: mix, tag, connections: CONNECTIONS, seconds: secs,
+    sessions: mix === 'update' ? await sessionFile(`update-${tag}`, CONNECTIONS) : shared });
   await run(0, 2); // warm-up: JIT, objects created
   const cdp = await inspector(w.inspector);
   await cdp.send('Profiler.enable');
@@ -115,5 +134,7 @@ try {
   console.log(`profile: ${outFile}`);
 } finally {
   await w.stop();
+  origin?.closeAllConnections();
+  origin?.close();
 }
 process.exit(0);
