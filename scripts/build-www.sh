@@ -10,7 +10,7 @@ cd "$ROOT"
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 web=build/wasm-web
 out=www/pkg
-newer_src() { [ -n "$(find src Cargo.toml Cargo.lock .cargo js/wasm -newer "$1" -print -quit)" ]; }
+newer_src() { [ -n "$(find src Cargo.toml Cargo.lock .cargo js/wasm scripts/code-glue.mjs scripts/build-www.sh -newer "$1" -print -quit)" ]; }
 
 if [ -f "$out/.built" ] && [ -f "$out/edge_session_bg.wasm" ] && ! newer_src "$out/.built"; then
   exit 0
