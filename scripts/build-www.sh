@@ -8,6 +8,9 @@ cd "$ROOT"
 
 # Same profile as scripts/build-pkg.sh, so the two share build/wasm-web and cargo's cache.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+# And the same glue: multi-value returns (scripts/build-pkg.sh says why). Without it, whichever
+# script built build/wasm-web first decided the glue both ship.
+export WASM_BINDGEN_MULTI_VALUE=1
 web=build/wasm-web
 out=www/pkg
 newer_src() { [ -n "$(find src Cargo.toml Cargo.lock .cargo js/wasm scripts/code-glue.mjs scripts/build-www.sh -newer "$1" -print -quit)" ]; }
