@@ -12,9 +12,14 @@ let wasm = null;
 let memory = null;
 let ptr = 0;
 let cap = 0;
-// A view of wasm memory, made again when it grows (growth detaches the old ArrayBuffer, whose
-// views then have byteLength 0) or the scratch buffer moves.
+// Views of wasm memory, made again when it grows (growth detaches the old ArrayBuffer, whose
+// views then have byteLength 0) or the scratch buffer moves: all of it as bytes, and the
+// encoder's (a Buffer over all of it in Node, the scratch buffer elsewhere).
+let bytes = null;
 let view = null;
+// Keys up to this many units are copied by a charCodeAt loop when they are ASCII: cheaper than
+// a call into the runtime's encoder (measured by bench/boundary.mjs and bench/ring-node.mjs).
+const SHORT = 24;
 
 /** Called once by the core: its raw exports, its memory, and the scratch buffer (`cap` bytes at `ptr`). */
 export function locatorInit(exports, mem, p, c) {
@@ -25,16 +30,26 @@ export function locatorInit(exports, mem, p, c) {
   view = null;
 }
 
-/** Writes `key` (at most `cap / 3` units once grown) at `ptr`; returns its UTF-8 length. */
+/** Writes `key` at `ptr` as UTF-8 (growing the scratch buffer to 3 bytes per unit first); returns its length. */
 function write(key) {
-  const need = key.length * 3;
-  if (need > cap) {
-    ptr = wasm.__edgeSessionLocateScratch(need) >>> 0;
-    cap = need;
+  const n = key.length;
+  if (n * 3 > cap) {
+    ptr = wasm.__edgeSessionLocateScratch(n * 3) >>> 0;
+    cap = n * 3;
     view = null;
   }
   if (view === null || view.byteLength === 0) {
-    view = NodeBuffer ? NodeBuffer.from(memory.buffer) : new Uint8Array(memory.buffer, ptr, cap);
+    bytes = new Uint8Array(memory.buffer);
+    view = NodeBuffer ? NodeBuffer.from(memory.buffer) : bytes.subarray(ptr, ptr + cap);
+  }
+  if (n <= SHORT) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = key.charCodeAt(i);
+      if (c > 0x7f) break;
+      bytes[ptr + i] = c;
+    }
+    if (i === n) return n;
   }
   return NodeBuffer ? view.utf8Write(key, ptr, cap) : encoder.encodeInto(key, view).written;
 }
