@@ -80,19 +80,19 @@ pub fn locate_raw(slot: u32, len: u32) -> i32 {
     })
 }
 
-/// Grows the scratch buffer to at least `need` bytes (at most [`MAX_SCRATCH`]) and returns its
-/// address; the JS writes no more than `need` bytes there.
+/// Grows the scratch buffer to at least `need` bytes and returns its address (the JS writes no
+/// more than `need` bytes there), or 0 when `need` is over [`MAX_SCRATCH`].
 #[wasm_bindgen(js_name = __edgeSessionLocateScratch, skip_typescript)]
 pub fn locate_scratch(need: u32) -> u32 {
+    let need = need as usize;
     SCRATCH.with(|b| match b.try_borrow_mut() {
-        Ok(mut b) => {
-            let need = (need as usize).min(MAX_SCRATCH);
+        Ok(mut b) if need <= MAX_SCRATCH => {
             if b.len() < need {
                 b.resize(need, 0);
             }
             b.as_mut_ptr() as usize as u32
         }
-        Err(_) => 0,
+        _ => 0,
     })
 }
 

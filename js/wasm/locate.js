@@ -30,11 +30,14 @@ export function locatorInit(exports, mem, p, c) {
   view = null;
 }
 
-/** Writes `key` at `ptr` as UTF-8 (growing the scratch buffer to 3 bytes per unit first); returns its length. */
+/** Writes `key` at `ptr` as UTF-8 (growing the scratch buffer to 3 bytes per unit first); returns its length.
+ * The core refuses to grow past its limit (address 0): then the key is refused. */
 function write(key) {
   const n = key.length;
   if (n * 3 > cap) {
-    ptr = wasm.__edgeSessionLocateScratch(n * 3) >>> 0;
+    const p = wasm.__edgeSessionLocateScratch(n * 3) >>> 0;
+    if (p === 0) throw wasm.__edgeSessionLocateError(0);
+    ptr = p;
     cap = n * 3;
     view = null;
   }

@@ -13,11 +13,35 @@ extern "C" {
     #[wasm_bindgen(js_name = noopImport)]
     fn noop_import(value: &JsValue) -> i32;
     #[wasm_bindgen(js_name = makeLocator)]
-    fn make_locator(exports: &JsValue, memory: &JsValue, slot: u32, names: &JsValue, max: u32, ptr: u32, cap: u32) -> JsValue;
+    fn make_locator(
+        exports: &JsValue,
+        memory: &JsValue,
+        slot: u32,
+        names: &JsValue,
+        max: u32,
+        ptr: u32,
+        cap: u32,
+    ) -> JsValue;
     #[wasm_bindgen(js_name = makeLocatorEncode)]
-    fn make_locator_encode(exports: &JsValue, memory: &JsValue, slot: u32, names: &JsValue, max: u32, ptr: u32, cap: u32) -> JsValue;
+    fn make_locator_encode(
+        exports: &JsValue,
+        memory: &JsValue,
+        slot: u32,
+        names: &JsValue,
+        max: u32,
+        ptr: u32,
+        cap: u32,
+    ) -> JsValue;
     #[wasm_bindgen(js_name = makeLocatorBuffer)]
-    fn make_locator_buffer(exports: &JsValue, memory: &JsValue, slot: u32, names: &JsValue, max: u32, ptr: u32, cap: u32) -> JsValue;
+    fn make_locator_buffer(
+        exports: &JsValue,
+        memory: &JsValue,
+        slot: u32,
+        names: &JsValue,
+        max: u32,
+        ptr: u32,
+        cap: u32,
+    ) -> JsValue;
 }
 
 #[wasm_bindgen(module = "/../../js/wasm/hot-paths.js")]
@@ -40,11 +64,18 @@ thread_local! {
 #[wasm_bindgen(js_name = benchIndex)]
 pub fn bench_index(slot: u32, len: u32) -> u32 {
     LOCATE_SCRATCH.with(|b| {
-        let Ok(b) = b.try_borrow() else { return u32::MAX };
-        let Some(key) = b.get(..len as usize) else { return u32::MAX };
+        let Ok(b) = b.try_borrow() else {
+            return u32::MAX;
+        };
+        let Some(key) = b.get(..len as usize) else {
+            return u32::MAX;
+        };
         RINGS.with(|r| {
-            let Ok(r) = r.try_borrow() else { return u32::MAX };
-            r.get(slot as usize).map_or(u32::MAX, |ring| ring.locate_index(key) as u32)
+            let Ok(r) = r.try_borrow() else {
+                return u32::MAX;
+            };
+            r.get(slot as usize)
+                .map_or(u32::MAX, |ring| ring.locate_index(key) as u32)
         })
     })
 }
@@ -160,7 +191,11 @@ impl Bench {
             make_locator_encode(&exports, &memory, slot, &arr, 65536, ptr, cap),
             make_locator_buffer(&exports, &memory, slot, &arr, 65536, ptr, cap),
         ];
-        Bench { ring, names, locators }
+        Bench {
+            ring,
+            names,
+            locators,
+        }
     }
 
     /// The lookup function (charCodeAt copy, encodeInto for the rest).
