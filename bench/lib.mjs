@@ -55,3 +55,30 @@ export function pkgVersion(name) {
   const p = join(ROOT, 'bench', 'node_modules', name, 'package.json');
   return JSON.parse(readFileSync(p, 'utf8')).version;
 }
+
+/**
+ * Like `interleaved`, but each measurement is this process's CPU time (user + system) per call
+ * of the case over batches of at least `cpuMs` of CPU, so time the scheduler gives to other
+ * processes on a busy machine is not counted. A case returns how many operations it did.
+ * Returns { name: { ns: median ns per operation over rounds, rounds: [...] } }.
+ */
+export function interleavedCpu(cases, { rounds = 7, cpuMs = 100, warmMs = 20 } = {}) {
+  const names = Object.keys(cases);
+  const per = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) * 1e3; };
+  const run = (f, ms) => {
+    let ops = 0;
+    const t0 = cpu();
+    let t = t0;
+    while (t - t0 < ms * 1e6) { ops += f(); t = cpu(); }
+    return (t - t0) / ops;
+  };
+  for (const n of names) run(cases[n], warmMs);
+  for (let r = 0; r < rounds; r++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(j + r) % names.length];
+      per[name].push(run(cases[name], cpuMs));
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, { ns: median(per[n]), rounds: per[n] }]));
+}

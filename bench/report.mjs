@@ -194,6 +194,10 @@ for (const row of ringNative ? ringNative.rows : []) {
       p(`Random keys of ${ringNode.random_keys.min_len}-${ringNode.random_keys.max_len} characters (mean ${f(ringNode.random_keys.mean_len, 1)}), ${ringNode.random_keys.count.toLocaleString('en-US')} distinct, from JS: ours ${f(oursJs.lookup_random_ns, 1)} ns, npm hashring ${f(js.algos.hashring.lookup_random_ns, 1)} ns (${x(js.algos.hashring.lookup_random_ns / oursJs.lookup_random_ns)}), npm consistent-hash ${f(js.algos['consistent-hash'].lookup_random_ns, 1)} ns.`);
       goal(`ring n=${n}: lookups from JS vs npm hashring (random 8-64 char keys)`, js.algos.hashring.lookup_random_ns / oursJs.lookup_random_ns, 15);
     }
+    if (oursJs?.lookup_cpu_ns && js.algos.hashring.lookup_cpu_ns) {
+      const h = js.algos.hashring;
+      p(`The same lookups in CPU time (user + system, interleaved; not counting time the scheduler gave to other processes): B keys ours ${f(oursJs.lookup_cpu_ns, 1)} ns, npm hashring ${f(h.lookup_cpu_ns, 1)} ns (${x(h.lookup_cpu_ns / oursJs.lookup_cpu_ns)}); random keys ours ${f(oursJs.lookup_random_cpu_ns, 1)} ns, npm hashring ${f(h.lookup_random_cpu_ns, 1)} ns (${x(h.lookup_random_cpu_ns / oursJs.lookup_random_cpu_ns)}).`);
+    }
   }
   p();
   // best balance and movement among all rows

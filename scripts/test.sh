@@ -42,7 +42,7 @@ tier() {
 
 tier fmt 0 cargo fmt --all -- --check
 # The side crates (not in the workspace): rustfmt on their files, no dependency resolution.
-tier fmt-side-crates 0 sh -c 'rustfmt --check --edition 2021 bench/ring-rs/src/*.rs fuzz/fuzz_targets/*.rs'
+tier fmt-side-crates 0 sh -c 'rustfmt --check --edition 2021 bench/ring-rs/src/*.rs bench/boundary/src/*.rs fuzz/fuzz_targets/*.rs'
 tier clippy-native 0 cargo clippy --all-targets --features conformance -- -D warnings
 tier clippy-native-js 0 cargo clippy --lib --features js,conformance -- -D warnings
 tier clippy-native-worker 0 cargo clippy --lib --features worker -- -D warnings

@@ -45,6 +45,9 @@ pub use view::{SessionSummary, SessionView};
 
 #[cfg(feature = "js")]
 pub mod js;
+// `Ring.locate`'s lookup functions, shared by the two wasm surfaces.
+#[cfg(any(feature = "js", feature = "lite"))]
+mod locator;
 // The two wasm surfaces export classes of the same names: they are two builds.
 #[cfg(all(feature = "js", feature = "lite"))]
 compile_error!("features `js` and `lite` are separate wasm builds: enable one of them");

@@ -144,8 +144,8 @@ export class Ring {
   /** The snapshot form of the configuration, as JSON text (`Ring.fromJSON` loads it without replaying the history). */
   snapshotJSON(): string;
   readonly shards: Required<ShardSpec>[];
-  /** The shard owning `key` (a string of at most 65536 characters, hashed as UTF-8); throws `invalid_input` otherwise. */
-  locate(key: string): string;
+  /** `ring.locate(key)`: the shard owning `key` (a string of at most 65536 characters, hashed as UTF-8); throws `invalid_input` otherwise. A function bound to this ring (it may be passed around; it throws `object_freed` once the ring is freed). */
+  readonly locate: (key: string) => string;
   /** xxh3_64(key) as a decimal string. */
   position(key: string): string;
   preferenceList(key: string, n: number): string[];

@@ -30,8 +30,8 @@ export class Ring {
   /** The placement rule: 1 or 2. */
   readonly version: number;
   readonly shards: Required<ShardSpec>[];
-  /** The shard owning `key` (a string of at most 65536 characters, hashed as UTF-8); throws `invalid_input` otherwise. */
-  locate(key: string): string;
+  /** `ring.locate(key)`: the shard owning `key` (a string of at most 65536 characters, hashed as UTF-8); throws `invalid_input` otherwise. A function bound to this ring (it may be passed around; it throws `object_freed` once the ring is freed). */
+  readonly locate: (key: string) => string;
   /** xxh3_64(key) as a decimal string. */
   position(key: string): string;
   shares(): Share[];

@@ -1,9 +1,9 @@
-// Imported by the wasm core (src/js/hot_paths.rs) for the hot paths, `Ring.locate` and
-// `Keyring.verify`/`tryVerify`: one call from wasm copies a string argument into the core's
-// scratch buffer as UTF-8, with the type and length checks first (instead of wasm-bindgen's
-// three crossings: type check, length, and a copy through malloc, which were most of the cost
-// of a ring lookup), and one builds the claims object of a verified token. No rule lives here:
-// the core checks, verifies and places; this file moves bytes and builds an object.
+// Imported by the wasm core (src/js/hot_paths.rs) for the token hot path, `Keyring.verify`/
+// `tryVerify` (`Ring.locate` has its own lookup functions, js/wasm/locate.js): one call from
+// wasm copies a string argument into the core's scratch buffer as UTF-8, with the type and
+// length checks first (instead of wasm-bindgen's three crossings: type check, length, and a
+// copy through malloc), and one builds the claims object of a verified token. No rule lives
+// here: the core checks and verifies; this file moves bytes and builds an object.
 const encoder = new TextEncoder();
 // A view of the core's scratch buffer, made again when the buffer moves or wasm memory grows
 // (growth detaches the old ArrayBuffer, so the view's length drops to 0 and no longer matches).

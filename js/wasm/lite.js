@@ -1,7 +1,8 @@
-// Imported by the lite wasm (src/lite/wasm.rs) for its two hot paths, `Ring.locate` and
-// `Keyring.verify`/`tryVerify`: one call copies a string argument into the core's scratch buffer
-// as UTF-8, type and length checked first, and one builds the claims object of a verified
-// token. No rule lives here: the core checks, verifies and places.
+// Imported by the lite wasm (src/lite/wasm.rs) for its hot paths, `Keyring.verify`/`tryVerify`
+// and `position` (`Ring.locate` has its own lookup functions, js/wasm/locate.js): one call
+// copies a string argument into the core's scratch buffer as UTF-8, type and length checked
+// first, and one builds the claims object of a verified token. No rule lives here: the core
+// checks, verifies and places.
 let buffer = null;
 let bytes = null;
 const encoder = new TextEncoder();

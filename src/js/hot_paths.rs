@@ -1,4 +1,5 @@
-//! The hot paths' string arguments and answers (`Ring.locate`, `Keyring.verify`/`tryVerify`),
+//! The token hot path's string argument and answer (`Keyring.verify`/`tryVerify`; `Ring.locate`
+//! has its own lookup functions, `crate::locator`),
 //! through two small functions in `js/wasm/hot-paths.js`: [`with_bytes`] has a string argument
 //! checked (type, length) and copied into one reused scratch buffer as UTF-8 in a single
 //! crossing, and [`claims_of`] builds the claims object of a verified token from one line.

@@ -1,14 +1,35 @@
 //! `Ring`: the consistent-hash ring from JavaScript.
 
 use std::cell::OnceCell;
+use std::rc::Rc;
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::convert::{is_array, json_arg, parse, string_arg, to_js, u64_arg, MAX_KEY_LEN};
 use super::error::{coded, invalid_input};
-use super::hot_paths::with_bytes;
+use crate::locator::{Errors, Locator, MAX_KEY_UNITS};
 use crate::ring::{Ring, RingError, ShardSpec, MAX_CONFIG_BYTES, MAX_SHARDS};
+
+// The lookup functions take the keys every other key argument takes.
+const _: () = assert!(MAX_KEY_UNITS == MAX_KEY_LEN);
+
+/// What `Ring.locate` throws.
+static LOCATE_ERRORS: Errors = Errors {
+    bad_key: || invalid_input(KEY_RULE),
+    freed: || {
+        coded(
+            "object_freed",
+            "the object was freed: free() was called on it",
+        )
+    },
+    busy: || {
+        coded(
+            "object_busy",
+            "the ring is in the middle of a change (locate was called from inside it)",
+        )
+    },
+};
 
 const SPACE: f64 = 18_446_744_073_709_551_616.0;
 const KEY_RULE: &str = "key must be a string of at most 65536 characters";
@@ -58,17 +79,16 @@ struct JsArc {
 /// A weighted consistent-hash ring with its history (epoch = number of steps).
 #[wasm_bindgen(js_name = Ring)]
 pub struct JsRing {
-    inner: Ring,
-    /// The shard names as JavaScript strings, indexed like `inner.shards()`; made on the first
-    /// `locate` after a change, so a lookup returns a cached string instead of decoding one.
-    names: OnceCell<Vec<JsValue>>,
+    inner: Rc<Ring>,
+    /// The lookup function behind `locate` (`crate::locator`), made on first use.
+    locator: OnceCell<Locator>,
 }
 
 impl JsRing {
     fn wrap(inner: Ring) -> JsRing {
         JsRing {
-            inner,
-            names: OnceCell::new(),
+            inner: Rc::new(inner),
+            locator: OnceCell::new(),
         }
     }
 
@@ -77,14 +97,16 @@ impl JsRing {
         &self.inner
     }
 
-    /// Applies a change to the core ring and drops the cached names.
+    /// Applies a change to the core ring (and to the names of its lookup function).
     fn change(
         &mut self,
         f: impl FnOnce(&mut Ring) -> Result<(), RingError>,
     ) -> Result<(), JsValue> {
-        let out = f(&mut self.inner).map_err(ring_err);
-        self.names = OnceCell::new();
-        out
+        let out = match self.locator.get() {
+            Some(locator) => locator.change(&mut self.inner, f),
+            None => f(Rc::make_mut(&mut self.inner)),
+        };
+        out.map_err(ring_err)
     }
 }
 
@@ -171,23 +193,17 @@ impl JsRing {
         to_js(&self.inner.shards())
     }
 
-    /// The shard owning `key` (hashed as UTF-8): a string of at most [`MAX_KEY_LEN`] UTF-16
-    /// units, else `invalid_input`.
+    /// `ring.locate(key)`: the shard owning `key` (hashed as UTF-8), a string of at most
+    /// [`MAX_KEY_LEN`] UTF-16 units, else `invalid_input`.
     ///
-    /// The hot path of the ring: the key is checked and copied in one crossing
-    /// ([`with_bytes`]) and the answer is a cached string (no string is decoded per lookup).
-    #[wasm_bindgen(unchecked_return_type = "string")]
-    pub fn locate(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let i = with_bytes(&key, MAX_KEY_LEN, |k| self.inner.locate_index(k))
-            .ok_or_else(|| invalid_input(KEY_RULE))?;
-        let names = self.names.get_or_init(|| {
-            let shards = self.inner.shards();
-            shards.iter().map(|s| JsValue::from_str(&s.name)).collect()
-        });
-        Ok(names.get(i).cloned().unwrap_or(JsValue::UNDEFINED))
+    /// A read-only property holding this ring's lookup function (bound to the ring: it follows
+    /// its changes, and throws `object_freed` once the ring is freed). The hot path of the ring:
+    /// one crossing into wasm with two numbers per lookup, see `crate::locator`.
+    #[wasm_bindgen(getter, unchecked_return_type = "(key: string) => string")]
+    pub fn locate(&self) -> JsValue {
+        self.locator
+            .get_or_init(|| Locator::new(self.inner.clone(), &LOCATE_ERRORS))
+            .function()
     }
 
     /// The key's point in the hash space, `xxh3_64(key)`, as a decimal string.
@@ -247,7 +263,7 @@ impl JsRing {
     /// An independent copy.
     #[wasm_bindgen(js_name = clone)]
     pub fn duplicate(&self) -> JsRing {
-        JsRing::wrap(self.inner.clone())
+        JsRing::wrap(Ring::clone(&self.inner))
     }
 
     /// The ring as it was at `epoch`.

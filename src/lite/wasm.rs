@@ -8,15 +8,17 @@
 //! texts per code: formatting them would bring `core::fmt` into the wasm.
 
 use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
 use crate::keyring::{Keyring, MAX_KEYRING_JSON_LEN};
+use crate::locator::{Errors, Locator, MAX_KEY_UNITS};
 use crate::ring::{push_decimal, push_string, Ring, RingError, MAX_CONFIG_BYTES};
 use crate::token::{Claims, MAX_TOKEN_LEN};
 
 /// Longest ring key (user id, session id, ...) accepted, in UTF-16 units (as in the full package).
-const MAX_KEY_LEN: usize = 64 * 1024;
+const MAX_KEY_LEN: usize = MAX_KEY_UNITS;
 /// `Number.MAX_SAFE_INTEGER`.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
@@ -233,19 +235,32 @@ impl LiteKeyring {
 /// in the full package).
 #[wasm_bindgen(js_name = Ring)]
 pub struct LiteRing {
-    inner: Ring,
-    /// The shard names as JavaScript strings, made on the first `locate`.
-    names: OnceCell<Vec<JsValue>>,
+    inner: Rc<Ring>,
+    /// The lookup function behind `locate` (`crate::locator`), made on first use.
+    locator: OnceCell<Locator>,
 }
 
 fn wrap(inner: Ring) -> LiteRing {
     LiteRing {
-        inner,
-        names: OnceCell::new(),
+        inner: Rc::new(inner),
+        locator: OnceCell::new(),
     }
 }
 
 const KEY_RULE: &str = "key must be a string of at most 65536 characters";
+
+/// What `Ring.locate` throws (the full package's codes).
+static LOCATE_ERRORS: Errors = Errors {
+    bad_key: || invalid_input(KEY_RULE),
+    freed: || {
+        error(
+            "object_freed",
+            "the object was freed: free() was called on it",
+            0,
+        )
+    },
+    busy: || error("object_busy", "the ring is busy", 0),
+};
 
 #[wasm_bindgen(js_class = Ring)]
 impl LiteRing {
@@ -317,19 +332,14 @@ impl LiteRing {
         parse(&out)
     }
 
-    /// The shard owning `key` (a string of at most 65536 UTF-16 units, hashed as UTF-8).
-    #[wasm_bindgen(unchecked_return_type = "string")]
-    pub fn locate(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let i = with_bytes(&key, MAX_KEY_LEN, |k| self.inner.locate_index(k))
-            .ok_or_else(|| invalid_input(KEY_RULE))?;
-        let names = self.names.get_or_init(|| {
-            let shards = self.inner.shards();
-            shards.iter().map(|s| JsValue::from_str(&s.name)).collect()
-        });
-        Ok(names.get(i).cloned().unwrap_or(JsValue::UNDEFINED))
+    /// `ring.locate(key)`: the shard owning `key` (a string of at most 65536 UTF-16 units,
+    /// hashed as UTF-8). A read-only property holding this ring's lookup function, bound to
+    /// the ring (`object_freed` once it is freed); see `crate::locator`.
+    #[wasm_bindgen(getter, unchecked_return_type = "(key: string) => string")]
+    pub fn locate(&self) -> JsValue {
+        self.locator
+            .get_or_init(|| Locator::new(self.inner.clone(), &LOCATE_ERRORS))
+            .function()
     }
 
     /// The key's point in the hash space, `xxh3_64(key)`, as a decimal string.
