@@ -236,7 +236,14 @@ fn digest(cfg: &RingConfig, base: u32, arcs: &[u8], base_arcs: &[u8]) -> String 
         h.update((list.len() as u64).to_be_bytes());
         h.update(list);
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    // Lowercase hex by hand: `format!("{b:02x}")` would bring integer formatting into the lean wasm.
+    let mut out = String::with_capacity(64);
+    for b in h.finalize() {
+        for nibble in [b >> 4, b & 15] {
+            out.push(char::from(b"0123456789abcdef"[usize::from(nibble)]));
+        }
+    }
+    out
 }
 
 fn unbase64(s: &str) -> Result<Vec<u8>, RingError> {
