@@ -64,7 +64,11 @@ impl KvSessionStore {
     }
 
     fn user_prefix(&self, user: &str) -> String {
-        format!("{}u:{}:", self.prefix, crate::b64::url_encode(user))
+        format!(
+            "{}u:{}:",
+            self.prefix,
+            crate::b64::url_encode(user.as_bytes())
+        )
     }
 
     fn index_key(&self, user: &str, key: &IdHash) -> String {
@@ -74,7 +78,11 @@ impl KvSessionStore {
     /// The stored record under `key`, expired or not.
     /// The KV key of a sign-in rate-limit bucket.
     fn bucket_key(&self, key: &str) -> String {
-        format!("{}b:{}", self.prefix, crate::b64::url_encode(key))
+        format!(
+            "{}b:{}",
+            self.prefix,
+            crate::b64::url_encode(key.as_bytes())
+        )
     }
 
     async fn load(&self, key: &IdHash) -> Result<Option<SessionRecord>, StoreError> {
