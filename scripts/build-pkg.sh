@@ -32,10 +32,16 @@ node scripts/code-glue.mjs build/wasm-nodejs/edge_session.js build/wasm-web/edge
 rm -rf pkg && mkdir -p pkg/node pkg/web pkg/lite pkg/lib/redis
 cp build/wasm-nodejs/edge_session_bg.wasm build/wasm-nodejs/edge_session.d.ts pkg/node/
 cp build/wasm-nodejs/edge_session.js pkg/node/edge_session.cjs
-cp build/wasm-web/edge_session_bg.wasm build/wasm-web/edge_session.js build/wasm-web/edge_session.d.ts pkg/web/
-# The JS the core imports (js/wasm/, as wasm-bindgen snippets): ESM for the web build, CommonJS
-# for the Node build (which require()s it).
+cp build/wasm-web/edge_session_bg.wasm build/wasm-web/edge_session.d.ts pkg/web/
+# The web build's glue minified, like the lite build's: it is what a browser downloads (the
+# types are in edge_session.d.ts, the docs in the README).
+esbuild build/wasm-web/edge_session.js --minify --format=esm --log-level=error --outfile=pkg/web/edge_session.js
+# The JS the core imports (js/wasm/, as wasm-bindgen snippets): ESM for the web build (minified
+# too), CommonJS for the Node build (which require()s it).
 cp -r build/wasm-web/snippets pkg/web/
+for f in $(find pkg/web/snippets -name '*.js'); do
+  esbuild "$f" --minify --format=esm --log-level=error --outfile="$f" --allow-overwrite
+done
 for f in $(cd build/wasm-nodejs && find snippets -name '*.js'); do
   mkdir -p "pkg/node/$(dirname "$f")"
   esbuild "build/wasm-nodejs/$f" --format=cjs --platform=node --target=node20 --log-level=warning --outfile="pkg/node/$f"

@@ -40,8 +40,6 @@
 
 use core::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use hmac::Mac;
 
 use crate::id::ID_HASH_B64_LEN;
@@ -351,7 +349,7 @@ pub fn sign(
     let sig = format!(
         "v1;kid={};t={now};sig={}",
         key.kid,
-        URL_SAFE_NO_PAD.encode(tag.into_bytes())
+        crate::b64::url_encode(&tag.into_bytes())
     );
     let [u, i, s, v, e] = vals;
     Ok([
@@ -382,9 +380,9 @@ fn parse_signature(v: &str) -> Option<(&str, u64, [u8; 32])> {
     }
     let t = decimal(t)?;
     let mut tag = [0u8; 32];
-    let n = URL_SAFE_NO_PAD.decode_slice(sig, &mut tag).ok()?;
+    let n = crate::b64::url_decode_slice(sig.as_bytes(), &mut tag)?;
     // Canonical base64 only: re-encoding must give the same text.
-    (n == 32 && URL_SAFE_NO_PAD.encode(tag) == sig).then_some((kid, t, tag))
+    (n == 32 && crate::b64::url_encode(&tag) == sig).then_some((kid, t, tag))
 }
 
 /// Checks the identity headers of a request. `header(name)` returns a header's value

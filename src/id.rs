@@ -16,8 +16,6 @@
 
 use core::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 /// Length of a session id in bytes (128 random bits).
@@ -118,7 +116,7 @@ impl SessionId {
 
     /// The id as 22 characters of unpadded base64url. The result is a secret.
     pub fn to_base64url(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.0)
+        crate::b64::url_encode(&self.0)
     }
 
     /// Parses 22 characters of canonical unpadded base64url.
@@ -160,7 +158,7 @@ fn decode_exact<const N: usize>(s: &str, expect_len: usize) -> Option<[u8; N]> {
     }
     // One spare byte so the decoder's length estimate never refuses a valid input.
     let mut buf = [0u8; 64];
-    let n = URL_SAFE_NO_PAD.decode_slice(s, &mut buf).ok()?;
+    let n = crate::b64::url_decode_slice(s.as_bytes(), &mut buf)?;
     if n != N {
         return None;
     }
@@ -189,7 +187,7 @@ impl IdHash {
 
     /// 43 characters of unpadded base64url.
     pub fn to_base64url(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.0)
+        crate::b64::url_encode(&self.0)
     }
 
     /// Parses 43 characters of canonical unpadded base64url.

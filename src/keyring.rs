@@ -26,12 +26,10 @@
 
 use core::fmt;
 
-use base64::alphabet;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+
+use crate::b64::{Alphabet, Padding};
 
 /// Largest accepted keyring JSON document, in bytes.
 pub const MAX_KEYRING_JSON_LEN: usize = 64 * 1024;
@@ -202,12 +200,6 @@ struct KeyJson {
     state: KeyState,
 }
 
-/// Lenient-padding, strict-bits engines for the two base64 alphabets.
-const LENIENT: GeneralPurposeConfig =
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
-const STD_ANY_PAD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
-const URL_ANY_PAD: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
-
 fn decode_secret(kid: &str, text: &str) -> Result<Vec<u8>, KeyringError> {
     // Bound the work before decoding: longer text cannot be a secret we accept.
     if text.trim_end_matches('=').len() > MAX_SECRET_B64_LEN {
@@ -216,12 +208,17 @@ fn decode_secret(kid: &str, text: &str) -> Result<Vec<u8>, KeyringError> {
         });
     }
     let url_safe = text.bytes().any(|b| b == b'-' || b == b'_');
-    let engine = if url_safe { &URL_ANY_PAD } else { &STD_ANY_PAD };
-    engine
-        .decode(text)
-        .map_err(|_| KeyringError::BadSecretEncoding {
+    // Either alphabet, padded or not, strict trailing bits.
+    let alphabet = if url_safe {
+        Alphabet::UrlSafe
+    } else {
+        Alphabet::Standard
+    };
+    crate::b64::decode(text.as_bytes(), alphabet, Padding::Optional).ok_or_else(|| {
+        KeyringError::BadSecretEncoding {
             kid: kid.to_owned(),
-        })
+        }
+    })
 }
 
 fn kid_is_valid(kid: &str) -> bool {
@@ -409,6 +406,7 @@ impl fmt::Debug for Keyring {
 mod tests {
     use super::*;
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use base64::Engine as _;
 
     fn entry(kid: &str, secret: &[u8], state: &str) -> String {
         format!(

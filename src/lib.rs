@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod b64;
 pub mod client;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
@@ -53,3 +54,9 @@ mod locator;
 compile_error!("features `js` and `lite` are separate wasm builds: enable one of them");
 #[cfg(feature = "worker")]
 mod worker;
+
+/// The heap of every wasm build (npm package, lean build, worker): talc instead of the default
+/// dlmalloc, for size. Single-threaded wasm only, which all of them are.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

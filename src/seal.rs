@@ -72,11 +72,10 @@
 
 use core::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
 
+use crate::b64::{Alphabet, Padding};
 use crate::id::{SessionId, SESSION_ID_LEN};
 use crate::keyring::{KeyState, Keyring, MAX_KID_LEN};
 use crate::token::{
@@ -206,7 +205,7 @@ impl Keyring {
                 len: claims.payload.len(),
             })?;
         buf.extend_from_slice(&tag);
-        Ok(URL_SAFE_NO_PAD.encode(&buf))
+        Ok(crate::b64::url_encode(&buf))
     }
 
     /// Opens a sealed token at time `now` (unix seconds): its kid and claims, the payload in
@@ -222,9 +221,8 @@ impl Keyring {
             return Err(SealError::Malformed);
         }
         // 2. Strict decode into a buffer of the largest size (the length check bounds it).
-        let mut buf = URL_SAFE_NO_PAD
-            .decode(token)
-            .map_err(|_| SealError::Malformed)?;
+        let mut buf = crate::b64::decode(token.as_bytes(), Alphabet::UrlSafe, Padding::Absent)
+            .ok_or(SealError::Malformed)?;
         if buf.len() < MIN_SEALED_TOKEN_BYTES {
             return Err(SealError::Malformed);
         }
@@ -309,6 +307,8 @@ fn parse_sealed(header: &[u8], payload: &[u8]) -> Option<Claims> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
 
     fn keys() -> Keyring {
         Keyring::new(vec![

@@ -77,8 +77,6 @@
 
 use core::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use hmac::Mac;
 
 use crate::id::{SessionId, SESSION_ID_LEN};
@@ -289,7 +287,7 @@ impl Keyring {
         buf.extend_from_slice(&claims.payload);
         let tag = key.mac.clone().chain_update(&buf).finalize().into_bytes();
         buf.extend_from_slice(&tag);
-        Ok(URL_SAFE_NO_PAD.encode(&buf))
+        Ok(crate::b64::url_encode(&buf))
     }
 
     /// Verifies a token at time `now` (unix seconds).
@@ -312,9 +310,7 @@ impl Keyring {
             large.resize(MAX_TOKEN_BYTES, 0);
             &mut large
         };
-        let n = URL_SAFE_NO_PAD
-            .decode_slice(token, buf)
-            .map_err(|_| InvalidToken)?;
+        let n = crate::b64::url_decode_slice(token.as_bytes(), buf).ok_or(InvalidToken)?;
         let raw = buf.get(..n).ok_or(InvalidToken)?;
         // 3. Minimum length, so the tag split below leaves a non-trivial body.
         if raw.len() < MIN_TOKEN_BYTES {
@@ -389,6 +385,8 @@ fn parse_claims(r: &mut Reader<'_>) -> Option<Claims> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
 
     fn keys() -> Keyring {
         Keyring::new(vec![

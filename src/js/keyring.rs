@@ -1,7 +1,5 @@
 //! `Keyring`: signs and verifies tokens from JavaScript.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -46,7 +44,7 @@ pub(crate) fn claims_line(kid: &str, c: &Claims) -> String {
         c.issued_at,
         c.expires_at
     );
-    URL_SAFE_NO_PAD.encode_string(&c.payload, &mut out);
+    crate::b64::encode_into(&c.payload, crate::b64::Alphabet::UrlSafe, false, &mut out);
     out
 }
 
@@ -72,9 +70,12 @@ pub(crate) fn claims_arg(claims: &JsValue, max_payload: usize) -> Result<Claims,
         .map_err(|_| invalid_input(CLAIMS_SHAPE))?;
     let c: JsClaims = serde_json::from_str(&text).map_err(|_| invalid_input(CLAIMS_SHAPE))?;
     let session_id = SessionId::from_base64url(&c.session_id).map_err(|e| coded(e.code(), e))?;
-    let payload = URL_SAFE_NO_PAD
-        .decode(c.payload.as_bytes())
-        .map_err(|_| invalid_input("payload must be unpadded base64url"))?;
+    let payload = crate::b64::decode(
+        c.payload.as_bytes(),
+        crate::b64::Alphabet::UrlSafe,
+        crate::b64::Padding::Absent,
+    )
+    .ok_or_else(|| invalid_input("payload must be unpadded base64url"))?;
     if payload.len() > max_payload {
         let message = format_args!("payload is over {max_payload} bytes");
         return Err(if max_payload == MAX_PAYLOAD_LEN {

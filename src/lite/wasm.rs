@@ -128,8 +128,6 @@ fn ring_error(e: &RingError) -> JsValue {
 
 /// The tab-separated claims line of a verified token (no field can hold a tab).
 fn claims_line(kid: &str, c: &Claims) -> String {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine as _;
     let mut out = String::with_capacity(96 + c.payload.len() * 4 / 3);
     for part in [kid, &c.session_id.to_base64url(), &c.shard] {
         out.push_str(part);
@@ -139,7 +137,7 @@ fn claims_line(kid: &str, c: &Claims) -> String {
         push_decimal(&mut out, n.into());
         out.push('\t');
     }
-    URL_SAFE_NO_PAD.encode_string(&c.payload, &mut out);
+    crate::b64::encode_into(&c.payload, crate::b64::Alphabet::UrlSafe, false, &mut out);
     out
 }
 

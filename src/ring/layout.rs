@@ -1,7 +1,8 @@
 //! The arc layout: exact targets, the initial layout, the surplus-to-deficit rebalance, and the
 //! lookup index. Integer arithmetic only; nothing here depends on `usize` width.
 
-use std::cmp::{min, Ordering};
+use std::cmp::{min, Ordering, Reverse};
+use std::collections::BinaryHeap;
 
 /// Size of the hash space: every `u64` is a position.
 pub(crate) const SPACE: u128 = 1 << 64;
@@ -20,17 +21,19 @@ pub(crate) fn targets(weights: &[u32]) -> Vec<u128> {
         return vec![0; weights.len()];
     }
     let mut t: Vec<u128> = Vec::with_capacity(weights.len());
-    let mut rems: Vec<(u128, usize)> = Vec::with_capacity(weights.len());
+    // (Reverse(remainder), index): ascending order is largest remainder first, ties to the
+    // lower index.
+    let mut rems: Vec<(Reverse<u128>, usize)> = Vec::with_capacity(weights.len());
     for (i, &w) in weights.iter().enumerate() {
         let num = u128::from(w) << 64;
         t.push(num / total);
         if w > 0 {
-            rems.push((num % total, i));
+            rems.push((Reverse(num % total), i));
         }
     }
     let assigned: u128 = t.iter().sum();
     let mut left = SPACE.saturating_sub(assigned);
-    rems.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    sort_keys(&mut rems);
     for &(_, i) in &rems {
         if left == 0 {
             break;
@@ -41,6 +44,23 @@ pub(crate) fn targets(weights: &[u32]) -> Vec<u128> {
         }
     }
     t
+}
+
+/// Sorts distinct keys ascending. The lean build (feature `lite`) sorts with the standard
+/// library's heap sort, a few hundred bytes of wasm per key type instead of about 3 KB for
+/// `sort_unstable`'s quicksort; slower on large inputs, which a lean build, loading one ring,
+/// sorts once. Every other build keeps the quicksort. Keys are distinct, so both give one order.
+pub(crate) fn sort_keys<T: Ord>(v: &mut Vec<T>) {
+    if cfg!(feature = "lite") {
+        heap_sort(v);
+    } else {
+        v.sort_unstable();
+    }
+}
+
+/// Ascending heap sort (`BinaryHeap::into_sorted_vec`).
+fn heap_sort<T: Ord>(v: &mut Vec<T>) {
+    *v = BinaryHeap::from(std::mem::take(v)).into_sorted_vec();
 }
 
 /// The ring's layout: sorted arc starts (`starts[0] == 0`) and their owners (shard indices),
@@ -269,4 +289,30 @@ impl Layout {
 pub(crate) fn by_score_then_name(a: &(u64, &str), b: &(u64, &str)) -> Ordering {
     b.0.cmp(&a.0)
         .then_with(|| a.1.as_bytes().cmp(b.1.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The lean build's heap sort gives the quicksort's order (of the key types sorted here).
+        #[test]
+        fn heap_sort_orders_like_sort_unstable(
+            rems in proptest::collection::vec((any::<u128>(), any::<usize>()), 0..200),
+            names in proptest::collection::vec("[a-c]{0,3}", 0..100),
+        ) {
+            let mut a: Vec<_> = rems.iter().map(|&(r, i)| (Reverse(r), i)).collect();
+            let mut b = a.clone();
+            heap_sort(&mut a);
+            b.sort_unstable();
+            prop_assert_eq!(a, b);
+            let mut a: Vec<(&str, usize)> = names.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+            let mut b = a.clone();
+            heap_sort(&mut a);
+            b.sort_unstable();
+            prop_assert_eq!(a, b);
+        }
+    }
 }

@@ -21,14 +21,13 @@
 //! replay); the replay from `base` in [`Ring::recent_epochs`] does check that it ends on the
 //! current arcs.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::config::RawRingConfig;
 use super::layout::{self, Builder, Layout, SPACE};
 use super::{steps, Ring, RingConfig, RingError, RingStep, ShardSpec, DEFAULT_VERSION};
+use crate::b64::{self, Alphabet, Padding};
 
 /// How many recent epochs a snapshot keeps replayable without the whole history (the current
 /// one included); the session manager looks this far back for a user's shards.
@@ -237,13 +236,19 @@ fn digest(cfg: &RingConfig, base: u32, arcs: &[u8], base_arcs: &[u8]) -> String 
         h.update((list.len() as u64).to_be_bytes());
         h.update(list);
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    // Lowercase hex by hand: `format!("{b:02x}")` would bring integer formatting into the lean wasm.
+    let mut out = String::with_capacity(64);
+    for b in h.finalize() {
+        for nibble in [b >> 4, b & 15] {
+            out.push(char::from(b"0123456789abcdef"[usize::from(nibble)]));
+        }
+    }
+    out
 }
 
 fn unbase64(s: &str) -> Result<Vec<u8>, RingError> {
-    STANDARD
-        .decode(s)
-        .map_err(|_| bad("arcs are not standard base64"))
+    b64::decode(s.as_bytes(), Alphabet::Standard, Padding::Canonical)
+        .ok_or_else(|| bad("arcs are not standard base64"))
 }
 
 impl Ring {
@@ -265,8 +270,9 @@ impl Ring {
             steps: cfg.steps,
             snapshot: SnapshotArcs {
                 base,
-                arcs: STANDARD.encode(&arcs),
-                base_arcs: (!base_arcs.is_empty()).then(|| STANDARD.encode(&base_arcs)),
+                arcs: b64::encode(&arcs, Alphabet::Standard, true),
+                base_arcs: (!base_arcs.is_empty())
+                    .then(|| b64::encode(&base_arcs, Alphabet::Standard, true)),
                 digest,
             },
         })

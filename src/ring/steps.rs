@@ -81,8 +81,17 @@ pub(super) fn init_table(shards: &[ShardSpec], version: u32) -> Result<Vec<Shard
     for s in shards {
         check_spec(s)?;
     }
-    let mut sorted = shards.to_vec();
-    sorted.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    // Name order (the index breaks ties between duplicates, refused just below).
+    let mut order: Vec<(&str, usize)> = shards
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    layout::sort_keys(&mut order);
+    let sorted: Vec<ShardSpec> = order
+        .iter()
+        .filter_map(|&(_, i)| shards.get(i).cloned())
+        .collect();
     if let Some(w) = sorted.windows(2).find(|w| w[0].name == w[1].name) {
         return Err(RingError::DuplicateShard(w[0].name.clone()));
     }

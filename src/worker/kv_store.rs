@@ -16,8 +16,6 @@
 //! or instant revocation matter. Touch throttling (`policy.touch_interval`, default 60 s)
 //! keeps writes to one key far below KV's one write per second per key.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use worker::kv::KvStore;
 use worker::Date;
 
@@ -66,7 +64,11 @@ impl KvSessionStore {
     }
 
     fn user_prefix(&self, user: &str) -> String {
-        format!("{}u:{}:", self.prefix, URL_SAFE_NO_PAD.encode(user))
+        format!(
+            "{}u:{}:",
+            self.prefix,
+            crate::b64::url_encode(user.as_bytes())
+        )
     }
 
     fn index_key(&self, user: &str, key: &IdHash) -> String {
@@ -76,7 +78,11 @@ impl KvSessionStore {
     /// The stored record under `key`, expired or not.
     /// The KV key of a sign-in rate-limit bucket.
     fn bucket_key(&self, key: &str) -> String {
-        format!("{}b:{}", self.prefix, URL_SAFE_NO_PAD.encode(key))
+        format!(
+            "{}b:{}",
+            self.prefix,
+            crate::b64::url_encode(key.as_bytes())
+        )
     }
 
     async fn load(&self, key: &IdHash) -> Result<Option<SessionRecord>, StoreError> {
