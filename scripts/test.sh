@@ -72,7 +72,7 @@ tier build-worker-test 0 bash scripts/stamped.sh worker-test build/test/worker/e
   .cargo scripts/build-worker.sh -- bash scripts/build-worker.sh --test
 tier deploy-check 0 bash scripts/check-deploy.sh
 tier build-www 0 bash scripts/build-www.sh
-# The package's Node tiers. They run alongside the worker tiers below (see there).
+# The package's Node tiers. They run alongside the worker and browser end-to-end tiers below.
 node_tiers() {
   # Two files at a time (Redis servers and workers on free ports; the fault tests mostly wait).
   mapfile -t JS_FILES < <(first redis-faults package redis bad-values browser -- tests/js/*.test.mjs)
@@ -86,21 +86,21 @@ node_tiers() {
   tier types 3 node --test --test-reporter=tap tests/types/*.test.mjs
 }
 
-# The package's Node tiers and the worker's end-to-end tiers run at the same time: all the builds
-# are done, they share nothing but the CPU (free ports, own temp dirs), and neither keeps 2 cores
-# busy on its own (the Redis fault tests and the worker tests wait on expiry, restarts and
-# deadlines). The Node tiers' lines are printed when both are done, their times counted in parallel.
+# Those tiers and the end-to-end tiers run at the same time: all the builds are done, they share
+# nothing but the CPU (free ports, own temp dirs), and neither keeps 2 cores busy on its own (the
+# Redis fault tests and the worker tests wait on expiry, restarts and deadlines). Their lines are
+# printed when both are done; their times overlap.
 ( PASSED=0; FAILED=0; FAILED_TIERS=(); node_tiers
   echo "$PASSED $FAILED ${FAILED_TIERS[*]}" > "$LOGS/node-tiers.counts" ) > "$LOGS/node-tiers.out" 2>&1 &
 NODE_TIERS=$!
-# Two files at a time: each starts its own wrangler on free ports (about 3 s of CPU a start) and
-# every request through local wrangler costs a few ms of CPU. The longest files go first. A test
-# that hangs fails after 3 min.
+# Three files at a time: each starts its own wrangler on free ports (about 3 s of CPU a start),
+# every request through local wrangler costs a few ms of CPU, and much of each file is waiting
+# (expiry, restarts). The longest files go first. A test that hangs fails after 3 min.
 mapfile -t E2E_FILES < <(first do sweep history gateway binding bundled-ring features -- tests/e2e/*.test.mjs)
-tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=180000 "${E2E_FILES[@]}"
+tier worker-e2e 1 node --test --test-reporter=tap --test-concurrency=3 --test-timeout=180000 "${E2E_FILES[@]}"
 tier browser-e2e 1 node --test --test-reporter=tap --test-concurrency=1 --test-timeout=180000 tests/browser/*.test.mjs
 wait "$NODE_TIERS"
-echo "-- the package's Node tiers (run alongside the two above):"
+echo "-- run alongside worker-e2e and browser-e2e:"
 cat "$LOGS/node-tiers.out"
 if read -r p f t < "$LOGS/node-tiers.counts"; then
   PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); [ -z "$t" ] || FAILED_TIERS+=($t)

@@ -16,7 +16,9 @@ async function cluster(t, opts = {}) {
     servers[n] = procs[n].url;
   }
   const ring = new Ring(NAMES.map((name) => ({ name })));
-  const store = await RedisStore.connect({ servers, ring, commandTimeout: 300, connectTimeout: 500, ...opts });
+  // 800 ms: above what a healthy local server takes on a loaded 2-core machine (300 ms was not, once),
+  // below the 1 s within which a dead server's calls must fail.
+  const store = await RedisStore.connect({ servers, ring, commandTimeout: 800, connectTimeout: 500, ...opts });
   t.after(() => store.close());
   const manager = new SessionManager({ keys: KEYS, ring, store: store.router() });
   return { procs, ring, store, manager };
