@@ -3,6 +3,7 @@
 // mix of bench/load.mjs, taken through wrangler's inspector.
 //
 //   node bench/profile-worker.mjs [--mix signin|read|update|healthz|gateway] [--seconds 5] [--peer] [--out FILE.cpuprofile]
+// (the bundle the profile's line numbers refer to is saved beside it, e.g. profile-ours-update.entry.js)
 //
 // Prints the busy time per request by kind (our JS glue, wasm, SQLite, other natives), then the
 // functions with the most time spent inside them. The deployable build has no wasm names; build
@@ -99,6 +100,17 @@ function summarise(profile, requests) {
   for (const [k, us] of [...inclusive].filter(([k]) => !skip.test(k)).sort((a, b) => b[1] - a[1]).slice(0, 30)) {
     console.log(`  ${per(us)}  ${k.slice(0, 140)}`);
   }
+  // Self time by function and line: the glue's import shims are anonymous, so only their line
+  // (1-based, in the bundle saved beside the profile) tells them apart.
+  const lines = new Map();
+  for (const [id, us] of self) {
+    const f = byId.get(id).callFrame;
+    if (f.functionName === '(idle)' || skip.test(f.functionName)) continue;
+    const k = `${name(f)}${f.url ? ` ${f.url.split('/').pop()}:${f.lineNumber + 1}` : ''}`;
+    lines.set(k, (lines.get(k) ?? 0) + us);
+  }
+  console.log('self time (function, bundle line):');
+  for (const [k, us] of [...lines].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${per(us)}  ${k.slice(0, 140)}`);
 }
 
 mkdirSync(join(ROOT, 'target/bench'), { recursive: true });
@@ -128,6 +140,13 @@ try {
   await cdp.send('Profiler.start');
   const r = await run(1, seconds);
   const { profile } = await cdp.send('Profiler.stop');
+  // The bundle the line numbers refer to (wrangler builds it in a temporary directory).
+  const script = profile.nodes.map((n) => n.callFrame).find((f) => f.url && !f.url.startsWith('wasm'));
+  if (script) {
+    await cdp.send('Debugger.enable');
+    const { scriptSource } = await cdp.send('Debugger.getScriptSource', { scriptId: script.scriptId });
+    writeFileSync(outFile.replace(/\.cpuprofile$/, '') + `.${script.url.split('/').pop()}`, scriptSource);
+  }
   cdp.close();
   writeFileSync(outFile, JSON.stringify(profile));
   summarise(profile, r.requests);

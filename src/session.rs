@@ -82,8 +82,13 @@ pub fn validate_data(policy: &Policy, data: &str) -> Result<(), SessionError> {
             limit: policy.max_data_bytes,
         });
     }
-    match serde_json::from_str::<serde_json::Value>(data) {
-        Ok(serde_json::Value::Object(_)) => Ok(()),
+    // An object is JSON that opens with `{` after JSON whitespace; the parse checks the rest
+    // without building anything.
+    let object = data
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{');
+    match serde_json::from_str::<serde::de::IgnoredAny>(data) {
+        Ok(_) if object => Ok(()),
         _ => Err(SessionError::invalid("data must be a JSON object")),
     }
 }
@@ -383,6 +388,41 @@ mod tests {
         );
     }
 
+    #[test]
+    fn data_must_be_one_json_object() {
+        let p = Policy {
+            max_data_bytes: 4096,
+            ..policy()
+        };
+        // Nesting is bounded by the size alone: the check walks the text without recursion,
+        // so even the deepest object that fits is checked without exhausting the stack.
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(2040), "]".repeat(2040));
+        for ok in [
+            "{}",
+            " \n\t{\"a\":[1,{\"b\":null}]} ",
+            r#"{"a":"\u00e9\"x"}"#,
+            deep.as_str(),
+        ] {
+            assert!(validate_data(&p, ok).is_ok(), "{ok:?}");
+        }
+        let unclosed = format!("{{\"a\":{}", "[".repeat(4000));
+        for bad in [
+            "",
+            "[1]",
+            "null",
+            "\"{}\"",
+            "{",
+            "{}x",
+            "{} {}",
+            "{'a':1}",
+            "\u{a0}{}",
+            "{\"a\":1,}",
+            unclosed.as_str(),
+        ] {
+            let e = validate_data(&p, bad).unwrap_err();
+            assert_eq!(e.code(), "invalid_input", "{bad:?}");
+        }
+    }
     #[test]
     fn touch_is_throttled_and_slides_but_never_past_the_cap() {
         let p = policy();

@@ -9,8 +9,10 @@
 //! [`execute`] inside the object over its SQLite, so each route costs one call to it, and the
 //! object's one-request-at-a-time rule makes each operation atomic.
 //!
-//! Ops and replies (de)serialise themselves (`{"op": "update", "key": ..., ...}`), with the
-//! [`Policy`] beside them: the shard applies the caller's policy, not a copy of its own.
+//! Ops and replies (de)serialise themselves, externally tagged (`{"update": {"key": ...}}`,
+//! `"done"`), with the [`Policy`] beside them: the shard applies the caller's policy, not a
+//! copy of its own. External tags are what serde reads in one pass; an internal tag
+//! (`{"op": "update", ...}`) makes it buffer the whole object before it knows the variant.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +28,7 @@ use crate::store::{decide, Others, SessionStore};
 
 /// One operation on one shard.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ShardOp {
     /// Sign-in: takes a token from the user's and the client IP's rate-limit buckets (or
     /// refuses with `rate_limited`, charging neither), ends the user's least recently used
@@ -156,7 +158,7 @@ pub enum ShardOp {
 
 /// What [`ShardOp::Authenticate`] does next for the session's user, in the same step.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "then", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Then {
     /// Nothing: a plain read.
     #[default]
@@ -196,7 +198,7 @@ pub enum Revoked {
 
 /// The answer to a [`ShardOp`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "reply", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 #[allow(clippy::large_enum_variant)] // one reply per shard call, moved once: boxing buys nothing
 pub enum Reply {
     /// Done, nothing to say (sign-in).

@@ -105,27 +105,46 @@ fn build(raw: &RawConfig, env: &Env) -> Result<App, ConfigError> {
 /// A built application, or why it could not be built.
 type Loaded = Rc<Result<App, ConfigError>>;
 
+/// The cached application: the `env` object it was built for, its settings, and the build.
+struct Cached {
+    env: wasm_bindgen::JsValue,
+    key: RawKey,
+    app: Loaded,
+}
+
 thread_local! {
     /// The last application built by this isolate, keyed by the raw settings.
-    static CACHE: RefCell<Option<(RawKey, Loaded)>> = const { RefCell::new(None) };
+    static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
 }
 
 /// The application for `env`'s settings: built once per distinct settings per isolate (the
-/// bindings of `env` are per-isolate objects, so keeping the first `env`'s is sound). A bad
-/// setting is logged once, when first seen.
+/// bindings of `env` are per-isolate objects, so keeping the first `env`'s is sound). The
+/// same `env` object as last time is one comparison inside the engine; another object has
+/// its settings compared one by one. A bad setting is logged once, when first seen.
 pub fn load(env: &Env) -> Loaded {
-    let key = RawKey::from_env(env);
+    let this: &wasm_bindgen::JsValue = env.as_ref();
     CACHE.with(|c| {
-        if let Some((cached, app)) = c.borrow().as_ref() {
-            if *cached == key {
-                return app.clone();
+        if let Some(cached) = c.borrow().as_ref() {
+            if js_sys::Object::is(&cached.env, this) {
+                return cached.app.clone();
+            }
+        }
+        let key = RawKey::from_env(env);
+        if let Some(cached) = c.borrow_mut().as_mut() {
+            if cached.key == key {
+                cached.env = this.clone();
+                return cached.app.clone();
             }
         }
         let app = Rc::new(build(&RawConfig::from_env(env), env));
         if let Err(e) = app.as_ref() {
             worker::console_error!("edge-session: configuration invalid: {e}");
         }
-        *c.borrow_mut() = Some((key, app.clone()));
+        *c.borrow_mut() = Some(Cached {
+            env: this.clone(),
+            key,
+            app: app.clone(),
+        });
         app
     })
 }

@@ -6,7 +6,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use worker::{Method, ObjectNamespace, Request, RequestInit, Stub};
 
-use super::rpc::{Answer, Call, RPC_URL};
+use super::rpc::{Answer, CallOut, PolicyText, RPC_URL};
 use crate::error::{SessionError, StoreError};
 use crate::policy::Policy;
 use crate::shard::{Reply, Shard, ShardOp};
@@ -97,11 +97,17 @@ pub async fn post(stub: &Stub, path: &str, body: String) -> Result<String, Sessi
     resp.text().await.map_err(|e| unavailable("read", &e))
 }
 
+thread_local! {
+    /// The JSON of the policy calls were last made under.
+    static POLICY: PolicyText = PolicyText::default();
+}
+
 impl Shard for DoShard {
     async fn run(&self, policy: &Policy, op: ShardOp) -> Result<Reply, SessionError> {
-        let call = Call {
-            policy: policy.clone(),
-            op,
+        let policy = POLICY.with(|p| p.json(policy))?;
+        let call = CallOut {
+            policy: &policy,
+            op: &op,
         };
         let body = serde_json::to_string(&call).map_err(|e| unavailable("encode", &e))?;
         let text = match self {

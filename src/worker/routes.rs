@@ -4,6 +4,7 @@
 
 use super::req::Request;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use worker::{Date, Response};
 
@@ -164,7 +165,7 @@ struct SignIn {
     #[serde(default)]
     device: String,
     #[serde(default)]
-    data: Option<Value>,
+    data: Option<Box<RawValue>>,
     /// "Remember me" (default `true`); `false` gives a browser-session cookie.
     #[serde(default)]
     persistent: Option<bool>,
@@ -173,7 +174,8 @@ struct SignIn {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Update {
-    data: Value,
+    /// As sent: the core checks it is an object; no tree is built.
+    data: Box<RawValue>,
     #[serde(default)]
     version: Option<u64>,
 }
@@ -202,7 +204,9 @@ pub async fn sign_in(req: &Request, app: &App, body: &[u8]) -> Answer {
     let new = NewSession {
         user: body.user,
         device: body.device,
-        data: body.data.map_or_else(|| "{}".to_owned(), |d| d.to_string()),
+        data: body
+            .data
+            .map_or_else(|| "{}".to_owned(), |d| d.get().to_owned()),
         persistent: body.persistent.unwrap_or(true),
         client: http::client(req),
     };
@@ -348,11 +352,10 @@ pub async fn update(req: &Request, app: &App, body: &[u8]) -> Answer {
             ))
         }
     };
-    let data = body.data.to_string();
     let record = app
         .manager
         .with_client(&http::seen_client(req, app))
-        .update(&token, version, &data, now())
+        .update(&token, version, body.data.get(), now())
         .await?;
     with_view(200, &record)
 }

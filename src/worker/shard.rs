@@ -28,10 +28,9 @@ use worker::{
     State,
 };
 
-use super::rpc::{Answer, Call, MAX_RPC_BODY};
+use super::rpc::{Answer, CallIn, PolicyText, MAX_RPC_BODY};
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
-use crate::policy::Policy;
 use crate::ratelimit::BucketState;
 use crate::session::SessionRecord;
 use crate::shard::{execute, ShardOp};
@@ -57,9 +56,17 @@ CREATE TABLE IF NOT EXISTS buckets (
     expires_at INTEGER NOT NULL
 );";
 
-/// [`SessionStore`] over a Durable Object's SQLite (used inside the object only).
+/// [`SessionStore`] over a Durable Object's SQLite (used inside the object only), made for
+/// one shard call.
+///
+/// It remembers the last record it read or wrote: an operation reads its record, decides,
+/// then writes through a store method that reads it again to decide once more
+/// ([`crate::store::decide`]); inside one call nothing else writes to the object, so the
+/// second read is answered from memory instead of a second query and parse. Every other
+/// write forgets it.
 pub struct SqlStore {
     sql: SqlStorage,
+    last: RefCell<Option<(IdHash, Option<SessionRecord>)>>,
 }
 
 #[derive(Deserialize)]
@@ -107,7 +114,14 @@ impl SqlStore {
     /// A store over `sql`, creating the table if needed.
     pub fn open(sql: SqlStorage) -> std::result::Result<SqlStore, StoreError> {
         sql.exec(SCHEMA, None).map_err(unavailable)?;
-        Ok(SqlStore { sql })
+        Ok(SqlStore::over(sql))
+    }
+
+    fn over(sql: SqlStorage) -> SqlStore {
+        SqlStore {
+            sql,
+            last: RefCell::new(None),
+        }
     }
 
     fn rows<T: DeserializeOwned>(
@@ -121,17 +135,26 @@ impl SqlStore {
             .map_err(unavailable)
     }
 
+    /// Runs a write (the remembered record is forgotten first).
     fn exec(&self, query: &str, bind: Vec<SqlStorageValue>) -> std::result::Result<(), StoreError> {
+        *self.last.borrow_mut() = None;
         self.sql.exec(query, bind).map(|_| ()).map_err(unavailable)
     }
 
     /// The stored record under `key`, live or not.
     fn load(&self, key: &IdHash) -> std::result::Result<Option<SessionRecord>, StoreError> {
+        if let Some((k, r)) = self.last.borrow().as_ref() {
+            if k == key {
+                return Ok(r.clone());
+            }
+        }
         let rows: Vec<RecordRow> = self.rows(
             "SELECT record FROM sessions WHERE id_hash = ?",
             vec![key_text(key)],
         )?;
-        rows.into_iter().next().map(parse_record).transpose()
+        let found = rows.into_iter().next().map(parse_record).transpose()?;
+        *self.last.borrow_mut() = Some((key.clone(), found.clone()));
+        Ok(found)
     }
 
     /// Inserts or overwrites `r` (columns derived from it).
@@ -149,7 +172,9 @@ impl SqlStore {
                 int(r.last_seen)?,
                 int(r.expires_at())?,
             ],
-        )
+        )?;
+        *self.last.borrow_mut() = Some((r.id_hash.clone(), Some(r.clone())));
+        Ok(())
     }
 
     fn check_ints(r: &SessionRecord) -> std::result::Result<(), StoreError> {
@@ -198,6 +223,7 @@ impl SessionStore for SqlStore {
         Self::check_ints(record)?;
         let json = serde_json::to_string(record)
             .map_err(|e| StoreError::Corrupt(format!("encode: {e}")))?;
+        *self.last.borrow_mut() = None;
         // One statement: the insert applies only under a key that holds nothing
         // (`decide::create`: no row at all, live or not, hence DO NOTHING on any conflict),
         // and its RETURNING counts the user's other live rows (`expires_at > now`, as
@@ -345,9 +371,10 @@ pub struct SessionShard {
     alarm_at: Cell<Option<u64>>,
     /// Whether the schema was created by this instance.
     ready: Cell<bool>,
-    /// The policy of the last call this instance served: what the purge alarm applies to its
-    /// `expired` tombstones (the default policy after a restart).
-    policy: RefCell<Option<Policy>>,
+    /// The policy of the last call this instance served, and its text: what the next call
+    /// with the same text runs under without parsing it, and what the purge alarm applies to
+    /// its `expired` tombstones (the default policy after a restart).
+    policy: PolicyText,
     /// Shard calls served by this instance (test builds read it through `/rpc/test/calls`).
     #[cfg(feature = "conformance")]
     calls: Cell<u64>,
@@ -369,7 +396,7 @@ impl SessionShard {
     fn store(&self) -> std::result::Result<SqlStore, StoreError> {
         let sql = self.state.storage().sql();
         if self.ready.get() {
-            return Ok(SqlStore { sql });
+            return Ok(SqlStore::over(sql));
         }
         let store = SqlStore::open(sql)?;
         self.ready.set(true);
@@ -396,22 +423,19 @@ impl SessionShard {
 
     /// Runs one shard call: the core operation over this object's SQLite.
     async fn call(&self, body: &[u8]) -> Answer {
-        let call: Call = match serde_json::from_slice(body) {
+        let call: CallIn = match serde_json::from_slice(body) {
             Ok(c) => c,
             Err(e) => return refused(&format!("shard call: {e}")),
         };
-        call.policy
-            .validate()
-            .map_err(|e| SessionError::Config(e.to_string()))?;
+        let policy = self.policy.policy(call.policy)?;
         let store = self.store()?;
-        *self.policy.borrow_mut() = Some(call.policy.clone());
         // Only a sign-in can bring the earliest expiry forward: touch, update and rotation
         // only ever move a session's deadlines later.
         let new_expiry = match &call.op {
             ShardOp::SignIn { record, .. } => Some(record.expires_at()),
             _ => None,
         };
-        let out = execute(&store, &call.policy, call.op).await;
+        let out = execute(&store, &policy, call.op).await;
         if let (Some(expiry), Ok(_)) = (new_expiry, &out) {
             self.purge_by(expiry).await;
         }
@@ -466,7 +490,7 @@ impl worker::DurableObject for SessionShard {
             state,
             alarm_at: Cell::new(None),
             ready: Cell::new(false),
-            policy: RefCell::new(None),
+            policy: PolicyText::default(),
             #[cfg(feature = "conformance")]
             calls: Cell::new(0),
         }
@@ -495,7 +519,7 @@ impl worker::DurableObject for SessionShard {
         self.alarm_at.set(None);
         if let Ok(store) = self.store() {
             // Expired sessions leave `expired` tombstones, then go.
-            let policy = self.policy.borrow().clone().unwrap_or_default();
+            let policy = self.policy.last().unwrap_or_default();
             let _ = execute(&store, &policy, ShardOp::Expire { now: now_secs() }).await;
             if let Ok(Some(expiry)) = store.earliest_expiry() {
                 self.purge_by(expiry).await;
