@@ -20,17 +20,22 @@
 //! below 2^53; larger values are refused (they cannot occur with a valid policy).
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use wasm_bindgen::JsValue;
 use worker::{
     durable_object, Date, Env, Method, Request, Response, Result, SqlStorage, SqlStorageValue,
-    State,
+    State, Storage,
 };
 
 use super::rpc::{Answer, CallIn, PolicyText, MAX_RPC_BODY};
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
+use crate::policy::Policy;
 use crate::ratelimit::BucketState;
 use crate::session::SessionRecord;
 use crate::shard::{execute, ShardOp};
@@ -368,7 +373,7 @@ impl SessionStore for SqlStore {
 pub struct SessionShard {
     state: State,
     /// The alarm time (unix ms) this object last set, if known.
-    alarm_at: Cell<Option<u64>>,
+    alarm_at: Rc<Cell<Option<u64>>>,
     /// Whether the schema was created by this instance.
     ready: Cell<bool>,
     /// The policy of the last call this instance served, and its text: what the next call
@@ -392,6 +397,41 @@ fn now_secs() -> u64 {
     Date::now().as_millis() / 1000
 }
 
+/// Sets the purge alarm to `expiry` (unix s) unless one is set earlier. Awaits only when
+/// the object does not know its alarm yet or must move it: a call that needs neither
+/// finishes without yielding.
+async fn purge_by(storage: &Storage, alarm_at: &Cell<Option<u64>>, expiry: u64) {
+    // One second late, so the rows are expired when the alarm runs.
+    let at_ms = expiry.saturating_add(1).saturating_mul(1000);
+    if alarm_at.get().is_none() {
+        let current = storage.get_alarm().await.ok().flatten();
+        alarm_at.set(current.map(|t| t.max(0) as u64));
+    }
+    if alarm_at.get().is_some_and(|t| t <= at_ms) {
+        return;
+    }
+    let when = worker::ScheduledTime::new(js_sys::Date::new(&(at_ms as f64).into()));
+    if storage.set_alarm(when).await.is_ok() {
+        alarm_at.set(Some(at_ms));
+    }
+}
+
+/// The text `fut` resolves to, if it finishes without waiting (a shard call's SQL is
+/// synchronous, so nearly every call does), else a promise of it. Answering the value
+/// directly spares the RPC a promise, its executor task and a microtask. Polling once with a
+/// no-op waker is sound: a future that is not ready registers the waker of each poll, and the
+/// promise's executor polls it again with its own.
+fn now_or_promise(fut: impl Future<Output = String> + 'static) -> JsValue {
+    let mut fut = Box::pin(fut);
+    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(text) => JsValue::from(text),
+        Poll::Pending => {
+            wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from(fut.await)) })
+                .into()
+        }
+    }
+}
+
 impl SessionShard {
     fn store(&self) -> std::result::Result<SqlStore, StoreError> {
         let sql = self.state.storage().sql();
@@ -403,43 +443,38 @@ impl SessionShard {
         Ok(store)
     }
 
-    /// Sets the purge alarm to `expiry` (unix s) unless one is set earlier.
-    async fn purge_by(&self, expiry: u64) {
-        // One second late, so the rows are expired when the alarm runs.
-        let at_ms = expiry.saturating_add(1).saturating_mul(1000);
+    /// One shard call: the core operation over this object's SQLite, as a future that owns
+    /// what it needs (so the RPC entry can run it to its end at once, see [`now_or_promise`]).
+    fn call(&self, body: &[u8]) -> impl Future<Output = Answer> + 'static {
+        let prepared = self.prepare(body);
         let storage = self.state.storage();
-        if self.alarm_at.get().is_none() {
-            let current = storage.get_alarm().await.ok().flatten();
-            self.alarm_at.set(current.map(|t| t.max(0) as u64));
-        }
-        if self.alarm_at.get().is_some_and(|t| t <= at_ms) {
-            return;
-        }
-        let when = worker::ScheduledTime::new(js_sys::Date::new(&(at_ms as f64).into()));
-        if storage.set_alarm(when).await.is_ok() {
-            self.alarm_at.set(Some(at_ms));
+        let alarm_at = Rc::clone(&self.alarm_at);
+        async move {
+            let (store, policy, op) = prepared?;
+            // Only a sign-in can bring the earliest expiry forward: touch, update and rotation
+            // only ever move a session's deadlines later.
+            let new_expiry = match &op {
+                ShardOp::SignIn { record, .. } => Some(record.expires_at()),
+                _ => None,
+            };
+            let out = execute(&store, &policy, op).await;
+            if let (Some(expiry), Ok(_)) = (new_expiry, &out) {
+                purge_by(&storage, &alarm_at, expiry).await;
+            }
+            out
         }
     }
 
-    /// Runs one shard call: the core operation over this object's SQLite.
-    async fn call(&self, body: &[u8]) -> Answer {
-        let call: CallIn = match serde_json::from_slice(body) {
-            Ok(c) => c,
-            Err(e) => return refused(&format!("shard call: {e}")),
-        };
+    /// The call's op, the policy it runs under and the store, or the answer refusing it.
+    fn prepare(
+        &self,
+        body: &[u8],
+    ) -> std::result::Result<(SqlStore, Policy, ShardOp), SessionError> {
+        let call: CallIn = serde_json::from_slice(body).map_err(|e| {
+            SessionError::Store(StoreError::Unavailable(format!("shard call: {e}")))
+        })?;
         let policy = self.policy.policy(call.policy)?;
-        let store = self.store()?;
-        // Only a sign-in can bring the earliest expiry forward: touch, update and rotation
-        // only ever move a session's deadlines later.
-        let new_expiry = match &call.op {
-            ShardOp::SignIn { record, .. } => Some(record.expires_at()),
-            _ => None,
-        };
-        let out = execute(&store, &policy, call.op).await;
-        if let (Some(expiry), Ok(_)) = (new_expiry, &out) {
-            self.purge_by(expiry).await;
-        }
-        out
+        Ok((self.store()?, policy, call.op))
     }
 
     #[cfg(feature = "conformance")]
@@ -468,13 +503,14 @@ impl SessionShard {
     /// The JS RPC entry (`stub.call(body)`, declared by src/worker/entry.mjs): one shard call,
     /// the [`Call`] as JSON text in, the [`Answer`] as JSON text out.
     #[wasm_bindgen(js_name = call)]
-    pub async fn rpc(&self, body: String) -> String {
+    pub fn rpc(&self, body: String) -> JsValue {
         if body.len() > MAX_RPC_BODY {
-            return answer_text(&refused("shard call body"));
+            return JsValue::from(answer_text(&refused("shard call body")));
         }
         #[cfg(feature = "conformance")]
         self.calls.set(self.calls.get() + 1);
-        answer_text(&self.call(body.as_bytes()).await)
+        let call = self.call(body.as_bytes());
+        now_or_promise(async move { answer_text(&call.await) })
     }
 }
 
@@ -488,7 +524,7 @@ impl worker::DurableObject for SessionShard {
     fn new(state: State, _env: Env) -> Self {
         Self {
             state,
-            alarm_at: Cell::new(None),
+            alarm_at: Rc::new(Cell::new(None)),
             ready: Cell::new(false),
             policy: PolicyText::default(),
             #[cfg(feature = "conformance")]
@@ -522,7 +558,7 @@ impl worker::DurableObject for SessionShard {
             let policy = self.policy.last().unwrap_or_default();
             let _ = execute(&store, &policy, ShardOp::Expire { now: now_secs() }).await;
             if let Ok(Some(expiry)) = store.earliest_expiry() {
-                self.purge_by(expiry).await;
+                purge_by(&self.state.storage(), &self.alarm_at, expiry).await;
             }
         }
         Response::empty()
