@@ -129,5 +129,7 @@ async fn handle(req: &Request, env: &Env, app: &App) -> std::result::Result<Resp
         Route::TestConformance => test_routes::conformance(req, env).await,
         #[cfg(feature = "conformance")]
         Route::TestCalls => test_routes::calls(app).await,
+        #[cfg(feature = "conformance")]
+        Route::TestTrap => test_routes::trap(),
     }
 }

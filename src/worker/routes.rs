@@ -53,6 +53,9 @@ pub enum Route {
     /// `/__test/calls` (test builds only)
     #[cfg(feature = "conformance")]
     TestCalls,
+    /// `/__test/trap` (test builds only)
+    #[cfg(feature = "conformance")]
+    TestTrap,
 }
 
 impl Route {
@@ -82,6 +85,8 @@ impl Route {
             ["__test", "conformance"] => Route::TestConformance,
             #[cfg(feature = "conformance")]
             ["__test", "calls"] => Route::TestCalls,
+            #[cfg(feature = "conformance")]
+            ["__test", "trap"] => Route::TestTrap,
             _ => return None,
         })
     }
@@ -100,7 +105,7 @@ impl Route {
             Route::Session => "GET, HEAD, PUT, DELETE, OPTIONS",
             Route::Rotate | Route::Reauth => "POST, OPTIONS",
             #[cfg(feature = "conformance")]
-            Route::TestConformance => "POST, OPTIONS",
+            Route::TestConformance | Route::TestTrap => "POST, OPTIONS",
             Route::AdminUserSessions(_) => "GET, HEAD, DELETE, OPTIONS",
         }
     }

@@ -1,5 +1,5 @@
 //! The test-only routes (feature `conformance`, never in the deployed worker):
-//! `POST /__test/conformance?store=do|kv` and `GET /__test/calls`.
+//! `POST /__test/conformance?store=do|kv`, `GET /__test/calls` and `POST /__test/trap`.
 
 use super::req::Request;
 use serde_json::{json, Value};
@@ -73,4 +73,11 @@ pub async fn calls(app: &App) -> Answer {
         out.insert(share.name.clone(), v["calls"].clone());
     }
     http::json(200, &json!({ "calls": out })).map_err(internal)
+}
+
+/// `POST /__test/trap`: stops the wasm instance with a trap, as a panic would (the release
+/// profile aborts on panic). What a test checks is what follows: the next request runs on a
+/// fresh instance and every stored session is still there.
+pub fn trap() -> Answer {
+    std::process::abort()
 }

@@ -2,7 +2,8 @@
 // per client: bodies over the limit (chunked, no Content-Length) answer 413 JSON on every route
 // and leave the connection usable; methods outside a route's set (PROPFIND, PURGE, LOCK, ...)
 // answer 405 with Allow instead of being served as GET; HEAD is GET without the body; OPTIONS
-// is 204 with Allow and no CORS grant; the Cookie header limit is a coded 431, not a silent 401.
+// is 204 with Allow and no CORS grant; the Cookie header limit is a coded 431, not a silent 401;
+// a trap inside wasm costs one request, never the worker.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWorker } from './harness.mjs';
@@ -174,4 +175,22 @@ test('Authorization of another scheme leaves the cookie readable; a bad Bearer d
     assert.equal(r.status, 401, authorization.slice(0, 20));
     assert.equal(r.json.error.code, 'invalid_token');
   }
+});
+
+// Last in this file: it stops the wasm instance that every other test here runs on.
+test('a trap in wasm (what a panic is in the release build) costs one request: the next runs on a fresh instance, sessions kept', async () => {
+  const { token } = await signIn('trapped', { data: { n: 1 } });
+  const trapped = await fetch(`${w.url}/__test/trap`, { method: 'POST' }).then((r) => r.status, () => 'no answer');
+  assert.ok(trapped === 'no answer' || trapped >= 500, `the trap answers no success: ${trapped}`);
+  const health = await api('GET', '/healthz');
+  assert.equal(health.status, 200, health.text);
+  // The shard objects held wasm objects of the old instance: they are rebuilt too.
+  const read = await api('GET', '/api/session', { token });
+  assert.equal(read.status, 200, read.text);
+  assert.deepEqual(read.json.data, { n: 1 });
+  const up = await api('PUT', '/api/session', { token, body: { data: { n: 2 } }, headers: { 'if-match': `"${read.json.version}"` } });
+  assert.equal(up.status, 200, up.text);
+  assert.deepEqual(up.json.data, { n: 2 });
+  const fresh = await signIn('after-trap');
+  assert.equal((await api('GET', '/api/session', { token: fresh.token })).status, 200);
 });
