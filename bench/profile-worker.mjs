@@ -117,7 +117,7 @@ mkdirSync(join(ROOT, 'target/bench'), { recursive: true });
 const w = await startWorker({
   vars: VARS,
   worker: process.env.BENCH_WORKER ?? 'build/worker/entry.mjs',
-  config: peer ? join(ROOT, 'bench/ref-worker/wrangler.toml') : undefined,
+  config: process.env.BENCH_CONFIG ?? (peer ? join(ROOT, 'bench/ref-worker/wrangler.toml') : undefined),
 });
 try {
   const { signIn } = client(w.url);
