@@ -22,7 +22,6 @@
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -32,6 +31,7 @@ use worker::{
     State, Storage,
 };
 
+use super::now::now_or_promise;
 use super::rpc::{Answer, CallIn, PolicyText, MAX_RPC_BODY};
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
@@ -416,22 +416,6 @@ async fn purge_by(storage: &Storage, alarm_at: &Cell<Option<u64>>, expiry: u64) 
     }
 }
 
-/// The text `fut` resolves to, if it finishes without waiting (a shard call's SQL is
-/// synchronous, so nearly every call does), else a promise of it. Answering the value
-/// directly spares the RPC a promise, its executor task and a microtask. Polling once with a
-/// no-op waker is sound: a future that is not ready registers the waker of each poll, and the
-/// promise's executor polls it again with its own.
-fn now_or_promise(fut: impl Future<Output = String> + 'static) -> JsValue {
-    let mut fut = Box::pin(fut);
-    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(text) => JsValue::from(text),
-        Poll::Pending => {
-            wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from(fut.await)) })
-                .into()
-        }
-    }
-}
-
 impl SessionShard {
     fn store(&self) -> std::result::Result<SqlStore, StoreError> {
         let sql = self.state.storage().sql();
@@ -510,7 +494,7 @@ impl SessionShard {
         #[cfg(feature = "conformance")]
         self.calls.set(self.calls.get() + 1);
         let call = self.call(body.as_bytes());
-        now_or_promise(async move { answer_text(&call.await) })
+        now_or_promise(async move { Ok(JsValue::from(answer_text(&call.await))) })
     }
 }
 
