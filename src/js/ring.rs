@@ -110,8 +110,10 @@ impl JsRing {
 impl JsRing {
     /// `new Ring([{name, weight}], version?)`: epoch 1; `version` 1 (default) or 2 (bounded
     /// arcs, see the ring docs).
+    // It answers the ring's JS object, made here with its lookup function as an own property
+    // (so the JS constructor returns that object, and the Rust function is not called `new`).
     #[wasm_bindgen(constructor)]
-    pub fn new(shards: JsValue, version: JsValue) -> Result<JsValue, JsValue> {
+    pub fn construct(shards: JsValue, version: JsValue) -> Result<JsValue, JsValue> {
         if !is_array(&shards) {
             return Err(coded(
                 "ring_bad_config",
