@@ -6,7 +6,7 @@
 // consistent-hash places its control points with Math.random and hashes keys with a 24-bit PJW
 // hash, so its figures are SAMPLED and change from run to run.
 //
-// Lookup times: wall clock, every lookup case in turn over batches of ~2 ms for 30 rounds per
+// Lookup times: wall clock, every lookup case in turn over batches of ~0.5 ms for 120 rounds per
 // --rounds, median per case (so the peers and ours run under the same load, and a batch the
 // scheduler interrupted does not count); then CPU time, interleaved, over whole passes.
 import HashRing from 'hashring';
@@ -136,9 +136,9 @@ for (const n of [16, 64, 256]) {
         return (count) => { let x; for (let j = 0; j < count; j++) { x = ${call}; if (++p === ks.length) p = 0; } out.x = x; return count; };`)(r, ks, {});
     }
   }
-  // Wall clock: every lookup case in turn over batches of ~2 ms, many rounds, median per case,
+  // Wall clock: every lookup case in turn over batches of ~0.5 ms, many rounds, median per case,
   // so that hashring and ours run under the same load.
-  const wall = interleavedWall(lookup, { rounds: rounds * 30, batchMs: 2 });
+  const wall = interleavedWall(lookup, { rounds: rounds * 120, batchMs: 0.5 });
   const builds = {};
   builds['hashring|build'] = () => do_not_optimize(newKetama(names));
   builds['consistent-hash|build'] = () => { const r = newCH(names); r.get('x'); return do_not_optimize(r); };
