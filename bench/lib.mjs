@@ -82,3 +82,40 @@ export function interleavedCpu(cases, { rounds = 7, cpuMs = 100, warmMs = 20 } =
   }
   return Object.fromEntries(names.map((n) => [n, { ns: median(per[n]), rounds: per[n] }]));
 }
+
+/**
+ * Wall-clock time per operation of each case, interleaved finely so that every case runs under
+ * the same load: `rounds` rounds, each running every case once (order rotated per round) over
+ * one batch of about `batchMs` (shorter than the scheduler's time slice, so that most batches run
+ * uninterrupted even on a busy machine). A case is `(count) => ops`: it does `count` operations (going on
+ * where its last batch stopped) and returns how many it did. Batch sizes are set per case from a
+ * warm-up so that each batch takes about `batchMs`. A batch the scheduler interrupted is an
+ * outlier: the figure is the median over batches.
+ * Returns { name: { ns: median ns per operation over batches, batches, count } }.
+ */
+export function interleavedWall(cases, { rounds = 800, batchMs = 0.5, warmMs = 50 } = {}) {
+  const names = Object.keys(cases);
+  const now = () => Number(process.hrtime.bigint());
+  const count = {};
+  for (const n of names) {
+    // Warm up, then size the batch: double until one takes at least batchMs / 4 (the median of
+    // five tries, so that one interrupted try does not set the size).
+    const t0 = now();
+    while (now() - t0 < warmMs * 1e6) cases[n](16);
+    for (let c = 16; ; c *= 2) {
+      const dts = Array.from({ length: 5 }, () => { const t = now(); cases[n](c); return now() - t; });
+      const dt = median(dts);
+      if (dt >= (batchMs * 1e6) / 4 || c >= 2 ** 24) { count[n] = Math.max(1, Math.round((c * batchMs * 1e6) / Math.max(dt, 1))); break; }
+    }
+  }
+  const per = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(j + r) % names.length];
+      const t = now();
+      const ops = cases[name](count[name]);
+      per[name].push((now() - t) / ops);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, { ns: median(per[n]), batches: per[n].length, count: count[n] }]));
+}

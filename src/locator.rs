@@ -12,6 +12,11 @@
 //! ring's slot and the byte length; the index it answers picks the cached name. Every error is
 //! built here, in the core ([`Errors`]), and only thrown by the JS.
 //!
+//! Every ring's JS object gets the function as an own read-only property `locate` when it is
+//! made ([`install`]), so `ring.locate(key)` reads a property and makes one crossing,
+//! not two: the `locate` getter declared in Rust (which answers the same function) is the
+//! declaration of the API, and a fallback, rather than the path a lookup takes.
+//!
 //! The function is bound to its ring: it keeps working while the ring lives, follows its
 //! changes (`add`, `remove`, `setWeight` refresh the names), and throws `object_freed` once
 //! the ring was freed (`free()`, or collected), `object_busy` when called while the ring is in
@@ -36,6 +41,8 @@ extern "C" {
     fn locator_names(state: &JsValue, names: &js_sys::Array);
     #[wasm_bindgen(js_name = locatorDead)]
     fn locator_dead(state: &JsValue);
+    #[wasm_bindgen(js_name = locatorInstall)]
+    fn locator_install(object: &JsValue, function: &JsValue);
 }
 
 /// What a failed lookup throws, by the code `js/wasm/locate.js` passes to [`locate_error`].
@@ -193,6 +200,15 @@ impl Locator {
             }
         });
     }
+}
+
+/// Makes `function` (a [`Locator::function`]) an own read-only property `locate` of `object`,
+/// its ring's JS object, and returns the object: `ring.locate` then reads a property instead of
+/// calling the `locate` getter (a crossing into wasm and back with the function as an externref,
+/// on every `ring.locate(key)`). The getter stays, declared in Rust, and answers the same function.
+pub(crate) fn install(object: JsValue, function: &JsValue) -> JsValue {
+    locator_install(&object, function);
+    object
 }
 
 impl Drop for Locator {

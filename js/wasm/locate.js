@@ -84,3 +84,9 @@ export function locatorDead(state) {
   state.live = false;
   state.names = [];
 }
+
+/** A ring's JS object was made: its lookup function becomes its own read-only `locate` property
+ * (not enumerable, like the getter it shadows, which answers the same function). */
+export function locatorInstall(object, fn) {
+  Object.defineProperty(object, 'locate', { value: fn, writable: false, enumerable: false, configurable: false });
+}

@@ -1,6 +1,5 @@
 //! `Ring`: the consistent-hash ring from JavaScript.
 
-use std::cell::OnceCell;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -8,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use super::convert::{is_array, json_arg, parse, string_arg, to_js, u64_arg, MAX_KEY_LEN};
 use super::error::{coded, invalid_input};
-use crate::locator::{Errors, Locator, MAX_KEY_UNITS};
+use crate::locator::{self, Errors, Locator, MAX_KEY_UNITS};
 use crate::ring::{Ring, RingError, ShardSpec, MAX_CONFIG_BYTES, MAX_SHARDS};
 
 // The lookup functions take the keys every other key argument takes.
@@ -80,16 +79,17 @@ struct JsArc {
 #[wasm_bindgen(js_name = Ring)]
 pub struct JsRing {
     inner: Rc<Ring>,
-    /// The lookup function behind `locate` (`crate::locator`), made on first use.
-    locator: OnceCell<Locator>,
+    /// The lookup function behind `locate` (`crate::locator`).
+    locator: Locator,
 }
 
 impl JsRing {
-    fn wrap(inner: Ring) -> JsRing {
-        JsRing {
-            inner: Rc::new(inner),
-            locator: OnceCell::new(),
-        }
+    /// The JS object of a new `Ring` holding `inner`, its lookup function an own property.
+    fn object(inner: Ring) -> JsValue {
+        let inner = Rc::new(inner);
+        let locator = Locator::new(inner.clone(), &LOCATE_ERRORS);
+        let function = locator.function();
+        locator::install(JsValue::from(JsRing { inner, locator }), &function)
     }
 
     /// The core ring.
@@ -102,11 +102,7 @@ impl JsRing {
         &mut self,
         f: impl FnOnce(&mut Ring) -> Result<(), RingError>,
     ) -> Result<(), JsValue> {
-        let out = match self.locator.get() {
-            Some(locator) => locator.change(&mut self.inner, f),
-            None => f(Rc::make_mut(&mut self.inner)),
-        };
-        out.map_err(ring_err)
+        self.locator.change(&mut self.inner, f).map_err(ring_err)
     }
 }
 
@@ -114,8 +110,10 @@ impl JsRing {
 impl JsRing {
     /// `new Ring([{name, weight}], version?)`: epoch 1; `version` 1 (default) or 2 (bounded
     /// arcs, see the ring docs).
+    // It answers the ring's JS object, made here with its lookup function as an own property
+    // (so the JS constructor returns that object, and the Rust function is not called `new`).
     #[wasm_bindgen(constructor)]
-    pub fn new(shards: JsValue, version: JsValue) -> Result<JsRing, JsValue> {
+    pub fn construct(shards: JsValue, version: JsValue) -> Result<JsValue, JsValue> {
         if !is_array(&shards) {
             return Err(coded(
                 "ring_bad_config",
@@ -123,22 +121,22 @@ impl JsRing {
             ));
         }
         if version.is_undefined() || version.is_null() {
-            return Ok(JsRing::wrap(ring_from_value(&shards)?));
+            return Ok(JsRing::object(ring_from_value(&shards)?));
         }
         let v = u64_arg(&version, "version")?;
         let v = u32::try_from(v).map_err(|_| ring_err(RingError::UnknownVersion(u32::MAX)))?;
         let text = json_arg(&shards, "ring", "ring_config_too_large", MAX_CONFIG_BYTES)?;
         let specs: Vec<ShardSpec> = serde_json::from_str(&text)
             .map_err(|_| coded("ring_bad_config", "shards are [{name, weight?}]"))?;
-        Ok(JsRing::wrap(
+        Ok(JsRing::object(
             Ring::with_version(&specs, v).map_err(ring_err)?,
         ))
     }
 
     /// `Ring.fromJSON(json)`: JSON text or an object `{epoch, steps}` (or `{shards}`).
-    #[wasm_bindgen(js_name = fromJSON)]
-    pub fn from_json(json: JsValue) -> Result<JsRing, JsValue> {
-        Ok(JsRing::wrap(ring_from_value(&json)?))
+    #[wasm_bindgen(js_name = fromJSON, unchecked_return_type = "Ring")]
+    pub fn from_json(json: JsValue) -> Result<JsValue, JsValue> {
+        Ok(JsRing::object(ring_from_value(&json)?))
     }
 
     /// The configuration `{epoch, steps}` that rebuilds this ring (so `JSON.stringify(ring)` works).
@@ -198,12 +196,12 @@ impl JsRing {
     ///
     /// A read-only property holding this ring's lookup function (bound to the ring: it follows
     /// its changes, and throws `object_freed` once the ring is freed). The hot path of the ring:
-    /// one crossing into wasm with two numbers per lookup, see `crate::locator`.
+    /// one crossing into wasm with two numbers per lookup, see `crate::locator`. Every `Ring`
+    /// object also holds the function as an own property, set when the object is made, so that
+    /// reading `ring.locate` does not cross into wasm: this getter answers the same function.
     #[wasm_bindgen(getter, unchecked_return_type = "(key: string) => string")]
     pub fn locate(&self) -> JsValue {
-        self.locator
-            .get_or_init(|| Locator::new(self.inner.clone(), &LOCATE_ERRORS))
-            .function()
+        self.locator.function()
     }
 
     /// The key's point in the hash space, `xxh3_64(key)`, as a decimal string.
@@ -261,17 +259,17 @@ impl JsRing {
     }
 
     /// An independent copy.
-    #[wasm_bindgen(js_name = clone)]
-    pub fn duplicate(&self) -> JsRing {
-        JsRing::wrap(Ring::clone(&self.inner))
+    #[wasm_bindgen(js_name = clone, unchecked_return_type = "Ring")]
+    pub fn duplicate(&self) -> JsValue {
+        JsRing::object(Ring::clone(&self.inner))
     }
 
     /// The ring as it was at `epoch`.
-    #[wasm_bindgen(js_name = atEpoch)]
-    pub fn at_epoch(&self, epoch: JsValue) -> Result<JsRing, JsValue> {
+    #[wasm_bindgen(js_name = atEpoch, unchecked_return_type = "Ring")]
+    pub fn at_epoch(&self, epoch: JsValue) -> Result<JsValue, JsValue> {
         let e = u64_arg(&epoch, "epoch")?;
         let e = u32::try_from(e).map_err(|_| invalid_input("epoch is out of range"))?;
-        Ok(JsRing::wrap(self.inner.at_epoch(e).map_err(ring_err)?))
+        Ok(JsRing::object(self.inner.at_epoch(e).map_err(ring_err)?))
     }
 
     /// Fraction of the hash space whose owner differs between `a` and `b` (0..=1).

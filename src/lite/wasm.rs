@@ -7,13 +7,13 @@
 //! `invalid_input` and `invalid_token`), built by `js/wasm/lite.js`. The messages are fixed
 //! texts per code: formatting them would bring `core::fmt` into the wasm.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
 use crate::keyring::{Keyring, MAX_KEYRING_JSON_LEN};
-use crate::locator::{Errors, Locator, MAX_KEY_UNITS};
+use crate::locator::{self, Errors, Locator, MAX_KEY_UNITS};
 use crate::ring::{push_decimal, push_string, Ring, RingError, MAX_CONFIG_BYTES};
 use crate::token::{Claims, MAX_TOKEN_LEN};
 
@@ -234,15 +234,16 @@ impl LiteKeyring {
 #[wasm_bindgen(js_name = Ring)]
 pub struct LiteRing {
     inner: Rc<Ring>,
-    /// The lookup function behind `locate` (`crate::locator`), made on first use.
-    locator: OnceCell<Locator>,
+    /// The lookup function behind `locate` (`crate::locator`).
+    locator: Locator,
 }
 
-fn wrap(inner: Ring) -> LiteRing {
-    LiteRing {
-        inner: Rc::new(inner),
-        locator: OnceCell::new(),
-    }
+/// The JS object of a new `Ring` holding `inner`, its lookup function an own property.
+fn object(inner: Ring) -> JsValue {
+    let inner = Rc::new(inner);
+    let locator = Locator::new(inner.clone(), &LOCATE_ERRORS);
+    let function = locator.function();
+    locator::install(JsValue::from(LiteRing { inner, locator }), &function)
 }
 
 const KEY_RULE: &str = "key must be a string of at most 65536 characters";
@@ -263,8 +264,10 @@ static LOCATE_ERRORS: Errors = Errors {
 #[wasm_bindgen(js_class = Ring)]
 impl LiteRing {
     /// `new Ring([{name, weight}], version?)`: epoch 1; `version` 1 (default) or 2.
+    // It answers the ring's JS object, made here with its lookup function as an own property
+    // (so the JS constructor returns that object, and the Rust function is not called `new`).
     #[wasm_bindgen(constructor)]
-    pub fn new(shards: JsValue, version: JsValue) -> Result<LiteRing, JsValue> {
+    pub fn construct(shards: JsValue, version: JsValue) -> Result<JsValue, JsValue> {
         if !is_array(&shards) {
             return Err(error(
                 "ring_bad_config",
@@ -286,16 +289,16 @@ impl LiteRing {
             push_decimal(&mut text, v.into());
         }
         text.push('}');
-        Ok(wrap(
+        Ok(object(
             super::ring_from_json(&text).map_err(|e| ring_error(&e))?,
         ))
     }
 
     /// `Ring.fromJSON(json)`: JSON text or an object: `{epoch, steps}`, `{shards}` or a snapshot.
-    #[wasm_bindgen(js_name = fromJSON)]
-    pub fn from_json(json: JsValue) -> Result<LiteRing, JsValue> {
+    #[wasm_bindgen(js_name = fromJSON, unchecked_return_type = "Ring")]
+    pub fn from_json(json: JsValue) -> Result<JsValue, JsValue> {
         let text = json_arg(&json, "ring_config_too_large", MAX_CONFIG_BYTES)?;
-        Ok(wrap(
+        Ok(object(
             super::ring_from_json(&text).map_err(|e| ring_error(&e))?,
         ))
     }
@@ -332,12 +335,11 @@ impl LiteRing {
 
     /// `ring.locate(key)`: the shard owning `key` (a string of at most 65536 UTF-16 units,
     /// hashed as UTF-8). A read-only property holding this ring's lookup function, bound to
-    /// the ring (`object_freed` once it is freed); see `crate::locator`.
+    /// the ring (`object_freed` once it is freed); see `crate::locator`. Every `Ring` object
+    /// also holds it as an own property, so reading `ring.locate` does not cross into wasm.
     #[wasm_bindgen(getter, unchecked_return_type = "(key: string) => string")]
     pub fn locate(&self) -> JsValue {
-        self.locator
-            .get_or_init(|| Locator::new(self.inner.clone(), &LOCATE_ERRORS))
-            .function()
+        self.locator.function()
     }
 
     /// The key's point in the hash space, `xxh3_64(key)`, as a decimal string.

@@ -85,16 +85,18 @@ test('a lookup function of a freed ring throws object_freed; other rings are una
     fns.slice(0, 25).forEach((f) => assert.throws(() => f('k'), { code: 'object_freed' }));
     fns.slice(25).forEach((f, i) => assert.equal(f('k'), `r${i + 25}`));
     fresh.forEach((r, i) => assert.equal(r.locate('k'), `n${i}`));
-    assert.throws(() => rings[0].locate, { code: 'object_freed' });
+    assert.throws(() => rings[0].locate('k'), { code: 'object_freed' });
   }
 });
 
-test('locate from inside a change: the property is busy, a function held before answers', () => {
+test('locate from inside a change: the ring is busy, its lookup function answers as before it', () => {
   const ring = new Ring([{ name: 'a' }]);
   const f = ring.locate;
   const seen = [];
-  ring.add({ toJSON() { seen.push(f('k')); assert.throws(() => ring.locate, { code: 'object_busy' }); return { name: 'b' }; } });
-  assert.deepEqual(seen, ['a']);
+  // `ring.locate` is an own property: reading it does not enter the busy ring, and the lookup
+  // answers from the ring as it was before the change (which has not started).
+  ring.add({ toJSON() { seen.push(f('k'), ring.locate('k')); assert.throws(() => ring.epoch, { code: 'object_busy' }); return { name: 'b' }; } });
+  assert.deepEqual(seen, ['a', 'a']);
   assert.equal(ring.shards.length, 2);
   assert.equal(f('k'), ring.preferenceList('k', 1)[0]);
 });
@@ -107,4 +109,22 @@ test('locate keeps working after wasm memory grows', () => {
   assert.ok(big.every((b) => typeof b.locate('k'.repeat(60000)) === 'string'));
   assert.deepEqual(keys.slice(0, 50).map(ring.locate), before);
   big.forEach((b) => b.free());
+});
+
+test('every Ring object holds its lookup function as an own read-only property, the getter\'s', () => {
+  const full = new Ring(shards);
+  const made = [full, Ring.fromJSON(full.toJSON()), full.clone(), full.atEpoch(1), new Ring(shards, 2),
+    new lite.Ring(shards), lite.Ring.fromJSON(full.snapshotJSON())];
+  for (const r of made) {
+    const own = Object.getOwnPropertyDescriptor(r, 'locate');
+    assert.equal(typeof own?.value, 'function', 'an own data property');
+    assert.deepEqual([own.writable, own.enumerable, own.configurable], [false, false, false]);
+    const getter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(r), 'locate').get;
+    assert.equal(getter.call(r), own.value, 'the getter declared in Rust answers the same function');
+    assert.throws(() => { r.locate = () => 'x'; }, TypeError);
+    assert.ok(!Object.keys(r).includes('locate'));
+    assert.equal(r.locate('user-42'), full.locate('user-42'));
+  }
+  for (const r of made) r.free();
+  assert.throws(() => made[1].locate('k'), { code: 'object_freed' });
 });
