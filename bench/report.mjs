@@ -359,6 +359,13 @@ if (loadD && loadD.rows) {
       p(`| ${r.label} | ${Math.round(r.rps).toLocaleString('en-US')} | ${f(r.p50_ms)} ms | ${f(r.p99_ms)} ms | ${f(a.p50_ms)} ms | ${f(a.p99_ms)} ms |`);
     }
     p();
+    if (g.one_connection) {
+      const o = g.one_connection;
+      p(`Over one connection (the gateway1 mix: no queue in front of a request), straight to the origin p50 ${f(o.direct.p50_ms)} ms;`);
+      p(`added p50 / p99: ours ${f(o.ours_added.p50_ms)} / ${f(o.ours_added.p99_ms)} ms, the reference's ${f(o.peer_added.p50_ms)} / ${f(o.peer_added.p99_ms)} ms`);
+      p(`(ours / reference ${x(o.overhead_ours_over_peer.p50)} / ${x(o.overhead_ours_over_peer.p99)}).`);
+      p();
+    }
     goals.push({ text: 'gateway: added p50, ours / reference JS gateway (lower is better)', value: g.overhead_ours_over_peer.p50, target: 1, unit: 'le' });
     goals.push({ text: 'gateway: added p99, ours / reference JS gateway (lower is better)', value: g.overhead_ours_over_peer.p99, target: 1, unit: 'le' });
   }

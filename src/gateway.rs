@@ -455,9 +455,71 @@ pub fn is_identity_header(name: &str) -> bool {
         && name.as_bytes()[..HEADER_PREFIX.len()].eq_ignore_ascii_case(HEADER_PREFIX.as_bytes())
 }
 
+/// The parts of a request URL the gateway forwards, sliced from the runtime's serialised
+/// (WHATWG) absolute URL without parsing it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlParts<'a> {
+    /// `http` or `https` (what precedes `://`).
+    pub scheme: &'a str,
+    /// `host[:port]`, without any `user:password@`.
+    pub host: &'a str,
+    /// The path, still percent-encoded (`/` when the URL has none).
+    pub path: &'a str,
+    /// Path and query (`/app/page?x=1`), the fragment dropped: what the origin receives.
+    pub target: &'a str,
+}
+
+/// Splits a serialised absolute URL (`scheme://[user@]host[:port]/path?query#fragment`) into
+/// [`UrlParts`]; `None` when it has no `://`, no host, or a query with no path before it.
+pub fn split_url(url: &str) -> Option<UrlParts<'_>> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if scheme.is_empty() || host.is_empty() {
+        return None;
+    }
+    let target = &tail[..tail.find('#').unwrap_or(tail.len())];
+    let target = match target {
+        "" => "/",
+        // An http(s) URL always serialises with a path (`http://h?q` as `http://h/?q`).
+        t if !t.starts_with('/') => return None,
+        t => t,
+    };
+    let path = &target[..target.find('?').unwrap_or(target.len())];
+    Some(UrlParts {
+        scheme,
+        host,
+        path,
+        target,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_url_slices_what_the_origin_receives() {
+        let p = split_url("https://example.com:8443/app/page?x=1&y=%2F#frag").unwrap();
+        assert_eq!(p.scheme, "https");
+        assert_eq!(p.host, "example.com:8443");
+        assert_eq!(p.path, "/app/page");
+        assert_eq!(p.target, "/app/page?x=1&y=%2F");
+        let p = split_url("http://u:pw@127.0.0.1/%61pp/x").unwrap();
+        assert_eq!(
+            (p.host, p.path, p.target),
+            ("127.0.0.1", "/%61pp/x", "/%61pp/x")
+        );
+        let p = split_url("http://h").unwrap();
+        assert_eq!((p.host, p.path, p.target), ("h", "/", "/"));
+        assert_eq!(split_url("http://h?q=1"), None);
+        let p = split_url("http://[::1]:8787/a?b#c?d").unwrap();
+        assert_eq!((p.host, p.path, p.target), ("[::1]:8787", "/a", "/a?b"));
+        assert_eq!(split_url("/no/scheme"), None);
+        assert_eq!(split_url("http:///path"), None);
+        assert_eq!(split_url("://h/"), None);
+    }
 
     fn keys() -> GatewayKeys {
         GatewayKeys::new(vec![

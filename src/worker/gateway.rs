@@ -15,7 +15,7 @@
 
 use super::req::Request;
 use futures_util::future::{select, Either};
-use worker::wasm_bindgen::JsCast;
+use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{AbortController, Delay, Response};
 
@@ -177,37 +177,42 @@ fn refuse(req: &Request, gw: &GatewayConfig, target: &str) -> Result<Response, A
 
 /// The headers the origin gets: the client's, minus hop-by-hop ones, every `Edge-Session-*`,
 /// and (unless `FORWARD_TOKEN=1`) the session cookie and a Bearer session token.
+///
+/// The runtime copies the client's headers in one call; only their names cross into wasm,
+/// and only the cookie's value when it has to be rewritten.
 fn upstream_headers(
     req: &Request,
     app: &App,
     gw: &GatewayConfig,
     token: Option<&Token>,
 ) -> Result<web_sys::Headers, ApiError> {
-    let out = web_sys::Headers::new().map_err(|e| internal(e.into()))?;
-    for (name, value) in req.headers().entries() {
-        if is_identity_header(&name) || HOP_BY_HOP.contains(&name.as_str()) {
+    let js = |e: JsValue| internal(e.into());
+    let client = req.inner().headers();
+    let out = web_sys::Headers::new_with_headers(&client).map_err(js)?;
+    // The names of the client's headers (lower case, each once), read from the original: `out`
+    // changes as names are deleted.
+    for name in client.keys() {
+        let Some(name) = name.map_err(js)?.as_string() else {
             continue;
-        }
-        let value = match name.as_str() {
-            "cookie" if !gw.forward_token => {
-                if value.len() > MAX_COOKIE_HEADER_LEN {
-                    continue;
-                }
-                match app.config.cookie.without_session(&value) {
-                    Some(v) => v,
-                    None => continue,
-                }
-            }
-            "authorization" if !gw.forward_token => {
-                let ours = token.is_some_and(|t| !t.from_cookie);
-                if ours {
-                    continue;
-                }
-                value
-            }
-            _ => value,
         };
-        out.append(&name, &value).map_err(|e| internal(e.into()))?;
+        let drop = is_identity_header(&name)
+            || HOP_BY_HOP.contains(&name.as_str())
+            || (name == "authorization"
+                && !gw.forward_token
+                && token.is_some_and(|t| !t.from_cookie));
+        if drop {
+            out.delete(&name).map_err(js)?;
+        } else if name == "cookie" && !gw.forward_token {
+            let kept = client
+                .get(&name)
+                .map_err(js)?
+                .filter(|v| v.len() <= MAX_COOKIE_HEADER_LEN)
+                .and_then(|v| app.config.cookie.without_session(&v));
+            match kept {
+                Some(v) => out.set(&name, &v).map_err(js)?,
+                None => out.delete(&name).map_err(js)?,
+            }
+        }
     }
     Ok(out)
 }
@@ -293,15 +298,16 @@ fn answer(origin: web_sys::Response, cookies: &[String]) -> Result<Response, Api
 
 /// Proxies `req` to the origin (see the module docs).
 pub async fn proxy(req: &Request, app: &App, gw: &GatewayConfig) -> Result<Response, ApiError> {
-    let url = req.url().map_err(internal)?;
-    let mut target = url.path().to_owned();
-    if let Some(q) = url.query() {
-        target.push('?');
-        target.push_str(q);
-    }
+    let raw_url = req.inner().url();
+    let url = sig::split_url(&raw_url).ok_or_else(|| {
+        internal(worker::Error::RustError(
+            "request URL without host or path".into(),
+        ))
+    })?;
+    let target = url.target;
     let method = req.inner().method();
     let token = token(req, app)?;
-    let protected = gw.protect.matches(url.path());
+    let protected = gw.protect.matches(url.path);
     let auth = match &token {
         None => Auth::Anonymous { clear: false },
         Some(t) => match authenticate(app, gw, t, &super::http::seen_client(req, app)).await {
@@ -319,7 +325,7 @@ pub async fn proxy(req: &Request, app: &App, gw: &GatewayConfig) -> Result<Respo
                 cookies.push(app.config.cookie.clear_cookie());
             }
             if protected {
-                let resp = refuse(req, gw, &target);
+                let resp = refuse(req, gw, target);
                 if let (Ok(r), Some(c)) = (&resp, cookies.first()) {
                     r.headers().append("Set-Cookie", c).map_err(internal)?;
                 }
@@ -330,7 +336,7 @@ pub async fn proxy(req: &Request, app: &App, gw: &GatewayConfig) -> Result<Respo
             }
         }
         Auth::Session(a) => {
-            let signed = sig::sign(&gw.keys, &method, &target, &identity(&a.record), now())
+            let signed = sig::sign(&gw.keys, &method, target, &identity(&a.record), now())
                 .map_err(|e| ApiError::new(400, e.code(), e.to_string()))?;
             for (name, value) in signed {
                 headers.set(name, &value).map_err(|e| internal(e.into()))?;
@@ -338,10 +344,8 @@ pub async fn proxy(req: &Request, app: &App, gw: &GatewayConfig) -> Result<Respo
             cookies.extend(a.set_cookie.clone());
         }
     }
-    let forwarded_host = url.host_str().unwrap_or_default().to_owned()
-        + &url.port().map(|p| format!(":{p}")).unwrap_or_default();
-    let _ = headers.set("X-Forwarded-Host", &forwarded_host);
-    let _ = headers.set("X-Forwarded-Proto", url.scheme());
+    let _ = headers.set("X-Forwarded-Host", url.host);
+    let _ = headers.set("X-Forwarded-Proto", url.scheme);
     let body = match method.as_str() {
         "GET" | "HEAD" => None,
         _ => req.inner().body(),
