@@ -24,6 +24,7 @@ pub mod ring;
 pub mod seal;
 pub mod session;
 pub mod shard;
+mod sort;
 pub mod store;
 pub mod token;
 pub mod view;
