@@ -28,6 +28,16 @@ pub(crate) fn sort_by_key<T, K: Ord>(v: &mut Vec<T>, key: impl FnMut(&T) -> K) {
     }
 }
 
+/// [`sort_by_key`] for keys that cost to make: each key is made once (like
+/// `slice::sort_by_cached_key`; the heap sort makes each key once anyway).
+pub(crate) fn sort_by_cached_key<T, K: Ord>(v: &mut Vec<T>, key: impl FnMut(&T) -> K) {
+    if HEAP {
+        heap_sort_by_key(v, key);
+    } else {
+        v.sort_by_cached_key(key);
+    }
+}
+
 /// The package builds' [`sort_by_key`]: a heap sort of (key, position) pairs, then the items
 /// moved into that order. The position breaks ties, so the keys are distinct and the order is
 /// the stable one.
