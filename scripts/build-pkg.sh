@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Builds the npm package `edge-session` into pkg/ (git-ignored) and packs it as
-# ./edge-session-<version>.tgz. Two wasm-pack builds of the same core (`--features js,conformance`: runConformance is public, for store authors):
-#   --target nodejs -> pkg/node/ (CommonJS, loads the wasm synchronously: no init call)
-#   --target web    -> pkg/web/  (ESM; `await init()` or the `edge-session/auto` entry; the
-#                      `workerd` condition picks web/workerd.js, which imports the wasm as a module)
+# ./edge-session-<version>.tgz. Two wasm-pack builds of the same core:
+#   --target nodejs -> pkg/node/ (`--features js,conformance`: CommonJS, loads the wasm
+#                      synchronously, no init call; runConformance is public, for store authors)
+#   --target web    -> pkg/web/  (`--features js`: ESM; `await init()` or the `edge-session/auto`
+#                      entry; the `workerd` condition picks web/workerd.js, which imports the wasm
+#                      as a module)
+# plus the web build's conformance suite in its own wasm (`--features js-suite` -> pkg/web/conformance/,
+# loaded by web/suite.js the first time runConformance is called: pages never download it otherwise),
 # plus the lean build `edge-session/lite` (--features lite, --target web -> pkg/lite/) and the JS
 # parts from js/ (ESM sources, and CommonJS copies made by esbuild).
 set -euo pipefail
@@ -19,15 +23,18 @@ export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 # target_features section), so it is asked for; Node 20+, workerd and current browsers run it.
 export WASM_BINDGEN_MULTI_VALUE=1
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
-for target in nodejs web; do
-  wasm-pack --quiet build --release --target "$target" --out-dir "build/wasm-$target" \
-    --out-name edge_session --no-pack -- --features js,conformance
-done
+wasm-pack --quiet build --release --target nodejs --out-dir build/wasm-nodejs \
+  --out-name edge_session --no-pack -- --features js,conformance
+wasm-pack --quiet build --release --target web --out-dir build/wasm-web \
+  --out-name edge_session --no-pack -- --features js
+wasm-pack --quiet build --release --target web --out-dir build/wasm-suite \
+  --out-name edge_session_suite --no-pack -- --features js-suite
 # The lean build `edge-session/lite` (feature `lite`: verification and ring lookups, no serde):
 # one web-target wasm that every lite entry (browser, Node, workerd) instantiates.
 wasm-pack --quiet build --release --target web --out-dir build/wasm-lite \
   --out-name edge_session_lite --no-pack -- --features lite
-node scripts/code-glue.mjs build/wasm-nodejs/edge_session.js build/wasm-web/edge_session.js build/wasm-lite/edge_session_lite.js
+node scripts/code-glue.mjs build/wasm-nodejs/edge_session.js build/wasm-web/edge_session.js build/wasm-suite/edge_session_suite.js \
+  build/wasm-lite/edge_session_lite.js
 
 rm -rf pkg && mkdir -p pkg/node pkg/web pkg/lite pkg/lib/redis
 cp build/wasm-nodejs/edge_session_bg.wasm build/wasm-nodejs/edge_session.d.ts pkg/node/
@@ -57,6 +64,12 @@ cp js/entry/index.cjs js/entry/index.mjs js/entry/index.d.ts js/entry/index.d.mt
 cp js/entry/web-index.js pkg/web/index.js
 cp js/entry/web-auto.js pkg/web/auto.js
 cp js/entry/web-workerd.js pkg/web/workerd.js
+cp js/entry/web-suite.js pkg/web/suite.js
+# The conformance suite's wasm (glue minified; no snippets: js-suite imports none).
+mkdir -p pkg/web/conformance
+cp build/wasm-suite/edge_session_suite_bg.wasm pkg/web/conformance/
+esbuild build/wasm-suite/edge_session_suite.js --minify --format=esm --log-level=error --outfile=pkg/web/conformance/edge_session_suite.js
+cp js/entry/web-suite-workerd.js pkg/web/conformance/workerd.js
 cp js/entry/web-index.d.ts pkg/web/index.d.ts
 cp js/entry/web-index.d.ts pkg/web/auto.d.ts
 echo '{"type": "module"}' >pkg/web/package.json

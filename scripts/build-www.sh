@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the web target of the npm package (ESM + wasm, feature `js`) and its lean build
+# Builds the web target of the npm package (ESM + wasm, feature `js`, as scripts/build-pkg.sh) and its lean build
 # (feature `lite`) and puts them in www/pkg/ and www/pkg/lite/ (git-ignored) for the demo page. It shares build/wasm-web with scripts/build-pkg.sh, so after
 # one of them the other only copies. Idempotent: does nothing when www/pkg is newer than every input.
 set -euo pipefail
@@ -21,7 +21,7 @@ fi
 if [ ! -f "$web/edge_session_bg.wasm" ] || newer_src "$web/edge_session_bg.wasm"; then
   echo "[build-www] wasm-pack build --target web -> $web" >&2
   wasm-pack --quiet build --release --target web --out-dir "$web" --out-name edge_session --no-pack \
-    -- --features js,conformance
+    -- --features js
   node scripts/code-glue.mjs "$web/edge_session.js"
 fi
 lite=build/wasm-lite

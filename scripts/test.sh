@@ -51,6 +51,7 @@ tier clippy-wasm-js 0 cargo clippy --target wasm32-unknown-unknown --lib --featu
 tier clippy-wasm-worker 0 cargo clippy --target wasm32-unknown-unknown --lib --features worker -- -D warnings
 tier clippy-wasm-worker-test 0 cargo clippy --target wasm32-unknown-unknown --lib --features worker,conformance -- -D warnings
 tier clippy-wasm-lite 0 cargo clippy --target wasm32-unknown-unknown --lib --features lite -- -D warnings
+tier clippy-wasm-suite 0 cargo clippy --target wasm32-unknown-unknown --lib --features js-suite -- -D warnings
 tier docs 0 env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features conformance
 tier cargo-test 1 cargo test --no-fail-fast --features conformance
 tier wasm-node 1 wasm-pack test --node --test wasm

@@ -158,7 +158,7 @@ pub fn entries(
         .into_iter()
         .filter(|e| e.ended_at.saturating_add(keep) > now)
         .collect();
-    out.sort_by_key(|e| std::cmp::Reverse(e.ended_at));
+    crate::sort::sort_by_key(&mut out, |e| std::cmp::Reverse(e.ended_at));
     out.truncate(policy.history_max);
     Ok(out)
 }

@@ -24,6 +24,7 @@ pub mod ring;
 pub mod seal;
 pub mod session;
 pub mod shard;
+mod sort;
 pub mod store;
 pub mod token;
 pub mod view;
@@ -44,7 +45,7 @@ pub use store::{SessionStore, ShardRouter};
 pub use token::{Claims, InvalidToken, TokenError, Verified, MAX_PAYLOAD_LEN, MAX_TOKEN_LEN};
 pub use view::{SessionSummary, SessionView};
 
-#[cfg(feature = "js")]
+#[cfg(any(feature = "js", feature = "js-suite"))]
 pub mod js;
 // `Ring.locate`'s lookup functions, shared by the two wasm surfaces.
 #[cfg(any(feature = "js", feature = "lite"))]
@@ -52,6 +53,8 @@ mod locator;
 // The two wasm surfaces export classes of the same names: they are two builds.
 #[cfg(all(feature = "js", feature = "lite"))]
 compile_error!("features `js` and `lite` are separate wasm builds: enable one of them");
+#[cfg(all(feature = "js-suite", any(feature = "js", feature = "lite")))]
+compile_error!("feature `js-suite` is its own wasm build: enable it without `js` or `lite`");
 #[cfg(feature = "worker")]
 mod worker;
 

@@ -616,7 +616,7 @@ impl<R: ShardRouter> SessionManager<R> {
             }
         }
         // Stable: each shard's list is newest first already.
-        out.sort_by_key(|e| std::cmp::Reverse(e.ended_at));
+        crate::sort::sort_by_key(&mut out, |e| std::cmp::Reverse(e.ended_at));
         out.truncate(self.policy.history_max);
         Ok(out)
     }

@@ -133,6 +133,7 @@ pub use error::RingError;
 pub use snapshot::{RingSnapshot, SnapshotArcs, RECENT_EPOCHS};
 
 use layout::{Layout, SPACE};
+use std::cmp::Reverse;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Most shards a ring holds (version 2; version 1 keeps [`MAX_SHARDS_V1`]).
@@ -349,6 +350,17 @@ impl Ring {
             .collect();
         // Only the best n - 1 need ordering: select them in O(shards), then sort those.
         let k = (n - 1).min(rest.len());
+        if crate::sort::HEAP {
+            // The npm package's builds: a heap sort of them all (less code, src/sort.rs), the
+            // same order (higher score first, then name), the best n - 1 kept.
+            let mut keyed: Vec<(Reverse<u64>, &str)> = rest
+                .into_iter()
+                .map(|(score, name)| (Reverse(score), name))
+                .collect();
+            crate::sort::sort_keys(&mut keyed);
+            out.extend(keyed.into_iter().take(k).map(|(_, name)| name));
+            return out;
+        }
         if k > 0 && k < rest.len() {
             rest.select_nth_unstable_by(k - 1, layout::by_score_then_name);
             rest.truncate(k);

@@ -178,9 +178,7 @@ pub fn sessions_to_evict(policy: &Policy, live: &[SessionRecord]) -> Vec<IdHash>
     if by_use.len() <= keep {
         return Vec::new();
     }
-    by_use.sort_unstable_by(|a, b| {
-        (a.last_seen, a.created_at, &a.id_hash).cmp(&(b.last_seen, b.created_at, &b.id_hash))
-    });
+    crate::sort::sort_by_key(&mut by_use, |r| (r.last_seen, r.created_at, &r.id_hash));
     let excess = by_use.len() - keep;
     by_use
         .iter()

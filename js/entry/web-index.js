@@ -1,6 +1,8 @@
 // Browser entry: call `await init()` once before using the classes (or import 'edge-session/auto').
-export { Keyring, Ring, SessionManager, MemoryStore, setCookie, clearCookie, readCookie, runConformance, version,
+export { Keyring, Ring, SessionManager, MemoryStore, setCookie, clearCookie, readCookie, version,
   GatewayKeys, initSync } from './edge_session.js';
+// The store conformance suite: its own wasm, loaded on the first call (./suite.js).
+export { runConformance } from './suite.js';
 export { default as init, default } from './edge_session.js';
 export { KVStore } from '../lib/kv-store.mjs';
 export { honoOnError } from '../lib/hono.mjs';

@@ -1,4 +1,5 @@
-//! The wasm-bindgen surface of the npm package `edge-session` (feature `js`).
+//! The wasm-bindgen surface of the npm package `edge-session` (feature `js`), and of its
+//! conformance-suite wasm (feature `js-suite`: [`conformance`] over [`js_store`] only).
 //!
 //! Thin by design: every function here checks and converts JavaScript values, calls the
 //! core, and converts the result or the error back. No lifecycle rule lives here.
@@ -14,21 +15,31 @@
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod convert;
+#[cfg(feature = "js")]
 pub mod cookie;
 pub mod error;
+#[cfg(feature = "js")]
 pub mod gateway;
+#[cfg(feature = "js")]
 pub mod hot_paths;
 pub mod js_store;
+#[cfg(feature = "js")]
 pub mod keyring;
+#[cfg(feature = "js")]
 pub mod manager;
+#[cfg(feature = "js")]
 pub mod memory_store;
 pub mod record;
+#[cfg(feature = "js")]
 pub mod ring;
+#[cfg(feature = "js")]
 pub mod seal;
 
+#[cfg(feature = "js")]
 use wasm_bindgen::prelude::*;
 
 /// The package version (the crate version it was built from).
+#[cfg(feature = "js")]
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()

@@ -1,8 +1,8 @@
 //! The arc layout: exact targets, the initial layout, the surplus-to-deficit rebalance, and the
 //! lookup index. Integer arithmetic only; nothing here depends on `usize` width.
 
+use crate::sort::sort_keys;
 use std::cmp::{min, Ordering, Reverse};
-use std::collections::BinaryHeap;
 
 /// Size of the hash space: every `u64` is a position.
 pub(crate) const SPACE: u128 = 1 << 64;
@@ -44,23 +44,6 @@ pub(crate) fn targets(weights: &[u32]) -> Vec<u128> {
         }
     }
     t
-}
-
-/// Sorts distinct keys ascending. The lean build (feature `lite`) sorts with the standard
-/// library's heap sort, a few hundred bytes of wasm per key type instead of about 3 KB for
-/// `sort_unstable`'s quicksort; slower on large inputs, which a lean build, loading one ring,
-/// sorts once. Every other build keeps the quicksort. Keys are distinct, so both give one order.
-pub(crate) fn sort_keys<T: Ord>(v: &mut Vec<T>) {
-    if cfg!(feature = "lite") {
-        heap_sort(v);
-    } else {
-        v.sort_unstable();
-    }
-}
-
-/// Ascending heap sort (`BinaryHeap::into_sorted_vec`).
-fn heap_sort<T: Ord>(v: &mut Vec<T>) {
-    *v = BinaryHeap::from(std::mem::take(v)).into_sorted_vec();
 }
 
 /// The ring's layout: sorted arc starts (`starts[0] == 0`) and their owners (shard indices),
@@ -294,10 +277,11 @@ pub(crate) fn by_score_then_name(a: &(u64, &str), b: &(u64, &str)) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sort::heap_sort;
     use proptest::prelude::*;
 
     proptest! {
-        /// The lean build's heap sort gives the quicksort's order (of the key types sorted here).
+        /// The package builds' heap sort gives the quicksort's order (of the key types sorted here).
         #[test]
         fn heap_sort_orders_like_sort_unstable(
             rems in proptest::collection::vec((any::<u128>(), any::<usize>()), 0..200),

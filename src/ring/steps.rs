@@ -87,7 +87,7 @@ pub(super) fn init_table(shards: &[ShardSpec], version: u32) -> Result<Vec<Shard
         .enumerate()
         .map(|(i, s)| (s.name.as_str(), i))
         .collect();
-    layout::sort_keys(&mut order);
+    crate::sort::sort_keys(&mut order);
     let sorted: Vec<ShardSpec> = order
         .iter()
         .filter_map(|&(_, i)| shards.get(i).cloned())

@@ -96,7 +96,7 @@ pub fn list(
         .into_iter()
         .filter(|r| r.user == user && r.is_alive(now))
         .collect();
-    out.sort_by_cached_key(list_key);
+    crate::sort::sort_by_cached_key(&mut out, list_key);
     out.dedup_by(|a, b| a.id_hash == b.id_hash);
     out.truncate(limit);
     out

@@ -34,6 +34,8 @@ test('web build in Chromium: explicit init and auto init, vectors and a session 
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
   const result = await page.evaluate(async (KEYS) => {
     const web = await import('/web/index.js');
@@ -94,4 +96,22 @@ test('web build in Chromium: explicit init and auto init, vectors and a session 
   }, snapshot);
   assert.deepEqual(errors, []);
   assert.deepEqual(lite, { verified: true, refused: true, placed: true, history: 'ring_bad_config', epoch: doc.config.epoch });
+
+  // runConformance in the web build: the suite is its own wasm, fetched on the first call only.
+  const fetched = () => requests.filter((u) => u.includes('/web/conformance/'));
+  assert.deepEqual(fetched(), [], 'the page fetched the conformance suite before runConformance');
+  const suite = await page.evaluate(async () => {
+    const web = await import('/web/index.js');
+    const passed = await web.runConformance(new web.MemoryStore(), `browser-${Date.now()}`);
+    let refused;
+    try { await web.runConformance({ get() {} }, 'x'); } catch (e) { refused = e.code; }
+    const broken = new web.MemoryStore();
+    broken.compareAndSet = async () => {};
+    let failed;
+    try { await web.runConformance(broken, 'broken'); } catch (e) { failed = [e.code, e.check]; }
+    return { passed, refused, failed };
+  });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(suite, { passed: 20, refused: 'invalid_input', failed: ['conformance_failed', 'cas_current_version'] });
+  assert.deepEqual(fetched().map((u) => new URL(u).pathname).sort(), ['/web/conformance/edge_session_suite.js', '/web/conformance/edge_session_suite_bg.wasm']);
 });
