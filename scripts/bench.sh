@@ -102,7 +102,7 @@ say "B: worker cold start by ring (local wrangler/workerd)"
 "$NODE" bench/cold-start.mjs --dir "$OUT/ring-configs" --rounds "$([ -n "${BENCH_QUICK:-}" ] && echo 1 || echo 3)" > "$OUT/cold-start.json"
 
 # ---- D. worker under load ----
-# bench/load.mjs bounds itself (5 rounds x 6 mixes x 3 workers x 4 s; BENCH_QUICK: 2 x 1 s).
+# bench/load.mjs bounds itself (5 rounds x 8 mixes x 3-5 workers x 4 s; BENCH_QUICK: 2 x 1 s).
 say "D: worker under load (wrk against our worker and bench/ref-worker)"
 "$NODE" bench/load.mjs --out "$OUT" --transports ${BENCH_QUICK:+--quick} > "$OUT/load.json"
 # A calling Worker asking the session worker through a service binding: RPC against fetch.
