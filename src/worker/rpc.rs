@@ -1,7 +1,8 @@
 //! The internal call from the worker ([`super::do_store`]) to a shard Durable Object
 //! ([`super::shard`]): one `POST` per route, carrying one core [`ShardOp`].
 //!
-//! Request body: `{"policy": {...}, "op": {"update": {"key": "<id hash>", ...}}}` ([`Call`]).
+//! Request body: `{"policy": {...}, "op": {"update": {"key": "<id hash>", ...}}}` ([`CallOut`],
+//! read as [`CallIn`]).
 //! Response body: the core's `Result<Reply, SessionError>` as serde writes it:
 //! `{"Ok": {"session": {...}}}` or `{"Err": {"kind": "conflict", "detail": {...}}}`.
 //! Both ends are this crate (serde_json), so `u64`s travel exactly as decimal text and the

@@ -485,7 +485,7 @@ impl SessionShard {
 #[wasm_bindgen::prelude::wasm_bindgen(js_class = SessionShard)]
 impl SessionShard {
     /// The JS RPC entry (`stub.call(body)`, declared by src/worker/entry.mjs): one shard call,
-    /// the [`Call`] as JSON text in, the [`Answer`] as JSON text out.
+    /// the [`CallIn`] as JSON text in, the [`Answer`] as JSON text out.
     #[wasm_bindgen(js_name = call)]
     pub fn rpc(&self, body: String) -> JsValue {
         if body.len() > MAX_RPC_BODY {

@@ -65,10 +65,22 @@ function envQuote(v) {
  * bindings of the first (the served one).
  * Returns { url, persistDir, pid (wrangler's, also its process group), stop(), logs() }.
  */
-export async function startWorker({ vars = {}, persistDir, timeoutMs = 90_000, config, worker, extraConfigs = [], readyPath = '/healthz' } = {}) {
+export async function startWorker(options = {}) {
+  const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), 'edge-session-e2e-'));
+  // Free ports are picked here and bound by wrangler later (its own internal sockets too), so a
+  // server starting at the same moment can take one first: that start is retried on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce({ ...options, persistDir });
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startOnce({ vars = {}, persistDir, timeoutMs = 90_000, config, worker, extraConfigs = [], readyPath = '/healthz' }) {
   const port = await freePort();
   const inspector = await freePort();
-  persistDir ??= mkdtempSync(join(tmpdir(), 'edge-session-e2e-'));
   const envFile = join(mkdtempSync(join(tmpdir(), 'edge-session-env-')), '.env');
   writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${envQuote(String(v))}`).join('\n') + '\n');
   const args = ['dev', '--config', config ?? testConfig(worker), ...extraConfigs.flatMap((c) => ['--config', c]), '--ip', '127.0.0.1', '--port', String(port),
