@@ -6,7 +6,8 @@
 //                       [--mixes signin,rotate] [--transports]
 //
 // --mixes runs only the named mixes (for a quick A/B of one route); BENCH_WORKER serves another
-// bundle of ours than build/worker/entry.mjs (an experimental build, for the same A/B).
+// bundle of ours than build/worker/entry.mjs (an experimental build, for the same A/B), and
+// BENCH_WORKER_B=<bundle> adds a second bundle of ours to the same rounds (worker `b`).
 //
 // Mixes: GET /healthz (no crypto, no storage: the fixed cost of a request), authenticated
 // reads, updates with If-Match (each connection updates its own session: no 412 is expected)
@@ -79,6 +80,8 @@ const WORKERS = {
   trail: { label: 'edge-session with the audit trail (history_days 30, the default)', config: undefined, vars: { POLICY: TRAIL_POLICY }, only: ['rotate', 'signout'] },
   // The gateway mix's baseline: wrk straight at the origin (not a worker; no server CPU figure).
   direct: { label: 'straight to the origin (no gateway)' },
+  // BENCH_WORKER_B=<bundle>: a second build of ours in the same rounds (an A/B of two builds).
+  b: { label: `edge-session, ${process.env.BENCH_WORKER_B}`, config: undefined, vars: {}, worker: process.env.BENCH_WORKER_B },
 };
 // The gateway keys every worker signs identity headers with in the gateway mix.
 const GATEWAY_KEYS = JSON.stringify([{ kid: 'bench', secret: Buffer.alloc(32, 0x5a).toString('base64'), state: 'primary' }]);
@@ -88,7 +91,8 @@ const mixesIdx = process.argv.indexOf('--mixes');
 const only = mixesIdx >= 0 ? process.argv[mixesIdx + 1].split(',') : null;
 if (only && only.some((m) => !MIXES[m])) throw new Error(`--mixes: known mixes are ${Object.keys(MIXES).join(', ')}`);
 const withTrail = !only || only.includes('rotate') || only.includes('signout');
-const NAMES = [...(process.argv.includes('--transports') ? ['ours', 'fetch', 'peer'] : ['ours', 'peer']), ...(withTrail ? ['trail'] : [])];
+const NAMES = [...(process.argv.includes('--transports') ? ['ours', 'fetch', 'peer'] : ['ours', 'peer']),
+  ...(process.env.BENCH_WORKER_B ? ['b'] : []), ...(withTrail ? ['trail'] : [])];
 const withGateway = !only || only.some(isGateway);
 /** The workers (and, for the gateway mix, the direct baseline) a mix runs on. */
 const namesFor = (mix) => [...NAMES.filter((n) => !WORKERS[n].only || WORKERS[n].only.includes(mix)), ...(isGateway(mix) ? ['direct'] : [])];
@@ -105,7 +109,7 @@ const tail = (text, n = 40) => text.trimEnd().split('\n').slice(-n).join('\n');
 
 async function start(name) {
   try {
-    const w = await startWorker({ vars: { ...VARS, ...WORKERS[name].vars }, config: WORKERS[name].config, worker: WORKER });
+    const w = await startWorker({ vars: { ...VARS, ...WORKERS[name].vars }, config: WORKERS[name].config, worker: WORKERS[name].worker ?? WORKER });
     return { name, ...w };
   } catch (e) {
     throw new Error(`${WORKERS[name].label} did not start; the end of its log:\n${tail(e.message)}`);

@@ -9,8 +9,7 @@
 // functions with the most time spent inside them. The deployable build has no wasm names; build
 // one with them for this (the function names then show in the list):
 //
-//   CARGO_PROFILE_RELEASE_STRIP=false worker-build --release --out-dir build/prof -- --features worker
-//   cp src/worker/entry.mjs build/prof/worker/entry.mjs && node scripts/ring-module.mjs build/prof/worker/ring-config.mjs
+//   WORKER_OUT=build/prof CARGO_PROFILE_RELEASE_STRIP=false bash scripts/build-worker.sh
 //   BENCH_WORKER=build/prof/worker/entry.mjs node bench/profile-worker.mjs --mix signin
 //
 // --peer profiles the reference JS worker instead. The profile file opens in Chrome DevTools.
