@@ -26,6 +26,7 @@ pub mod req;
 pub mod routes;
 pub mod rpc;
 pub mod shard;
+pub mod sql;
 #[cfg(feature = "conformance")]
 pub mod test_routes;
 pub mod verb;

@@ -33,6 +33,7 @@ use worker::{
 
 use super::now::now_or_promise;
 use super::rpc::{Answer, CallIn, PolicyText, MAX_RPC_BODY};
+use super::sql;
 use crate::error::{SessionError, StoreError};
 use crate::id::IdHash;
 use crate::policy::Policy;
@@ -153,11 +154,9 @@ impl SqlStore {
                 return Ok(r.clone());
             }
         }
-        let rows: Vec<RecordRow> = self.rows(
-            "SELECT record FROM sessions WHERE id_hash = ?",
-            vec![key_text(key)],
-        )?;
-        let found = rows.into_iter().next().map(parse_record).transpose()?;
+        let found = sql::record(&self.sql, &key.to_base64url())?
+            .map(|record| parse_record(RecordRow { record }))
+            .transpose()?;
         *self.last.borrow_mut() = Some((key.clone(), found.clone()));
         Ok(found)
     }
@@ -166,20 +165,25 @@ impl SqlStore {
     fn put(&self, r: &SessionRecord) -> std::result::Result<(), StoreError> {
         let json =
             serde_json::to_string(r).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))?;
-        self.exec(
-            "INSERT OR REPLACE INTO sessions (id_hash, user, record, version, created_at, last_seen, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            vec![
-                key_text(&r.id_hash),
-                text(&r.user),
-                SqlStorageValue::String(json),
-                int(r.version)?,
-                int(r.created_at)?,
-                int(r.last_seen)?,
-                int(r.expires_at())?,
-            ],
+        Self::check_ints(r)?;
+        *self.last.borrow_mut() = None;
+        sql::put(
+            &self.sql,
+            &sql::Row {
+                key: &r.id_hash.to_base64url(),
+                user: &r.user,
+                record: &json,
+                ints: [r.version, r.created_at, r.last_seen, r.expires_at()],
+            },
         )?;
         *self.last.borrow_mut() = Some((r.id_hash.clone(), Some(r.clone())));
         Ok(())
+    }
+
+    /// Deletes the row under `key` (the remembered record is forgotten first).
+    fn delete_row(&self, key: &IdHash) -> std::result::Result<(), StoreError> {
+        *self.last.borrow_mut() = None;
+        sql::delete(&self.sql, &key.to_base64url())
     }
 
     fn check_ints(r: &SessionRecord) -> std::result::Result<(), StoreError> {
@@ -273,19 +277,13 @@ impl SessionStore for SqlStore {
         let taken = old != &record.id_hash && self.load(&record.id_hash)?.is_some();
         decide::replace(self.load(old)?.as_ref(), expected, old, record, taken)?;
         // Both statements run before the object yields: no other request sees the gap.
-        self.exec(
-            "DELETE FROM sessions WHERE id_hash = ?",
-            vec![key_text(old)],
-        )?;
+        self.delete_row(old)?;
         self.put(record)
     }
 
     async fn delete(&self, key: &IdHash) -> std::result::Result<bool, StoreError> {
         let existed = self.load(key)?.is_some();
-        self.exec(
-            "DELETE FROM sessions WHERE id_hash = ?",
-            vec![key_text(key)],
-        )?;
+        self.delete_row(key)?;
         Ok(existed)
     }
 
