@@ -44,6 +44,9 @@ fn content_length(req: &Request) -> Result<Option<u64>, BodyError> {
 
 /// The body stream, unless there is none or it was already taken.
 fn stream(req: &Request) -> Option<ReadableStream> {
+    if req.body_taken() {
+        return None;
+    }
     let inner = req.inner();
     if inner.body_used() {
         return None;
@@ -82,17 +85,23 @@ async fn read_whole(req: &Request, limit: usize) -> Result<Vec<u8>, BodyError> {
         .await
         .map_err(|_| BodyError::Unreadable)?;
     let bytes = Uint8Array::new(&buffer);
-    if bytes.length() as usize > limit {
+    let len = bytes.length() as usize;
+    if len > limit {
         return Err(BodyError::TooLarge);
     }
-    Ok(bytes.to_vec())
+    let mut out = vec![0; len];
+    bytes.copy_to(&mut out);
+    Ok(out)
 }
 
 /// Reads the body, keeping at most `limit` bytes. Whatever the outcome, the stream is consumed
 /// to its end (up to [`MAX_DRAIN`] bytes, then cancelled). No body reads as empty.
 pub async fn read(req: &Request, limit: usize) -> Result<Vec<u8>, BodyError> {
     let declared = content_length(req);
-    let Some(stream) = stream(req) else {
+    let stream = stream(req);
+    // Read here to its end (or cancelled): nothing is left for `drain`.
+    req.take_body();
+    let Some(stream) = stream else {
         return match declared {
             Ok(Some(n)) if n > limit as u64 => Err(BodyError::TooLarge),
             Err(e) => Err(e),

@@ -298,14 +298,14 @@ fn answer(origin: web_sys::Response, cookies: &[String]) -> Result<Response, Api
 
 /// Proxies `req` to the origin (see the module docs).
 pub async fn proxy(req: &Request, app: &App, gw: &GatewayConfig) -> Result<Response, ApiError> {
-    let raw_url = req.inner().url();
-    let url = sig::split_url(&raw_url).ok_or_else(|| {
+    let raw_url = req.url_text();
+    let url = sig::split_url(raw_url).ok_or_else(|| {
         internal(worker::Error::RustError(
             "request URL without host or path".into(),
         ))
     })?;
     let target = url.target;
-    let method = req.inner().method();
+    let method = req.method();
     let token = token(req, app)?;
     let protected = gw.protect.matches(url.path);
     let auth = match &token {
@@ -336,7 +336,7 @@ pub async fn proxy(req: &Request, app: &App, gw: &GatewayConfig) -> Result<Respo
             }
         }
         Auth::Session(a) => {
-            let signed = sig::sign(&gw.keys, &method, target, &identity(&a.record), now())
+            let signed = sig::sign(&gw.keys, method, target, &identity(&a.record), now())
                 .map_err(|e| ApiError::new(400, e.code(), e.to_string()))?;
             for (name, value) in signed {
                 headers.set(name, &value).map_err(|e| internal(e.into()))?;
@@ -346,11 +346,11 @@ pub async fn proxy(req: &Request, app: &App, gw: &GatewayConfig) -> Result<Respo
     }
     let _ = headers.set("X-Forwarded-Host", url.host);
     let _ = headers.set("X-Forwarded-Proto", url.scheme);
-    let body = match method.as_str() {
+    let body = match method {
         "GET" | "HEAD" => None,
         _ => req.inner().body(),
     };
     let upstream = format!("{}{target}", gw.origin);
-    let origin = send(&upstream, &method, &headers, body, gw).await?;
+    let origin = send(&upstream, method, &headers, body, gw).await?;
     answer(origin, &cookies)
 }

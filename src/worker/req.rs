@@ -4,7 +4,7 @@
 //! that, and `request.cf` only for a sign-in's device details. This wrapper over the runtime's
 //! request reads each part when a route asks for it, with the same method names.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 use worker::worker_sys::web_sys;
 use worker::{Headers, Url};
@@ -13,6 +13,9 @@ use worker::{Headers, Url};
 pub struct Request {
     raw: web_sys::Request,
     headers: OnceCell<Headers>,
+    url: OnceCell<String>,
+    method: OnceCell<String>,
+    body_taken: Cell<bool>,
 }
 
 impl Request {
@@ -26,10 +29,20 @@ impl Request {
         self.headers.get_or_init(|| Headers(self.raw.headers()))
     }
 
+    /// Its serialised URL (copied into wasm once).
+    pub fn url_text(&self) -> &str {
+        self.url.get_or_init(|| self.raw.url())
+    }
+
+    /// Its method name, as sent (copied into wasm once).
+    pub fn method(&self) -> &str {
+        self.method.get_or_init(|| self.raw.method())
+    }
+
     /// Its URL, parsed.
     pub fn url(&self) -> worker::Result<Url> {
-        let url = self.raw.url();
-        url.parse()
+        self.url_text()
+            .parse()
             .map_err(|e| worker::Error::RustError(format!("failed to parse the URL: {e}")))
     }
 
@@ -37,7 +50,17 @@ impl Request {
     /// special-scheme URL always has a path, the first `/` after the host begins it, and `?` and
     /// `#` inside it are always percent-encoded.
     pub fn path(&self) -> String {
-        path_of(&self.raw.url())
+        path_of(self.url_text())
+    }
+
+    /// Whether [`super::body::read`] has taken the body already (so nothing is left to drain).
+    pub fn body_taken(&self) -> bool {
+        self.body_taken.get()
+    }
+
+    /// Records that the body was taken ([`super::body::read`]).
+    pub fn take_body(&self) {
+        self.body_taken.set(true);
     }
 }
 
@@ -73,6 +96,9 @@ impl From<web_sys::Request> for Request {
         Request {
             raw,
             headers: OnceCell::new(),
+            url: OnceCell::new(),
+            method: OnceCell::new(),
+            body_taken: Cell::new(false),
         }
     }
 }

@@ -369,7 +369,9 @@ impl SessionStore for SqlStore {
 /// One session shard: a SQLite-backed Durable Object named after a ring shard.
 #[durable_object]
 pub struct SessionShard {
-    state: State,
+    /// The object's storage and its SQL interface, fetched from the state once.
+    storage: Rc<Storage>,
+    sql: SqlStorage,
     /// The alarm time (unix ms) this object last set, if known.
     alarm_at: Rc<Cell<Option<u64>>>,
     /// Whether the schema was created by this instance.
@@ -416,7 +418,7 @@ async fn purge_by(storage: &Storage, alarm_at: &Cell<Option<u64>>, expiry: u64) 
 
 impl SessionShard {
     fn store(&self) -> std::result::Result<SqlStore, StoreError> {
-        let sql = self.state.storage().sql();
+        let sql = self.sql.clone();
         if self.ready.get() {
             return Ok(SqlStore::over(sql));
         }
@@ -429,7 +431,7 @@ impl SessionShard {
     /// what it needs (so the RPC entry can run it to its end at once, see [`now_or_promise`]).
     fn call(&self, body: &[u8]) -> impl Future<Output = Answer> + 'static {
         let prepared = self.prepare(body);
-        let storage = self.state.storage();
+        let storage = Rc::clone(&self.storage);
         let alarm_at = Rc::clone(&self.alarm_at);
         async move {
             let (store, policy, op) = prepared?;
@@ -504,8 +506,10 @@ fn answer_text(a: &Answer) -> String {
 
 impl worker::DurableObject for SessionShard {
     fn new(state: State, _env: Env) -> Self {
+        let storage = state.storage();
         Self {
-            state,
+            sql: storage.sql(),
+            storage: Rc::new(storage),
             alarm_at: Rc::new(Cell::new(None)),
             ready: Cell::new(false),
             policy: PolicyText::default(),
@@ -540,7 +544,7 @@ impl worker::DurableObject for SessionShard {
             let policy = self.policy.last().unwrap_or_default();
             let _ = execute(&store, &policy, ShardOp::Expire { now: now_secs() }).await;
             if let Ok(Some(expiry)) = store.earliest_expiry() {
-                purge_by(&self.state.storage(), &self.alarm_at, expiry).await;
+                purge_by(&self.storage, &self.alarm_at, expiry).await;
             }
         }
         Response::empty()

@@ -41,7 +41,7 @@ impl Verb {
 
     /// The verb of `req`, from the method string the runtime received.
     pub fn of(req: &Request) -> Option<Verb> {
-        Verb::parse(&req.inner().method())
+        Verb::parse(req.method())
     }
 
     /// The method name.
