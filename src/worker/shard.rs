@@ -108,10 +108,6 @@ fn text(s: &str) -> SqlStorageValue {
     SqlStorageValue::String(s.to_owned())
 }
 
-fn key_text(k: &IdHash) -> SqlStorageValue {
-    SqlStorageValue::String(k.to_base64url())
-}
-
 fn parse_record(row: RecordRow) -> std::result::Result<SessionRecord, StoreError> {
     serde_json::from_str(&row.record).map_err(|e| StoreError::Corrupt(format!("record: {e}")))
 }
@@ -230,33 +226,26 @@ impl SessionStore for SqlStore {
         now: u64,
     ) -> std::result::Result<Others, StoreError> {
         Self::check_ints(record)?;
+        int(now)?;
         let json = serde_json::to_string(record)
             .map_err(|e| StoreError::Corrupt(format!("encode: {e}")))?;
         *self.last.borrow_mut() = None;
-        // One statement: the insert applies only under a key that holds nothing
-        // (`decide::create`: no row at all, live or not, hence DO NOTHING on any conflict),
-        // and its RETURNING counts the user's other live rows (`expires_at > now`, as
-        // `list_by_user` filters), which decides whether a list for eviction is needed.
-        let rows: Vec<CountRow> = self.rows(
-            "INSERT INTO sessions (id_hash, user, record, version, created_at, last_seen, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT(id_hash) DO NOTHING \
-             RETURNING (SELECT COUNT(*) FROM sessions WHERE user = ? AND expires_at > ? AND id_hash != ?) AS n",
-            vec![
-                key_text(&record.id_hash),
-                text(&record.user),
-                SqlStorageValue::String(json),
-                int(record.version)?,
-                int(record.created_at)?,
-                int(record.last_seen)?,
-                int(record.expires_at())?,
-                text(&record.user),
-                int(now)?,
-                key_text(&record.id_hash),
+        // One statement (src/worker/sql.rs): inserted only under a free key, counting the user's
+        // other live rows, which decides whether a list for eviction is needed.
+        let row = sql::Row {
+            key: &record.id_hash.to_base64url(),
+            user: &record.user,
+            record: &json,
+            ints: [
+                record.version,
+                record.created_at,
+                record.last_seen,
+                record.expires_at(),
             ],
-        )?;
-        match rows.first() {
+        };
+        match sql::insert_counting(&self.sql, &row, now)? {
             None => Err(StoreError::AlreadyExists),
-            Some(r) => Ok(Others::Counted(r.n.max(0.0) as usize)),
+            Some(n) => Ok(Others::Counted(usize::try_from(n).unwrap_or(usize::MAX))),
         }
     }
 

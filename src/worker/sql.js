@@ -14,6 +14,15 @@ export function writeRow(sql, query, key, user, record, version, created, lastSe
   sql.exec(query, key, user, record, version, created, lastSeen, expires);
 }
 
+/**
+ * Runs the counting insert `query` (the row's seven values, then the user, `now` and the key
+ * again for its RETURNING count): the count, or undefined when the insert did not apply.
+ */
+export function insertCounting(sql, query, key, user, record, version, created, lastSeen, expires, now) {
+  const row = sql.exec(query, key, user, record, version, created, lastSeen, expires, user, now, key).toArray()[0];
+  return row === undefined ? undefined : row.n;
+}
+
 /** Runs `query` bound to `key` (a delete by primary key). */
 export function execKey(sql, query, key) {
   sql.exec(query, key);

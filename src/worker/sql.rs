@@ -31,6 +31,21 @@ extern "C" {
         expires: f64,
     ) -> Result<(), JsValue>;
 
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen(catch, js_name = insertCounting)]
+    fn insert_counting_js(
+        sql: &JsValue,
+        query: &JsString,
+        key: &str,
+        user: &str,
+        record: &str,
+        version: f64,
+        created: f64,
+        last_seen: f64,
+        expires: f64,
+        now: f64,
+    ) -> Result<Option<f64>, JsValue>;
+
     #[wasm_bindgen(catch, js_name = execKey)]
     fn exec_key(sql: &JsValue, query: &JsString, key: &str) -> Result<(), JsValue>;
 }
@@ -58,6 +73,14 @@ thread_local! {
     static SELECT_RECORD: Query = const { Query::new("SELECT record FROM sessions WHERE id_hash = ?") };
     static PUT_ROW: Query = const { Query::new(
         "INSERT OR REPLACE INTO sessions (id_hash, user, record, version, created_at, last_seen, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ) };
+    // The insert applies only under a key that holds nothing (`decide::create`: no row at all,
+    // live or not, hence DO NOTHING on any conflict), and its RETURNING counts the user's other
+    // live rows (`expires_at > now`, as `list_by_user` filters).
+    static INSERT_COUNTING: Query = const { Query::new(
+        "INSERT INTO sessions (id_hash, user, record, version, created_at, last_seen, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT(id_hash) DO NOTHING \
+         RETURNING (SELECT COUNT(*) FROM sessions WHERE user = ? AND expires_at > ? AND id_hash != ?) AS n",
     ) };
     static DELETE_ROW: Query = const { Query::new("DELETE FROM sessions WHERE id_hash = ?") };
 }
@@ -105,6 +128,35 @@ pub fn put(sql: &SqlStorage, row: &Row) -> Result<(), StoreError> {
         )
         .map_err(failed)
     })
+}
+
+/// Inserts `row` unless its key holds a row: how many other live rows (`expires_at > now`) its
+/// user has, or `None` when the key was taken and nothing was written. `now` is below 2^53.
+pub fn insert_counting(sql: &SqlStorage, row: &Row, now: u64) -> Result<Option<u64>, StoreError> {
+    let [version, created, last_seen, expires] = row.ints.map(|v| v as f64);
+    let n = INSERT_COUNTING.with(|q| {
+        insert_counting_js(
+            sql.as_ref(),
+            q.js(),
+            row.key,
+            row.user,
+            row.record,
+            version,
+            created,
+            last_seen,
+            expires,
+            now as f64,
+        )
+        .map_err(failed)
+    })?;
+    // A count is a small non-negative integer; anything else reads as 0.
+    Ok(n.map(|n| {
+        if n.is_finite() && n > 0.0 {
+            n as u64
+        } else {
+            0
+        }
+    }))
 }
 
 /// Deletes the row under `key`.
